@@ -1,0 +1,104 @@
+/**
+ * The resolved configuration of a `run`, validated with zod. Built by src/config/load.ts
+ * from defaults < YAML config file < environment < command-line flags.
+ */
+import { z } from "zod";
+
+export const DEFAULT_DOMAINS = [
+  "Math",
+  "Technology & Engineering",
+  "Coding",
+  "Social Science",
+  "Natural Science",
+  "Travel & Lifestyle",
+  "Commerce & Economics",
+  "Medicine & Health",
+  "Education",
+  "Other",
+] as const;
+
+/** Settings for one model endpoint; any field may be overridden per stage. */
+export const ModelSettings = z.object({
+  model: z.string().optional(),
+  /** One or more OpenAI-compatible base URLs (…/v1). Several = load-balanced. */
+  baseUrl: z.array(z.string()).default([]),
+  apiKey: z.string().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  maxTokens: z.number().int().positive().optional(),
+  /** `auto`: JSON-schema response_format, falling back to a prompt-embedded schema if refused. */
+  structured: z.enum(["auto", "json_schema", "prompt"]).default("auto"),
+});
+export type ModelSettings = z.infer<typeof ModelSettings>;
+
+export const StageOverrides = z.record(z.string(), ModelSettings.partial());
+
+export const LlmConfig = z.object({
+  engine: z.enum(["openai", "local", "batch"]).default("openai"),
+  defaults: ModelSettings.default({ baseUrl: [], structured: "auto" }),
+  /** Per-stage overrides: filter, identify, generate, check, judge, ... */
+  stages: StageOverrides.default({}),
+  /** Local engine: path to a GGUF file (or empty = embedded default model). */
+  modelFile: z.string().optional(),
+  /** Cap on requests in flight across all stages; "auto" = adaptive (AIMD). */
+  concurrency: z.union([z.number().int().positive(), z.literal("auto")]).default(32),
+  timeoutMs: z.number().int().positive().default(120_000),
+  maxRetries: z.number().int().nonnegative().default(6),
+  /** Global requests-per-minute limit (0 = none). */
+  rpm: z.number().nonnegative().default(0),
+});
+export type LlmConfig = z.infer<typeof LlmConfig>;
+
+export const PrefilterConfig = z.object({
+  /** The paper's rule: documents under 50 tokens are dropped. */
+  minTokens: z.number().int().nonnegative().default(50),
+  /** Cheap heuristics, each switchable; see src/stages/prefilter.ts for what each means. */
+  rules: z
+    .object({
+      symbolRatio: z.boolean().default(true),
+      repetition: z.boolean().default(true),
+      shortLines: z.boolean().default(true),
+      nonText: z.boolean().default(true),
+    })
+    .default({ symbolRatio: true, repetition: true, shortLines: true, nonText: true }),
+});
+export type PrefilterConfig = z.infer<typeof PrefilterConfig>;
+
+export const RunConfig = z.object({
+  inputs: z.array(z.string()).min(1),
+  out: z.string(),
+  textField: z.string().default("text"),
+  idField: z.string().default("id"),
+  limit: z.number().int().positive().optional(),
+  seed: z.number().int().default(42),
+  /** Documents longer than this are split into windows (or truncated with docOverflow=truncate). */
+  maxDocTokens: z.number().int().positive().default(6000),
+  docOverflow: z.enum(["split", "truncate"]).default("split"),
+  personas: z.number().int().min(1).max(10).default(3),
+  fewShot: z.number().int().min(0).max(8).default(2),
+  demosDir: z.string().optional(),
+  domains: z.array(z.string()).min(1).default([...DEFAULT_DOMAINS]),
+  plan: z.enum(["paper", "efficient"]).default("paper"),
+  /** "I/N": process only documents whose id hashes to shard I of N. */
+  shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional(),
+  prefilter: PrefilterConfig.default({
+    minTokens: 50,
+    rules: { symbolRatio: true, repetition: true, shortLines: true, nonText: true },
+  }),
+  llm: LlmConfig,
+  /** Curation stages after Check (see src/curate). Each switchable. */
+  curate: z
+    .object({
+      dedup: z.boolean().default(true),
+      decontaminate: z.boolean().default(true),
+      benchmarks: z.array(z.string()).default([]),
+      quality: z.boolean().default(true),
+      domainQuota: z.record(z.string(), z.number()).default({}),
+      maxPerDoc: z.number().int().positive().optional(),
+    })
+    .passthrough()
+    .default({ dedup: true, decontaminate: true, benchmarks: [], quality: true, domainQuota: {} }),
+  /** Output part size: a new part file after this many records. */
+  partRecords: z.number().int().positive().default(50_000),
+  progress: z.enum(["auto", "bar", "log", "none"]).default("auto"),
+});
+export type RunConfig = z.infer<typeof RunConfig>;

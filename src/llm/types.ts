@@ -1,0 +1,74 @@
+/**
+ * The model layer's contract. Stages call `LlmClient.complete`; engines (OpenAI-compatible
+ * HTTP, local llama.cpp, Batch API) implement it. Nothing outside src/llm talks to a model.
+ */
+import type { z } from "zod";
+import type { LlmStats } from "../records.js";
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface Sampling {
+  temperature?: number;
+  max_tokens?: number;
+  seed?: number;
+}
+
+export interface CompleteRequest<S extends z.ZodType> {
+  /** Stage name: selects the stage's model settings and the counters it is booked under. */
+  stage: string;
+  messages: ChatMessage[];
+  /** The zod schema the reply must satisfy; sent as JSON schema where the engine supports it. */
+  schema: S;
+  /** Short identifier for the schema (sent as json_schema.name), e.g. "filter_verdict". */
+  schemaName: string;
+  sampling?: Sampling;
+  signal?: AbortSignal;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_prompt_tokens: number;
+}
+
+export interface CompleteResult<T> {
+  value: T;
+  usage: Usage;
+  /** The reply text as the model wrote it (before repair). */
+  raw: string;
+  /** The model name that answered. */
+  model: string;
+}
+
+export interface LlmClient {
+  complete<S extends z.ZodType>(req: CompleteRequest<S>): Promise<CompleteResult<z.infer<S>>>;
+  /** Counters since the client was made. */
+  stats(): LlmStats;
+  /** Model name configured for a stage (for QaRecord.models). */
+  modelFor(stage: string): string;
+  /** How many requests this engine wants in flight at most (the orchestrator sizes its window from it). */
+  readonly maxConcurrency: number;
+  close(): Promise<void>;
+}
+
+export type LlmErrorCode =
+  | "context_length" // the prompt does not fit the model's context: reject this document only
+  | "invalid_output" // the reply did not validate, even after repair and one corrective retry
+  | "http" // a non-retryable HTTP error, or retries exhausted
+  | "timeout" // retries exhausted on timeouts
+  | "aborted"
+  | "config"; // a configuration problem (bad URL, missing model): stops the run before work
+
+export class LlmError extends Error {
+  constructor(
+    readonly code: LlmErrorCode,
+    message: string,
+    readonly details: { stage?: string; status?: number; raw?: string; model?: string } = {},
+  ) {
+    super(message);
+    this.name = "LlmError";
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The record types that cross folder boundaries. Defined once, here, with zod;
+ * every other module imports the inferred TypeScript types from this file.
+ */
+import { z } from "zod";
+
+/** Where a document came from; travels with every document, pair and rejection. */
+export const SourceLocation = z.object({
+  /** Input file path as given (after glob expansion). */
+  file: z.string(),
+  /** 1-based line number for JSONL inputs. */
+  line: z.number().int().positive().optional(),
+  /** 0-based row index for Parquet inputs. */
+  row: z.number().int().nonnegative().optional(),
+  /** The document's URL when the record carries one (Dolma `id`, `url`, `metadata.url`). */
+  url: z.string().optional(),
+  /** Set when a long document was split into windows: which window this is. */
+  window: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).optional(),
+});
+export type SourceLocation = z.infer<typeof SourceLocation>;
+
+/** A source document as the pipeline sees it. */
+export const Doc = z.object({
+  /** The record's own id field, or a stable hash of the text (`h:` + 16 hex chars). Windows append `#w<i>`. */
+  id: z.string().min(1),
+  text: z.string(),
+  source: SourceLocation,
+});
+export type Doc = z.infer<typeof Doc>;
+
+/** The answer kinds the generator may declare. `number` answers must parse as numbers. */
+export const ANSWER_TYPES = ["number", "date", "entity", "short_phrase", "yes_no", "list", "formula", "other"] as const;
+export const AnswerType = z.enum(ANSWER_TYPES);
+export type AnswerType = z.infer<typeof AnswerType>;
+
+/** The stages that call a model. `*_all` / `filter_identify` belong to `--plan efficient`. */
+export const LLM_STAGES = ["filter", "identify", "generate", "check", "filter_identify", "generate_all", "check_all", "judge"] as const;
+export type LlmStage = (typeof LLM_STAGES)[number];
+
+/** An accepted question-answer pair: one JSON line in `qa/part-*.jsonl`. */
+export const QaRecord = z.object({
+  /** Stable hash of (doc_id, persona, normalised question, normalised answer). */
+  id: z.string(),
+  question: z.string().min(1),
+  answer: z.string().min(1),
+  answer_type: AnswerType,
+  domain: z.string(),
+  persona: z.string(),
+  doc_id: z.string(),
+  source: SourceLocation,
+  checks: z.object({
+    /** The verifier found the answer correct for the question. */
+    correct: z.boolean(),
+    /** The answer is supported by the document. */
+    grounded: z.boolean(),
+    /** The question carries the context it needs to be asked without the document. */
+    self_contained: z.boolean(),
+    /** True when the answer can be read off the question; accepted pairs have false. */
+    leakage: z.boolean(),
+  }),
+  /** Model name used per LLM stage, e.g. { filter: "gpt-4.1", generate: "gpt-4.1", ... }. */
+  models: z.record(z.string(), z.string()),
+  prompt_version: z.string(),
+  /** Other accepted written forms of the answer, when the generator gave any. */
+  aliases: z.array(z.string()).optional(),
+});
+export type QaRecord = z.infer<typeof QaRecord>;
+
+/**
+ * Everything thrown away: a bad input line, a document rejected by a stage, or a
+ * generated pair rejected by check or curation. One JSON line in `rejected/part-*.jsonl`.
+ * `reason` is a dotted code whose first part is the stage, e.g. `prefilter.too_short`.
+ */
+export const Rejection = z.object({
+  kind: z.enum(["input", "document", "pair"]),
+  stage: z.string(),
+  reason: z.string(),
+  /** Human-readable detail: the model's short reason, the parse error, ... */
+  detail: z.string().optional(),
+  doc_id: z.string().optional(),
+  source: SourceLocation,
+  /** For rejected pairs: the pair as generated. */
+  pair: z
+    .object({
+      id: z.string().optional(),
+      question: z.string(),
+      answer: z.string(),
+      answer_type: z.string().optional(),
+      persona: z.string().optional(),
+      domain: z.string().optional(),
+    })
+    .optional(),
+  /** The raw model output behind the decision, when a model made it. */
+  raw: z.string().optional(),
+  /** Stage-specific facts, e.g. { duplicate_of } for dedup or { benchmark, item } for decontamination. */
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type Rejection = z.infer<typeof Rejection>;
+
+/** A source document kept because it yielded at least one accepted pair: `documents/part-*.jsonl`. */
+export const DocumentRecord = z.object({
+  doc_id: z.string(),
+  text: z.string(),
+  source: SourceLocation,
+  domain: z.string().optional(),
+});
+export type DocumentRecord = z.infer<typeof DocumentRecord>;
+
+/** Token and request counters, used per stage, per model and per endpoint. */
+export const LlmCounters = z.object({
+  requests: z.number(),
+  retries: z.number(),
+  errors: z.number(),
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  /** Prompt tokens the server reported as served from its prefix cache. */
+  cached_prompt_tokens: z.number(),
+});
+export type LlmCounters = z.infer<typeof LlmCounters>;
+
+export const LlmStats = LlmCounters.extend({
+  by_stage: z.record(z.string(), LlmCounters),
+  by_model: z.record(z.string(), LlmCounters),
+  by_endpoint: z.record(z.string(), LlmCounters).optional(),
+});
+export type LlmStats = z.infer<typeof LlmStats>;
+
+/** `stats.json` at the root of a run directory. */
+export const Stats = z.object({
+  documents_read: z.number(),
+  /** Documents whose processing finished (accepted or rejected at some stage). */
+  documents_finished: z.number(),
+  qa_accepted: z.number(),
+  /** Counts along the method's funnel, in order. */
+  funnel: z.object({
+    documents_read: z.number(),
+    prefilter_passed: z.number(),
+    filter_passed: z.number(),
+    identified: z.number(),
+    pairs_generated: z.number(),
+    pairs_checked: z.number(),
+    pairs_accepted: z.number(),
+    pairs_curated: z.number().optional(),
+  }),
+  /** Reason code → count, every stage. */
+  rejections: z.record(z.string(), z.number()),
+  llm: LlmStats,
+  wall_seconds: z.number(),
+  throughput: z.object({ documents_per_second: z.number(), pairs_per_second: z.number(), tokens_per_second: z.number() }),
+  /** Samples taken during the run, for the report's throughput-over-time chart. */
+  timeline: z
+    .array(z.object({ t: z.number(), documents: z.number(), accepted: z.number(), prompt_tokens: z.number(), completion_tokens: z.number() }))
+    .optional(),
+  /** Domain → accepted pairs. */
+  domains: z.record(z.string(), z.number()).optional(),
+  /** Curation figures (dedup, decontamination per benchmark, quota skips). */
+  curation: z.record(z.string(), z.unknown()).optional(),
+});
+export type Stats = z.infer<typeof Stats>;
