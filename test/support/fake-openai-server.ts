@@ -1,0 +1,350 @@
+/**
+ * A fake OpenAI-compatible server for tests and benchmarks: real HTTP on 127.0.0.1, port 0,
+ * deterministic replies built from the request's JSON schema (or a handler per schema name),
+ * token usage from the shared estimate, and fault injection (429/5xx, hangs, broken JSON,
+ * refused response_format, context overflow, connection resets).
+ *
+ * Prompt contract: the document sits in the first user message between "<document>\n" and
+ * "\n</document>". The schema name comes from response_format.json_schema.name, or, without a
+ * response_format, from the marker `matching the schema "<name>":` followed by the JSON schema.
+ */
+import http from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { estimateTokens } from "../../src/util/tokens.js";
+import { fnv1a32 } from "../../src/util/hash.js";
+import { valueForSchema } from "./fake-schema-values.js";
+
+export interface FakeRequestContext {
+  schemaName: string | undefined;
+  jsonSchema: unknown | undefined;
+  mode: "json_schema" | "prompt" | "none";
+  messages: { role: string; content: string }[];
+  /** Every user message's content, joined by blank lines. */
+  userText: string;
+  document: string | undefined;
+  body: any;
+  /** 0-based number of this chat-completion request since the server started. */
+  index: number;
+}
+/** Returns the JSON value to send as the reply content (may return a promise). */
+export type FakeHandler = (ctx: FakeRequestContext) => unknown;
+export type FaultKind =
+  | "429"
+  | "500"
+  | "503"
+  | "hang"
+  | "malformed"
+  | "truncated_json"
+  | "reject_response_format"
+  | "context_length"
+  | "reset";
+export interface Fault {
+  kind: FaultKind;
+  /** How many matching requests this fault hits (default 1; Infinity = always). */
+  times?: number;
+  retryAfterSeconds?: number;
+  retryAfterMs?: number;
+  match?: (ctx: FakeRequestContext) => boolean;
+}
+export interface RecordedRequest {
+  path: string;
+  schemaName?: string;
+  mode: string;
+  status: number;
+  fault?: FaultKind;
+  promptTokens: number;
+  completionTokens: number;
+  document?: string;
+}
+export interface FakeOpenAI {
+  /** Base URL ending in /v1. */
+  url: string;
+  port: number;
+  requests: RecordedRequest[];
+  addFault(f: Fault): void;
+  clearFaults(): void;
+  setHandler(schemaName: string, h: FakeHandler): void;
+  close(): Promise<void>;
+}
+export interface FakeOpenAIOptions {
+  handlers?: Record<string, FakeHandler>;
+  /** Model name served by /v1/models and reported in replies (default "fake-model"). */
+  model?: string;
+  /** Prompt tokens above this get a context-length error (default 32768). */
+  contextTokens?: number;
+  /** Always refuse response_format, like an old server. */
+  rejectResponseFormat?: boolean;
+  host?: string;
+  /** Port to listen on (default 0 = any free port). */
+  port?: number;
+}
+
+const SCHEMA_MARKER = /matching the schema "([^"]+)":\n/;
+const EMBEDDING_DIMS = 64;
+
+export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+  const model = opts.model ?? "fake-model";
+  const contextTokens = opts.contextTokens ?? 32768;
+  const handlers = new Map<string, FakeHandler>(Object.entries(opts.handlers ?? {}));
+  const faults: { fault: Fault; left: number }[] = [];
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  let chatIndex = 0;
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      handle(req, res, Buffer.concat(chunks).toString("utf8")).catch((err: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, errorBody(`fake server error: ${String(err)}`, "server_error"));
+      });
+    });
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, text: string): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0];
+    const record = (r: Omit<RecordedRequest, "path" | "mode" | "promptTokens" | "completionTokens"> & Partial<RecordedRequest>) =>
+      requests.push({ path, mode: "none", promptTokens: 0, completionTokens: 0, ...r });
+
+    if (req.method === "GET" && path === "/health") {
+      record({ status: 200 });
+      return sendJson(res, 200, { status: "ok" });
+    }
+    if (req.method === "GET" && path === "/v1/models") {
+      record({ status: 200 });
+      return sendJson(res, 200, { object: "list", data: [{ id: model, object: "model", created: 0, owned_by: "fake" }] });
+    }
+    if (req.method === "POST" && path === "/v1/embeddings") {
+      const body = parseBody(text);
+      if (!body) {
+        record({ status: 400 });
+        return sendJson(res, 400, errorBody("request body is not JSON", "invalid_request_error"));
+      }
+      const inputs: string[] = Array.isArray(body.input) ? body.input.map(String) : [String(body.input ?? "")];
+      const tokens = inputs.reduce((n, s) => n + estimateTokens(s), 0);
+      record({ status: 200, promptTokens: tokens });
+      return sendJson(res, 200, {
+        object: "list",
+        data: inputs.map((s, index) => ({ object: "embedding", index, embedding: embed(s) })),
+        model: body.model ?? model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      });
+    }
+    if (req.method === "POST" && path === "/v1/chat/completions") {
+      const body = parseBody(text);
+      if (!body || !Array.isArray(body.messages)) {
+        record({ status: 400 });
+        return sendJson(res, 400, errorBody("messages must be an array", "invalid_request_error"));
+      }
+      return chat(body, res, record);
+    }
+    record({ status: 404 });
+    sendJson(res, 404, errorBody(`no route ${req.method} ${path}`, "not_found"));
+  }
+
+  async function chat(body: any, res: http.ServerResponse, record: (r: any) => void): Promise<void> {
+    const ctx = contextOf(body, chatIndex++);
+    const promptTokens = ctx.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+    const base = { schemaName: ctx.schemaName, mode: ctx.mode, promptTokens, document: ctx.document };
+    const sentResponseFormat = body.response_format != null;
+    const fault = takeFault(ctx, sentResponseFormat);
+
+    if (fault?.kind === "429") {
+      const headers: Record<string, string> = {};
+      if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
+      if (fault.retryAfterMs !== undefined) headers["retry-after-ms"] = String(fault.retryAfterMs);
+      record({ ...base, status: 429, fault: "429" });
+      return sendJson(res, 429, errorBody("Rate limit reached, slow down", "rate_limit_exceeded"), headers);
+    }
+    if (fault?.kind === "500" || fault?.kind === "503") {
+      const status = Number(fault.kind);
+      record({ ...base, status, fault: fault.kind });
+      return sendJson(res, status, errorBody(status === 500 ? "internal server error" : "service unavailable", "server_error"));
+    }
+    if (fault?.kind === "hang") {
+      // Never answer; the client's timeout gives up, and close() destroys the socket.
+      record({ ...base, status: 0, fault: "hang" });
+      return;
+    }
+    if (fault?.kind === "reject_response_format" || (opts.rejectResponseFormat && sentResponseFormat)) {
+      record({ ...base, status: 400, fault: "reject_response_format" });
+      return sendJson(res, 400, errorBody("response_format is not supported by this server", "invalid_request_error"));
+    }
+    if (fault?.kind === "context_length" || promptTokens > contextTokens) {
+      record({ ...base, status: 400, fault: fault?.kind === "context_length" ? "context_length" : undefined });
+      return sendJson(res, 400, {
+        error: {
+          message: `This model's maximum context length is ${contextTokens} tokens. However, your messages resulted in ${promptTokens} tokens.`,
+          type: "invalid_request_error",
+          param: "messages",
+          code: "context_length_exceeded",
+        },
+      });
+    }
+
+    let content: string;
+    if (fault?.kind === "malformed") {
+      content = "Sure! Here is what I think about the document: it looks fine to me, nothing more to add.";
+    } else {
+      const handler = ctx.schemaName !== undefined ? handlers.get(ctx.schemaName) : undefined;
+      const value = handler ? await handler(ctx) : valueForSchema(ctx.jsonSchema, ctx.document ?? ctx.userText);
+      content = JSON.stringify(value);
+      if (fault?.kind === "truncated_json") content = content.slice(0, Math.floor(content.length / 2));
+    }
+    const completionTokens = estimateTokens(content);
+    const reply = {
+      id: `chatcmpl-${fnv1a32(JSON.stringify(body)).toString(16)}`,
+      object: "chat.completion",
+      created: 0,
+      model: typeof body.model === "string" && body.model ? body.model : model,
+      choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop", logprobs: null }],
+      usage: {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+        prompt_tokens_details: { cached_tokens: 0 },
+      },
+    };
+    if (fault?.kind === "reset") {
+      // Headers and half the body, then the connection drops.
+      record({ ...base, status: 200, fault: "reset", completionTokens });
+      const text = JSON.stringify(reply);
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) });
+      res.write(text.slice(0, Math.floor(text.length / 2)), () => res.socket?.destroy());
+      return;
+    }
+    record({ ...base, status: 200, fault: fault?.kind, completionTokens });
+    sendJson(res, 200, reply);
+  }
+
+  function takeFault(ctx: FakeRequestContext, sentResponseFormat: boolean): Fault | undefined {
+    for (const entry of faults) {
+      if (entry.left <= 0) continue;
+      // Refusing response_format only makes sense when one was sent.
+      if (entry.fault.kind === "reject_response_format" && !sentResponseFormat) continue;
+      if (entry.fault.match && !entry.fault.match(ctx)) continue;
+      entry.left -= 1;
+      return entry.fault;
+    }
+    return undefined;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host ?? "127.0.0.1";
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}/v1`,
+    port,
+    requests,
+    addFault(f) {
+      faults.push({ fault: f, left: f.times ?? 1 });
+    },
+    clearFaults() {
+      faults.length = 0;
+    },
+    setHandler(schemaName, h) {
+      handlers.set(schemaName, h);
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy(); // hung requests would otherwise keep close() waiting
+        server.close(() => resolve());
+      });
+    },
+  };
+}
+
+function parseBody(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+function errorBody(message: string, type: string) {
+  return { error: { message, type, param: null, code: type } };
+}
+
+/** Message content as plain text: strings as they are, content-part arrays by their text parts. */
+function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    return content.map((p) => (p && typeof p === "object" && typeof (p as any).text === "string" ? (p as any).text : "")).join("");
+  }
+  return "";
+}
+
+function contextOf(body: any, index: number): FakeRequestContext {
+  const messages = (body.messages as any[]).map((m) => ({ role: String(m?.role ?? ""), content: contentText(m?.content) }));
+  const users = messages.filter((m) => m.role === "user");
+  const userText = users.map((m) => m.content).join("\n\n");
+  let document: string | undefined;
+  const first = users[0]?.content;
+  if (first !== undefined) {
+    const start = first.indexOf("<document>\n");
+    const end = start >= 0 ? first.indexOf("\n</document>", start + 11) : -1;
+    if (start >= 0 && end >= 0) document = first.slice(start + 11, end);
+  }
+  let schemaName: string | undefined;
+  let jsonSchema: unknown;
+  let mode: FakeRequestContext["mode"] = "none";
+  const rf = body.response_format;
+  if (rf && rf.type === "json_schema" && rf.json_schema) {
+    mode = "json_schema";
+    schemaName = rf.json_schema.name;
+    jsonSchema = rf.json_schema.schema;
+  } else {
+    for (const m of [...users].reverse()) {
+      const found = SCHEMA_MARKER.exec(m.content);
+      if (!found) continue;
+      mode = "prompt";
+      schemaName = found[1];
+      jsonSchema = firstJsonObject(m.content.slice(found.index + found[0].length));
+      break;
+    }
+  }
+  return { schemaName, jsonSchema, mode, messages, userText, document, body, index };
+}
+
+/** The first balanced {...} in a text, parsed; undefined when there is none. */
+function firstJsonObject(text: string): unknown {
+  const start = text.indexOf("{");
+  if (start < 0) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{") depth++;
+    else if (c === "}" && --depth === 0) return parseBody(text.slice(start, i + 1));
+  }
+  return undefined;
+}
+
+/** A hashed bag-of-words vector, L2-normalised: similar texts get similar vectors. */
+function embed(text: string): number[] {
+  const v = new Array<number>(EMBEDDING_DIMS).fill(0);
+  for (const w of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    const h = fnv1a32(w);
+    v[h % EMBEDDING_DIMS] += h & 0x80000000 ? -1 : 1;
+  }
+  const norm = Math.hypot(...v);
+  return norm > 0 ? v.map((x) => x / norm) : v;
+}
