@@ -1,0 +1,56 @@
+/**
+ * A file's bytes as a stream of chunks, decompressed on the fly. Memory stays bounded
+ * by the chunk size whatever the file size: gzip through `node:zlib` streams, zstd
+ * through fzstd's streaming decoder (Node 20's zlib has no zstd).
+ */
+import { createReadStream } from "node:fs";
+import { createGunzip } from "node:zlib";
+import { Decompress } from "fzstd";
+import type { Compression } from "./formats.js";
+
+const CHUNK_BYTES = 1 << 20;
+
+export async function* fileChunks(file: string, compression: Compression): AsyncGenerator<Uint8Array> {
+  const raw = createReadStream(file, { highWaterMark: CHUNK_BYTES });
+  try {
+    if (compression === "gzip") {
+      // pipe() does not forward source errors; forward them so a vanished or unreadable
+      // file ends the iteration with an error instead of hanging.
+      const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
+      raw.on("error", (err) => gunzip.destroy(err));
+      raw.pipe(gunzip);
+      try {
+        yield* gunzip as AsyncIterable<Buffer>;
+      } finally {
+        gunzip.destroy();
+      }
+    } else if (compression === "zstd") {
+      yield* zstdChunks(raw as AsyncIterable<Buffer>);
+    } else {
+      yield* raw as AsyncIterable<Buffer>;
+    }
+  } finally {
+    raw.destroy();
+  }
+}
+
+async function* zstdChunks(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  // fzstd calls back synchronously inside push(); collect, then yield between pushes
+  // so at most one input chunk's worth of output is held at a time.
+  let out: Uint8Array[] = [];
+  const decoder = new Decompress((chunk) => {
+    // fzstd may reuse its window buffer; copy what we hand out.
+    out.push(chunk.slice());
+  });
+  for await (const chunk of source) {
+    decoder.push(chunk);
+    if (out.length) {
+      const ready = out;
+      out = [];
+      yield* ready;
+    }
+  }
+  // `final` makes fzstd throw on a truncated frame instead of silently stopping.
+  decoder.push(new Uint8Array(0), true);
+  yield* out;
+}
