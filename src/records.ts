@@ -131,6 +131,10 @@ export const Stats = z.object({
   /** Documents whose processing finished (accepted or rejected at some stage). */
   documents_finished: z.number(),
   qa_accepted: z.number(),
+  /** Extra units made by splitting long documents into windows (a document in 3 windows adds 2). */
+  windows_extra: z.number().optional(),
+  /** Units left unfinished in the last session because the model server failed; redone on resume. */
+  documents_failed: z.number().optional(),
   /** Counts along the method's funnel, in order. */
   funnel: z.object({
     documents_read: z.number(),

@@ -1,0 +1,99 @@
+/**
+ * Resume state in `state/`: `finished-<tag>.txt` lists the keys of finished units (one per
+ * line) and `checkpoint-<tag>.json` is the commit record — part positions, the ledger's
+ * length, cumulative stats. The checkpoint is replaced atomically (write + rename), so after
+ * a kill at any moment the last checkpoint describes a consistent state: outputs and ledger
+ * are cut back to it, and every unit not in the ledger is redone.
+ */
+import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { PartPosition } from "./part-writer.js";
+import type { LlmStats } from "../records.js";
+import type { TrackerState } from "./stats-tracker.js";
+
+export interface Checkpoint {
+  version: 1;
+  ledgerBytes: number;
+  parts: Record<string, PartPosition>;
+  tracker: TrackerState;
+  /** LLM counters of all earlier sessions and of this one up to the commit. */
+  llm: LlmStats;
+  /** Source files fully processed and committed, with how many source records each had. */
+  filesDone: Record<string, number>;
+  wallSeconds: number;
+  sessions: number;
+}
+
+export class Ledger {
+  private fd: number;
+  private pending: string[] = [];
+  private bytes = 0;
+  readonly finished = new Set<string>();
+
+  constructor(
+    readonly stateDir: string,
+    readonly tag: string,
+  ) {
+    mkdirSync(stateDir, { recursive: true });
+    const file = this.ledgerFile();
+    this.fd = openSync(file, "a");
+  }
+
+  private ledgerFile() {
+    return join(this.stateDir, `finished-${this.tag}.txt`);
+  }
+  private checkpointFile() {
+    return join(this.stateDir, `checkpoint-${this.tag}.json`);
+  }
+
+  /** Loads the last checkpoint and cuts the ledger back to it. */
+  load(): Checkpoint | undefined {
+    const cpFile = this.checkpointFile();
+    const cp = existsSync(cpFile) ? (JSON.parse(readFileSync(cpFile, "utf8")) as Checkpoint) : undefined;
+    const ledgerBytes = cp?.ledgerBytes ?? 0;
+    if (statSync(this.ledgerFile()).size > ledgerBytes) truncateSync(this.ledgerFile(), ledgerBytes);
+    this.bytes = ledgerBytes;
+    if (ledgerBytes > 0) {
+      const text = readFileSync(this.ledgerFile(), "utf8");
+      for (const key of text.split("\n")) if (key) this.finished.add(key);
+    }
+    return cp;
+  }
+
+  markFinished(key: string): void {
+    this.finished.add(key);
+    this.pending.push(key);
+  }
+
+  /** Appends pending keys and syncs; returns the ledger's committed length. */
+  flush(): number {
+    if (this.pending.length > 0) {
+      const buf = Buffer.from(this.pending.join("\n") + "\n", "utf8");
+      writeSync(this.fd, buf);
+      fdatasyncSync(this.fd);
+      this.bytes += buf.length;
+      this.pending = [];
+    }
+    return this.bytes;
+  }
+
+  writeCheckpoint(cp: Checkpoint): void {
+    const tmp = this.checkpointFile() + ".tmp";
+    const fd = openSync(tmp, "w");
+    writeSync(fd, JSON.stringify(cp));
+    fdatasyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, this.checkpointFile());
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** Atomic JSON write for stats.json / run.json (readers never see half a file). */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = path + ".tmp";
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
+  renameSync(tmp, path);
+}

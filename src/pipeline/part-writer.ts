@@ -1,0 +1,91 @@
+/**
+ * Appends JSON lines to numbered part files of one output folder. Lines are buffered and
+ * written at the orchestrator's commits; `position()` is what a checkpoint records, and
+ * `restore()` truncates back to it after a crash, so nothing uncommitted survives a resume.
+ */
+import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+
+export interface PartPosition {
+  part: number;
+  bytes: number;
+  records: number;
+}
+
+export class PartWriter {
+  private fd: number | undefined;
+  private pending: string[] = [];
+  private pos: PartPosition = { part: 0, bytes: 0, records: 0 };
+
+  /** `tag` keeps writers of different shards apart in a shared folder: part-<tag>-00000.jsonl. */
+  constructor(
+    readonly dir: string,
+    readonly tag: string,
+    readonly maxRecords: number,
+  ) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  private fileOf(part: number): string {
+    return join(this.dir, `part-${this.tag}-${String(part).padStart(5, "0")}.jsonl`);
+  }
+
+  /** Return to a committed position: truncate its part, delete later parts of this writer. */
+  restore(pos: PartPosition | undefined): void {
+    const p = pos ?? { part: 0, bytes: 0, records: 0 };
+    const prefix = `part-${this.tag}-`;
+    for (const f of readdirSync(this.dir)) {
+      if (!f.startsWith(prefix) || !f.endsWith(".jsonl")) continue;
+      const n = Number(f.slice(prefix.length, -".jsonl".length));
+      if (n > p.part) unlinkSync(join(this.dir, f));
+    }
+    const file = this.fileOf(p.part);
+    if (existsSync(file) && statSync(file).size > p.bytes) truncateSync(file, p.bytes);
+    this.pos = { ...p };
+  }
+
+  add(record: unknown): void {
+    this.pending.push(JSON.stringify(record));
+  }
+
+  /** Writes buffered records (rotating parts at maxRecords) and syncs to disk. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    let i = 0;
+    while (i < this.pending.length) {
+      if (this.pos.records >= this.maxRecords) this.rotate();
+      const room = this.maxRecords - this.pos.records;
+      const chunk = this.pending.slice(i, i + room);
+      const text = chunk.join("\n") + "\n";
+      const buf = Buffer.from(text, "utf8");
+      writeSync(this.openFd(), buf);
+      this.pos.bytes += buf.length;
+      this.pos.records += chunk.length;
+      i += chunk.length;
+    }
+    this.pending = [];
+    fdatasyncSync(this.openFd());
+  }
+
+  position(): PartPosition {
+    return { ...this.pos };
+  }
+
+  get buffered(): number {
+    return this.pending.length;
+  }
+
+  private openFd(): number {
+    if (this.fd === undefined) this.fd = openSync(this.fileOf(this.pos.part), "a");
+    return this.fd;
+  }
+
+  private rotate(): void {
+    this.close();
+    this.pos = { part: this.pos.part + 1, bytes: 0, records: 0 };
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd), (this.fd = undefined);
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * The orchestrator: streams source documents through the stages with a bounded number in
+ * flight, writes results, and commits a checkpoint every second so that a killed run resumes
+ * exactly where it stopped (see checkpoint.ts). It owns time and state; stages and engines
+ * never write files.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import type { RunConfig } from "../config/schema.js";
+import type { LlmClient } from "../llm/types.js";
+import { addLlmStats, emptyLlmStats } from "../llm/counters.js";
+import type { DocumentRecord, QaRecord, Rejection, Stats } from "../records.js";
+import { runPaths } from "../io/run-dir.js";
+import { expandInputs, readSources } from "../io/sources/index.js";
+import { loadDemoLibrary } from "../prompts/demos.js";
+import { makeProcessor, planStages, type DocResult } from "../stages/process-document.js";
+import { prefilter } from "../stages/prefilter.js";
+import { TransientFailure } from "../stages/outcome.js";
+import { fnv1a32 } from "../util/hash.js";
+import { PartWriter } from "./part-writer.js";
+import { Ledger, writeJsonAtomic, type Checkpoint } from "./checkpoint.js";
+import { StatsTracker } from "./stats-tracker.js";
+import { Semaphore } from "./semaphore.js";
+import { toUnits, unitKey } from "./units.js";
+import { makeProgress, type Progress } from "./progress.js";
+import { redactConfig } from "../config/redact.js";
+import { PROMPT_VERSION, VERSION } from "../version.js";
+
+/** Curation hooks (src/curate): quota before generation, admission after check. */
+export interface PairGate {
+  quotaAllows(domain: string): boolean;
+  admit(rec: QaRecord): Rejection | null;
+  commit(): Promise<void>;
+  stats(): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export interface RunOptions {
+  llm: LlmClient;
+  gate?: PairGate;
+  /** Aborting it stops reading new documents; in-flight ones finish and are committed. */
+  signal?: AbortSignal;
+  log?: (msg: string) => void;
+  progress?: Progress;
+  /** Documents in flight; default 2 × the engine's request concurrency. */
+  window?: number;
+  commitIntervalMs?: number;
+}
+
+export interface RunResult {
+  stats: Stats;
+  /** Set when the run stopped early: by the signal, or because the model server kept failing. */
+  stoppedBy?: "signal" | "model_errors";
+  failedUnits: number;
+  lastError?: string;
+}
+
+/** After this many units in a row fail for transient model errors, the run stops (and can be resumed). */
+const MAX_CONSECUTIVE_FAILURES = 25;
+
+export function shardTag(config: RunConfig): string {
+  return config.shard ? `s${config.shard.index}of${config.shard.count}` : "main";
+}
+
+export function inShard(docId: string, shard: RunConfig["shard"]): boolean {
+  return !shard || fnv1a32(docId) % shard.count === shard.index;
+}
+
+export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<RunResult> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(m + "\n"));
+  const { llm, gate } = opts;
+  const paths = runPaths(config.out);
+  for (const d of [paths.root, paths.qa, paths.rejected, paths.documents, paths.state]) mkdirSync(d, { recursive: true });
+
+  const tag = shardTag(config);
+  const ledger = new Ledger(paths.state, tag);
+  const cp = ledger.load();
+  const writers = {
+    qa: new PartWriter(paths.qa, tag, config.partRecords),
+    rejected: new PartWriter(paths.rejected, tag, config.partRecords),
+    documents: new PartWriter(paths.documents, tag, config.partRecords),
+  };
+  for (const [name, w] of Object.entries(writers)) w.restore(cp?.parts[name]);
+  const tracker = new StatsTracker(cp?.tracker);
+  const llmBase = cp?.llm ?? emptyLlmStats();
+  const filesDone: Record<string, number> = { ...(cp?.filesDone ?? {}) };
+  const sessions = (cp?.sessions ?? 0) + 1;
+  if (cp) log(`Resuming ${config.out}: ${tracker.state.documents_read} documents and ${tracker.state.qa_accepted} pairs already done.`);
+  writeRunJson(config, llm, paths.run, sessions);
+
+  const { library, missing } = loadDemoLibrary(config.domains, config.demosDir);
+  if (missing.length) log(`No demonstrations for: ${missing.join(", ")} (those domains are generated zero-shot).`);
+  const processDocument = makeProcessor({ llm, config, demos: library }, { quotaAllows: gate ? (d) => gate.quotaAllows(d) : undefined });
+
+  const started = Date.now();
+  const elapsed = () => (Date.now() - started) / 1000;
+  const prevWall = cp?.wallSeconds ?? 0;
+  const progress = opts.progress ?? makeProgress(config.progress);
+  const sem = new Semaphore(opts.window ?? Math.max(4, llm.maxConcurrency * 2));
+
+  // --- results → outputs --------------------------------------------------------------
+  let failedUnits = 0;
+  let consecutiveFailures = 0;
+  let lastError: string | undefined;
+  let stoppedBy: RunResult["stoppedBy"];
+  const fileState = new Map<string, { ended: boolean; outstanding: number; records: number; failed: boolean }>();
+
+  const writeRejection = (r: Rejection) => {
+    tracker.reject(r);
+    writers.rejected.add(r);
+  };
+
+  /** Records one finished unit. `first` = the unit that carries its source record's count. */
+  function finish(key: string, file: string, first: boolean, extraWindows: number, r: { rejection: Rejection } | { result: DocResult }) {
+    if (first) tracker.sourceRecord(), tracker.extraWindows(extraWindows);
+    if ("rejection" in r) writeRejection(r.rejection);
+    else {
+      const res = r.result;
+      tracker.unit(res);
+      for (const rej of res.rejections) writers.rejected.add(rej);
+      let kept = 0;
+      for (const rec of res.accepted) {
+        const verdict = gate?.admit(rec) ?? null;
+        if (verdict) writeRejection(verdict);
+        else writers.qa.add(rec), tracker.kept(rec.domain), kept++;
+      }
+      if (kept > 0) {
+        const docRec: DocumentRecord = { doc_id: res.doc.id, text: res.doc.text, source: res.doc.source, domain: res.domain };
+        writers.documents.add(docRec);
+      }
+    }
+    ledger.markFinished(key);
+    const fs = fileState.get(file);
+    if (fs) fs.outstanding--, maybeFileDone(file);
+  }
+
+  function maybeFileDone(file: string) {
+    const fs = fileState.get(file)!;
+    if (fs.ended && fs.outstanding === 0 && !fs.failed) filesDone[file] = fs.records;
+  }
+
+  // --- commits ------------------------------------------------------------------------
+  let lastStatsWrite = 0;
+  let lastSample = -Infinity;
+  let committing: Promise<void> = Promise.resolve();
+  const commit = (final = false) =>
+    (committing = committing.then(async () => {
+      for (const w of Object.values(writers)) w.flush();
+      const ledgerBytes = ledger.flush();
+      const llmTotal = addLlmStats(llmBase, llm.stats());
+      const t = elapsed();
+      if (t - lastSample >= 5 || final) tracker.sample(prevWall + t, llmTotal), (lastSample = t);
+      const snapshot: Checkpoint = {
+        version: 1,
+        ledgerBytes,
+        parts: { qa: writers.qa.position(), rejected: writers.rejected.position(), documents: writers.documents.position() },
+        tracker: structuredClone(tracker.state),
+        llm: llmTotal,
+        filesDone: { ...filesDone },
+        wallSeconds: prevWall + t,
+        sessions,
+      };
+      // Curation state is persisted before the checkpoint that refers to its pairs (admission is idempotent by pair id).
+      await gate?.commit();
+      ledger.writeCheckpoint(snapshot);
+      if (final || t - lastStatsWrite >= 5) {
+        writeJsonAtomic(paths.stats, tracker.toStats(llmTotal, prevWall + t, gate?.stats()));
+        lastStatsWrite = t;
+      }
+    }));
+  const timer = setInterval(() => void commit(), opts.commitIntervalMs ?? 1000);
+  const progressTimer = setInterval(() => {
+    const l = llm.stats();
+    progress.update({ documents: tracker.state.documents_read, accepted: tracker.state.qa_accepted, inFlight: sem.inFlight, tokens: l.prompt_tokens + l.completion_tokens, elapsed: elapsed(), limit: config.limit });
+  }, 500);
+
+  // --- the read loop --------------------------------------------------------------------
+  const files = (await expandInputs(config.inputs)).filter((f) => !(f in filesDone));
+  let seen = Object.values(filesDone).reduce((a, b) => a + b, 0);
+  let currentFile: string | undefined;
+  const endFile = (file: string | undefined) => {
+    if (!file) return;
+    const fs = fileState.get(file);
+    if (fs) (fs.ended = true), maybeFileDone(file);
+  };
+
+  try {
+    for await (const item of readSources(files, { textField: config.textField, idField: config.idField })) {
+      if (opts.signal?.aborted) {
+        stoppedBy ??= "signal";
+        break;
+      }
+      if (stoppedBy) break;
+      if (config.limit !== undefined && seen >= config.limit) break;
+      const source = item.kind === "doc" ? item.doc.source : item.rejection.source;
+      if (source.file !== currentFile) {
+        endFile(currentFile);
+        currentFile = source.file;
+        if (!fileState.has(source.file)) fileState.set(source.file, { ended: false, outstanding: 0, records: 0, failed: false });
+      }
+      const fs = fileState.get(source.file)!;
+      fs.records++;
+      seen++;
+
+      if (item.kind === "bad") {
+        const key = `bad:${unitKey(item.rejection)}`;
+        if (!ledger.finished.has(key)) fs.outstanding++, finish(key, source.file, true, 0, { rejection: item.rejection });
+        continue;
+      }
+      const doc = item.doc;
+      if (!inShard(doc.id, config.shard)) continue;
+
+      const pre = prefilter(doc, config.prefilter);
+      if (pre) {
+        const key = unitKey(doc);
+        if (!ledger.finished.has(key)) fs.outstanding++, finish(key, source.file, true, 0, { rejection: pre });
+        continue;
+      }
+      const units = toUnits(doc, config.maxDocTokens, config.docOverflow);
+      for (let i = 0; i < units.length; i++) {
+        const unit = units[i]!;
+        const key = unitKey(doc, units.length > 1 ? i : undefined);
+        if (ledger.finished.has(key)) continue;
+        fs.outstanding++;
+        await sem.acquire();
+        if (stoppedBy) {
+          sem.release();
+          fs.failed = true;
+          fs.outstanding--;
+          break;
+        }
+        void processDocument(unit)
+          .then((result) => {
+            consecutiveFailures = 0;
+            finish(key, source.file, i === 0, units.length - 1, { result });
+          })
+          .catch((err: unknown) => {
+            fs.outstanding--;
+            fs.failed = true;
+            failedUnits++;
+            consecutiveFailures++;
+            lastError = err instanceof Error ? err.message : String(err);
+            if (!(err instanceof TransientFailure)) {
+              // A bug or a configuration problem: stop, keep what is committed.
+              stoppedBy = "model_errors";
+              log(`Stopping: ${lastError}`);
+            } else if (consecutiveFailures >= MAX_CONSECUTIVE_FAILURES && !stoppedBy) {
+              stoppedBy = "model_errors";
+              log(`Stopping: ${consecutiveFailures} documents in a row failed on the model server (${lastError}). Rerun the same command to resume.`);
+            }
+          })
+          .finally(() => sem.release());
+      }
+    }
+    endFile(currentFile);
+  } finally {
+    await sem.drain();
+    clearInterval(timer);
+    clearInterval(progressTimer);
+    await commit(true);
+    progress.stop();
+    for (const w of Object.values(writers)) w.close();
+    ledger.close();
+  }
+  const llmTotal = addLlmStats(llmBase, llm.stats());
+  const stats = tracker.toStats(llmTotal, prevWall + elapsed(), gate?.stats());
+  if (failedUnits > 0) {
+    stats.documents_failed = failedUnits;
+    writeJsonAtomic(paths.stats, stats);
+  }
+  return { stats, stoppedBy, failedUnits, lastError };
+}
+
+function writeRunJson(config: RunConfig, llm: LlmClient, path: string, sessions: number) {
+  const prev = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as { created_at?: string }) : undefined;
+  writeJsonAtomic(path, {
+    version: VERSION,
+    prompt_version: PROMPT_VERSION,
+    created_at: prev?.created_at ?? new Date().toISOString(),
+    updated_at: new Date().toISOString(),
+    sessions,
+    node: process.version,
+    models: Object.fromEntries(planStages(config.plan).map((s) => [s, llm.modelFor(s)])),
+    config: redactConfig(config),
+  });
+}

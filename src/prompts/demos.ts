@@ -1,0 +1,67 @@
+/**
+ * The domain demonstration library: data/demos/<slug>.jsonl shipped with the package, plus
+ * an optional user folder (--demos DIR) whose files add domains or replace the shipped ones.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Demo, domainSlug } from "./demo-record.js";
+import { fnv1a32 } from "../util/hash.js";
+
+/** src/prompts and dist/prompts are both two levels below the package root. */
+export const BUILTIN_DEMOS_DIR = resolve(fileURLToPath(new URL("../../data/demos", import.meta.url)));
+
+export type DemoLibrary = Map<string, Demo[]>;
+
+function readDemoFile(file: string): Demo[] {
+  const demos: Demo[] = [];
+  readFileSync(file, "utf8")
+    .split("\n")
+    .forEach((line, i) => {
+      if (!line.trim()) return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        throw new Error(`${file}:${i + 1}: not valid JSON (${(e as Error).message})`);
+      }
+      const parsed = Demo.safeParse(value);
+      if (!parsed.success) throw new Error(`${file}:${i + 1}: not a demonstration: ${parsed.error.issues[0]?.message}`);
+      demos.push(parsed.data);
+    });
+  return demos;
+}
+
+/** Loads the demos of each configured domain. A domain without any demos is allowed (zero-shot) but reported. */
+export function loadDemoLibrary(domains: string[], userDir?: string): { library: DemoLibrary; missing: string[] } {
+  if (userDir && !existsSync(userDir)) throw new Error(`--demos: folder not found: ${userDir}`);
+  const library: DemoLibrary = new Map();
+  const missing: string[] = [];
+  for (const domain of domains) {
+    const file = domainSlug(domain) + ".jsonl";
+    const userFile = userDir ? join(userDir, file) : undefined;
+    const path = userFile && existsSync(userFile) ? userFile : join(BUILTIN_DEMOS_DIR, file);
+    const demos = existsSync(path) ? readDemoFile(path) : [];
+    if (demos.length === 0) missing.push(domain);
+    library.set(domain, demos);
+  }
+  return { library, missing };
+}
+
+/** A seeded choice of k demos: the same (seed, key) always picks the same demos, so resumed runs send identical prompts. */
+export function sampleDemos(library: DemoLibrary, domain: string, k: number, seed: number, key: string): Demo[] {
+  const pool = library.get(domain) ?? [];
+  if (k <= 0 || pool.length === 0) return [];
+  const scored = pool.map((d, i) => ({ d, s: fnv1a32(`${seed}\u0000${key}\u0000${i}`) }));
+  scored.sort((a, b) => a.s - b.s);
+  return scored.slice(0, Math.min(k, pool.length)).map((x) => x.d);
+}
+
+export function formatDemos(demos: Demo[]): string {
+  if (demos.length === 0) return "";
+  const blocks = demos.map(
+    (d, i) =>
+      `Example ${i + 1}\nMaterial: ${d.material}\nPersona: ${d.persona}\nQuestion: ${d.question}\nAnswer: ${d.answer} (answer_type: ${d.answer_type})`,
+  );
+  return `Examples of good pairs, written from other short materials in this domain:\n\n${blocks.join("\n\n")}\n\n`;
+}
