@@ -1,7 +1,99 @@
-// Placeholder until the export command lands; replaced by its owner.
-import type { Command } from "commander";
+/** `webscale-rl export <dir> --format verl|openrlhf|trl|hf --out <path>`: flags → exportDataset. */
+import { Command, Option } from "commander";
+import { EXPORT_FORMATS, type ExportFormat } from "../export/formats.js";
+import { exportDataset, type ExportProgress, type FileFormat } from "../export/export.js";
+import { resolvePolicyPrompt } from "../export/policy-prompt.js";
+import { parseTestSize } from "../export/split.js";
+
+interface ExportFlags {
+  format: ExportFormat;
+  out: string;
+  testSize: string;
+  seed: string;
+  promptTemplate?: string;
+  systemPrompt?: string;
+  includeSourceText?: boolean;
+  dataSource: string;
+  fileFormat?: FileFormat;
+  shardRows?: string;
+  rowGroupRows?: string;
+  progress: boolean;
+}
+
+function wholeNumber(raw: string, flag: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number, got "${raw}"`);
+  return n;
+}
+
+function progressPrinter(enabled: boolean): (p: ExportProgress) => void {
+  const started = Date.now();
+  return (p) => {
+    if (!enabled) return;
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    const label = { scan: "read", index: "indexed documents:", write: "wrote" }[p.phase];
+    const of = p.total !== undefined && p.phase === "write" ? ` of ${p.total}` : "";
+    process.stderr.write(`export: ${label} ${p.done}${of}${p.phase === "index" ? "" : " pairs"} (${secs}s)\n`);
+  };
+}
+
 export function registerExport(program: Command): void {
-  program.command("export").description("(not built yet)").action(() => {
-    throw new Error("the export command is not built yet");
-  });
+  program
+    .command("export")
+    .description("Write a run's (or curated set's) QA pairs in the format an RL trainer reads: verl, OpenRLHF, TRL, or a Hugging Face dataset folder.")
+    .argument("<dir>", "run or curated directory (holds qa/part-*.jsonl)")
+    .addOption(new Option("--format <format>", "target trainer or dataset layout").choices([...EXPORT_FORMATS]).makeOptionMandatory())
+    .requiredOption("--out <path>", "output directory (created if missing)")
+    .option("--test-size <n>", "test split: a fraction below 1 (0.01 = 1%) or a count of pairs (500); 0 = no test split", "0.01")
+    .option("--seed <n>", "seed of the train/test split", "42")
+    .option("--prompt-template <text|@file>", "policy prompt; {question} is replaced by the question (default asks for the answer in <answer></answer> tags)")
+    .option("--system-prompt <text|@file>", "system message put before the question")
+    .option("--include-source-text", "inline the source document text (column source_text; verl: extra_info.source_text)")
+    .option("--data-source <name>", "value of the data_source column", "webscale-rl")
+    .addOption(new Option("--file-format <kind>", "trl only: parquet (default) or jsonl").choices(["parquet", "jsonl"]))
+    .option("--shard-rows <n>", "hf only: rows per Parquet shard under data/ (default 100000)")
+    .option("--row-group-rows <n>", "rows per Parquet row group (default 20000)")
+    .option("--no-progress", "no progress lines on stderr")
+    .action(async (dir: string, flags: ExportFlags) => {
+      // Every flag is checked before any work starts.
+      const testSize = parseTestSize(flags.testSize);
+      const seed = Number(flags.seed);
+      if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${flags.seed}"`);
+      const shardRows = flags.shardRows === undefined ? undefined : wholeNumber(flags.shardRows, "--shard-rows");
+      const rowGroupRows = flags.rowGroupRows === undefined ? undefined : wholeNumber(flags.rowGroupRows, "--row-group-rows");
+      if (shardRows === 0 || rowGroupRows === 0) throw new Error("--shard-rows and --row-group-rows must be at least 1");
+      if (flags.fileFormat && flags.format !== "trl") throw new Error(`--file-format applies to --format trl only`);
+      if (shardRows !== undefined && flags.format !== "hf") throw new Error(`--shard-rows applies to --format hf only`);
+      const prompt = await resolvePolicyPrompt(flags.promptTemplate, flags.systemPrompt);
+
+      const summary = await exportDataset({
+        dir,
+        format: flags.format,
+        out: flags.out,
+        testSize,
+        seed,
+        prompt,
+        includeSourceText: Boolean(flags.includeSourceText),
+        dataSource: flags.dataSource,
+        fileFormat: flags.fileFormat,
+        shardRows,
+        rowGroupRows,
+        onProgress: progressPrinter(flags.progress),
+      });
+
+      for (const [what, m] of Object.entries(summary.malformed)) {
+        if (m.count === 0) continue;
+        process.stderr.write(`export: skipped ${m.count} malformed ${what === "qa" ? "QA" : "document"} line(s), e.g.\n${m.examples.map((e) => `  ${e}`).join("\n")}\n`);
+      }
+      if (summary.sourceTextMissing > 0) {
+        process.stderr.write(`export: ${summary.sourceTextMissing} pair(s) have no document in documents/; their source_text is null\n`);
+      }
+      const files = summary.files.map((f) => f.path).join(", ");
+      process.stdout.write(
+        `export ${summary.format}: train ${summary.rows.train} rows, test ${summary.rows.test} rows; ` +
+          `${summary.files.length} file(s) written: ${files}` +
+          (summary.malformed.qa.count ? `; ${summary.malformed.qa.count} malformed line(s) skipped` : "") +
+          "\n",
+      );
+    });
 }

@@ -1,0 +1,153 @@
+/**
+ * What each trainer reads: the columns (one fixed shape per format) and how a QA record
+ * becomes a row. The trainer versions these follow are listed in docs/export.md.
+ */
+import type { QaRecord } from "../records.js";
+import { MESSAGES, col, t, type Column } from "./columns.js";
+import type { ChatMessage } from "./policy-prompt.js";
+import type { Row } from "./sinks.js";
+
+export const EXPORT_FORMATS = ["verl", "openrlhf", "trl", "hf"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface RowContext {
+  /** 0-based position of the row within its split. */
+  index: number;
+  split: string;
+  dataSource: string;
+  messages: ChatMessage[];
+  /** Present only with --include-source-text; null when documents/ lacks the doc. */
+  sourceText?: string | null;
+}
+
+export interface FormatSpec {
+  columns(includeSourceText: boolean): Column[];
+  row(rec: QaRecord, ctx: RowContext): Row;
+}
+
+const withSource = (cols: Column[], include: boolean): Column[] => (include ? [...cols, col("source_text", t.string)] : cols);
+const sourceField = (ctx: RowContext): Row => (ctx.sourceText === undefined ? {} : { source_text: ctx.sourceText });
+
+/** verl's RLHFDataset: prompt messages, ability, reward_model, extra_info (one struct type). */
+const verl: FormatSpec = {
+  columns: (include) => [
+    col("data_source", t.string),
+    col("prompt", MESSAGES),
+    col("ability", t.string),
+    col("reward_model", t.struct([col("style", t.string), col("ground_truth", t.string)])),
+    col(
+      "extra_info",
+      t.struct(
+        withSource(
+          [
+            col("index", t.int64),
+            col("split", t.string),
+            col("id", t.string),
+            col("question", t.string),
+            col("answer", t.string),
+            col("answer_type", t.string),
+            col("aliases", t.list(t.string)),
+            col("domain", t.string),
+            col("persona", t.string),
+            col("doc_id", t.string),
+            col("source_url", t.string),
+            col("prompt_version", t.string),
+          ],
+          include,
+        ),
+      ),
+    ),
+  ],
+  row: (rec, ctx) => ({
+    data_source: ctx.dataSource,
+    prompt: ctx.messages,
+    ability: rec.domain,
+    reward_model: { style: "rule", ground_truth: rec.answer },
+    extra_info: {
+      index: ctx.index,
+      split: ctx.split,
+      id: rec.id,
+      question: rec.question,
+      answer: rec.answer,
+      answer_type: rec.answer_type,
+      aliases: rec.aliases ?? [],
+      domain: rec.domain,
+      persona: rec.persona,
+      doc_id: rec.doc_id,
+      source_url: rec.source.url ?? null,
+      prompt_version: rec.prompt_version,
+      ...sourceField(ctx),
+    },
+  }),
+};
+
+/** Metadata columns shared by the flat formats. */
+const META: Column[] = [
+  col("id", t.string),
+  col("question", t.string),
+  col("answer_type", t.string),
+  col("aliases", t.list(t.string)),
+  col("domain", t.string),
+  col("persona", t.string),
+  col("doc_id", t.string),
+  col("data_source", t.string),
+];
+const meta = (rec: QaRecord, ctx: RowContext): Row => ({
+  id: rec.id,
+  question: rec.question,
+  answer_type: rec.answer_type,
+  aliases: rec.aliases ?? [],
+  domain: rec.domain,
+  persona: rec.persona,
+  doc_id: rec.doc_id,
+  data_source: ctx.dataSource,
+});
+
+/** OpenRLHF: `--input_key input --label_key label --apply_chat_template`. */
+const openrlhf: FormatSpec = {
+  columns: (include) => withSource([col("input", MESSAGES), col("label", t.string), ...META], include),
+  row: (rec, ctx) => ({ input: ctx.messages, label: rec.answer, ...meta(rec, ctx), ...sourceField(ctx) }),
+};
+
+/** TRL GRPOTrainer: conversational `prompt`; extra columns reach reward functions as kwargs. */
+const trl: FormatSpec = {
+  columns: (include) => withSource([col("prompt", MESSAGES), col("ground_truth", t.string), col("solution", t.string), ...META], include),
+  row: (rec, ctx) => ({ prompt: ctx.messages, ground_truth: rec.answer, solution: rec.answer, ...meta(rec, ctx), ...sourceField(ctx) }),
+};
+
+/** A Hub dataset: the pairs themselves, trainer-neutral (no policy prompt baked in). */
+const hf: FormatSpec = {
+  columns: (include) =>
+    withSource(
+      [
+        col("id", t.string),
+        col("question", t.string),
+        col("answer", t.string),
+        col("answer_type", t.string),
+        col("aliases", t.list(t.string)),
+        col("domain", t.string),
+        col("persona", t.string),
+        col("doc_id", t.string),
+        col("source_file", t.string),
+        col("source_url", t.string),
+        col("prompt_version", t.string),
+      ],
+      include,
+    ),
+  row: (rec, ctx) => ({
+    id: rec.id,
+    question: rec.question,
+    answer: rec.answer,
+    answer_type: rec.answer_type,
+    aliases: rec.aliases ?? [],
+    domain: rec.domain,
+    persona: rec.persona,
+    doc_id: rec.doc_id,
+    source_file: rec.source.file,
+    source_url: rec.source.url ?? null,
+    prompt_version: rec.prompt_version,
+    ...sourceField(ctx),
+  }),
+};
+
+export const FORMATS: Record<ExportFormat, FormatSpec> = { verl, openrlhf, trl, hf };
