@@ -1,0 +1,98 @@
+/**
+ * Admission control for model requests: a cap on requests in flight and an optional
+ * requests-per-minute pacer. The engine talks to the `Limiter` interface only, so an adaptive
+ * (AIMD) limiter can replace the fixed one without touching the engine.
+ */
+import { LlmError } from "./types.js";
+
+export interface Limiter {
+  /** Waits for a slot; call the returned function exactly once when the request is done. */
+  acquire(signal?: AbortSignal): Promise<() => void>;
+  /** The current cap. */
+  readonly limit: number;
+  /** Outcome feedback for adaptive limiters (a fixed limiter ignores it). */
+  onResult?(outcome: "ok" | "overloaded" | "failed"): void;
+}
+
+/** What `concurrency: "auto"` means until the adaptive limiter exists. */
+export const AUTO_CONCURRENCY = 64;
+
+export class FixedLimiter implements Limiter {
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {}
+
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    if (this.inFlight >= this.limit) {
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const i = this.waiting.indexOf(wake);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(new LlmError("aborted", "request aborted while waiting for a slot"));
+        };
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.waiting.push(wake);
+      });
+    } else {
+      this.inFlight++;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      // Hand the slot straight to the next waiter, so inFlight never dips and overshoots.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight--;
+    };
+  }
+}
+
+export function createLimiter(concurrency: number | "auto"): Limiter {
+  return new FixedLimiter(concurrency === "auto" ? AUTO_CONCURRENCY : concurrency);
+}
+
+/**
+ * Spaces request starts evenly at 60/rpm seconds apart (a token bucket of depth one), so a
+ * hosted API's per-minute quota is never exceeded in any window.
+ */
+export class RpmPacer {
+  private next = 0;
+  private readonly intervalMs: number;
+  /** How many requests this pacer has let through (for tests and logs). */
+  passed = 0;
+
+  constructor(rpm: number) {
+    this.intervalMs = 60_000 / rpm;
+  }
+
+  async take(signal?: AbortSignal): Promise<void> {
+    const now = Date.now();
+    const at = Math.max(now, this.next);
+    this.next = at + this.intervalMs;
+    if (at > now) await sleep(at - now, signal);
+    this.passed++;
+  }
+}
+
+/** Sleeps, or rejects with LlmError("aborted") when the signal fires first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new LlmError("aborted", "request aborted"));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new LlmError("aborted", "request aborted"));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,325 @@
+/**
+ * The OpenAI-compatible engine: any server speaking /v1/chat/completions (vLLM, SGLang,
+ * llama.cpp server, Ollama, OpenAI, hosted APIs). Structured output with a prompt-embedded
+ * fallback, tolerant parsing and one corrective retry, counted retries with backoff, an
+ * in-flight cap, an rpm pacer, and load spreading over several base URLs per stage.
+ */
+import OpenAI from "openai";
+import type { z } from "zod";
+import type { LlmConfig, ModelSettings } from "../config/schema.js";
+import type { LlmStats } from "../records.js";
+import { LlmCounterBook } from "./counters.js";
+import { DEFAULT_EJECTION, Endpoint, EndpointPool, endpointKey, type EjectionOptions } from "./endpoint-pool.js";
+import { createLimiter, RpmPacer, sleep, type Limiter } from "./limiter.js";
+import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffOptions, type Failure } from "./retry.js";
+import { appendToLastUser, correctionMessages, jsonSchemaOf, parseReply, schemaInstruction } from "./structured.js";
+import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type Usage } from "./types.js";
+
+/** Placeholder key for local servers that want none (the SDK insists on one). */
+export const PLACEHOLDER_API_KEY = "EMPTY";
+
+export interface OpenAIEngineOptions {
+  log?: (msg: string) => void;
+  /** Backoff between retries (tests shorten it). */
+  backoff?: BackoffOptions;
+  /** When an endpoint of a multi-endpoint stage is ejected, and for how long. */
+  ejection?: EjectionOptions;
+}
+
+interface StageSettings {
+  model: string;
+  pool: EndpointPool<OpenAI>;
+  temperature?: number;
+  maxTokens?: number;
+  structured: ModelSettings["structured"];
+}
+
+type StageInput = Partial<ModelSettings>;
+
+export async function createOpenAIClient(cfg: LlmConfig, opts: OpenAIEngineOptions = {}): Promise<LlmClient> {
+  const engine = new OpenAIEngine(cfg, opts);
+  await engine.init();
+  return engine;
+}
+
+class OpenAIEngine implements LlmClient {
+  readonly maxConcurrency: number;
+  private readonly counters = new LlmCounterBook();
+  private readonly limiter: Limiter;
+  private readonly pacer?: RpmPacer;
+  private readonly backoff: BackoffOptions;
+  private readonly ejection: EjectionOptions;
+  private readonly secrets: string[];
+  /** One Endpoint per (base URL, key), shared by every stage that uses it: in-flight counts are global. */
+  private readonly endpoints = new Map<string, Endpoint<OpenAI>>();
+  private readonly settings = new Map<string, StageSettings>();
+  private readonly discovered = new Map<string, string>();
+  /** endpoint|model pairs that refused response_format: they get prompt-embedded schemas. */
+  private readonly promptOnly = new Set<string>();
+  private closed = false;
+
+  constructor(
+    private readonly cfg: LlmConfig,
+    private readonly opts: OpenAIEngineOptions,
+  ) {
+    this.limiter = createLimiter(cfg.concurrency);
+    this.maxConcurrency = this.limiter.limit;
+    if (cfg.rpm > 0) this.pacer = new RpmPacer(cfg.rpm);
+    this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
+    this.ejection = opts.ejection ?? DEFAULT_EJECTION;
+    this.secrets = [cfg.defaults.apiKey, ...Object.values(cfg.stages).map((s) => s.apiKey), process.env.OPENAI_API_KEY].filter(
+      (k): k is string => typeof k === "string" && k.length >= 4 && k !== PLACEHOLDER_API_KEY,
+    );
+  }
+
+  /** Resolves every configured stage up front, so a configuration problem stops the run before work. */
+  async init(): Promise<void> {
+    const stages = Object.keys(this.cfg.stages);
+    // Without a default base URL, only the stages that name their own endpoint can work.
+    const defaultsUsable = this.cfg.defaults.baseUrl.length > 0 || !!process.env.OPENAI_BASE_URL || stages.length === 0;
+    if (defaultsUsable) await this.resolve(undefined);
+    for (const stage of stages) await this.resolve(stage);
+  }
+
+  modelFor(stage: string): string {
+    return this.settingsFor(stage).model;
+  }
+
+  stats(): LlmStats {
+    return this.counters.snapshot();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  async complete<S extends z.ZodType>(req: CompleteRequest<S>): Promise<CompleteResult<z.infer<S>>> {
+    if (this.closed) throw new LlmError("aborted", "the model client is closed", { stage: req.stage });
+    const s = this.settingsFor(req.stage);
+    const jsonSchema = jsonSchemaOf(req.schema);
+    let correction: ChatMessage[] = [];
+    let transportRetries = 0;
+    let sent = 0;
+    let avoid: Endpoint<OpenAI> | undefined;
+    let lastKey: string | undefined;
+    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) =>
+      this.counters.add({ stage: req.stage, model: s.model, endpoint: lastKey }, delta);
+    const fail: (err: LlmError) => never = (err) => {
+      if (err.code !== "aborted") book({ errors: 1 });
+      throw err;
+    };
+
+    for (;;) {
+      if (req.signal?.aborted) fail(new LlmError("aborted", "request aborted", { stage: req.stage }));
+      const release = await this.limiter.acquire(req.signal);
+      let ep: Endpoint<OpenAI>;
+      let mode: "json_schema" | "prompt";
+      let outcome: Awaited<ReturnType<OpenAIEngine["send"]>>;
+      try {
+        if (this.pacer) await this.pacer.take(req.signal);
+        ep = s.pool.pick(avoid);
+        lastKey = ep.key;
+        mode = s.structured === "prompt" || this.promptOnly.has(`${ep.key}|${s.model}`) ? "prompt" : "json_schema";
+        const messages = mode === "prompt" ? appendToLastUser(req.messages, schemaInstruction(req.schemaName, jsonSchema)) : req.messages.map((m) => ({ ...m }));
+        messages.push(...correction);
+        const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
+          model: s.model,
+          messages,
+          temperature: s.temperature ?? req.sampling?.temperature,
+          max_tokens: s.maxTokens ?? req.sampling?.max_tokens,
+          seed: req.sampling?.seed,
+          ...(mode === "json_schema"
+            ? { response_format: { type: "json_schema", json_schema: { name: req.schemaName, schema: jsonSchema, strict: false } } }
+            : {}),
+        };
+        book({ requests: 1, retries: sent > 0 ? 1 : 0 });
+        sent++;
+        outcome = await this.send(ep, body, req.signal);
+        s.pool.release(ep, !outcome.ok && outcome.failure.kind === "retryable");
+        this.limiter.onResult?.(outcome.ok ? "ok" : outcome.failure.status === 429 ? "overloaded" : "failed");
+      } catch (err) {
+        if (err instanceof LlmError) fail(err);
+        throw err;
+      } finally {
+        release();
+      }
+
+      if (!outcome.ok) {
+        const f = outcome.failure;
+        const where = `${req.stage}: ${f.status !== undefined ? `HTTP ${f.status}` : f.timeout ? "timeout" : "network error"} from ${ep.key}`;
+        if (f.kind === "context_length") {
+          fail(new LlmError("context_length", this.scrub(`${where}: ${f.message}`), { stage: req.stage, status: f.status, model: s.model }));
+        }
+        if (f.kind === "response_format" && mode === "json_schema") {
+          this.promptOnly.add(`${ep.key}|${s.model}`);
+          this.opts.log?.(this.scrub(`llm: ${ep.key} (${s.model}) refuses response_format; embedding the schema in the prompt from now on`));
+          continue;
+        }
+        if (f.kind === "retryable" && transportRetries < this.cfg.maxRetries) {
+          const delay = backoffDelay(transportRetries, this.backoff, f.retryAfterMs);
+          transportRetries++;
+          avoid = ep;
+          this.opts.log?.(this.scrub(`llm: ${where}: ${f.message}; retry ${transportRetries}/${this.cfg.maxRetries} in ${delay} ms`));
+          try {
+            await sleep(delay, req.signal);
+          } catch (err) {
+            fail(err as LlmError);
+          }
+          continue;
+        }
+        const tries = sent > 1 ? ` (after ${sent} requests)` : "";
+        fail(
+          new LlmError(f.timeout ? "timeout" : "http", this.scrub(`${where}${tries}: ${f.message}`), {
+            stage: req.stage,
+            status: f.status,
+            model: s.model,
+          }),
+        );
+      }
+
+      const completion = outcome.completion;
+      const usage = usageOf(completion);
+      book({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, cached_prompt_tokens: usage.cached_prompt_tokens });
+      const raw = completion.choices?.[0]?.message?.content ?? "";
+      const parsed = parseReply(raw, req.schema);
+      if (parsed.ok) return { value: parsed.value, usage, raw, model: completion.model || s.model };
+      if (correction.length === 0) {
+        // One corrective turn: the model sees its own reply and what was wrong with it.
+        correction = correctionMessages(raw, parsed.errors, req.schemaName);
+        this.opts.log?.(`llm: ${req.stage}: reply did not validate (${parsed.errors}); asking once more`);
+        continue;
+      }
+      fail(
+        new LlmError("invalid_output", `${req.stage}: the reply did not match ${req.schemaName} even after a corrective retry: ${parsed.errors}`, {
+          stage: req.stage,
+          raw,
+          model: s.model,
+        }),
+      );
+    }
+  }
+
+  /** One HTTP attempt with its own timeout; failures come back classified, aborts are thrown. */
+  private async send(
+    ep: Endpoint<OpenAI>,
+    body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming,
+    signal: AbortSignal | undefined,
+  ): Promise<{ ok: true; completion: OpenAI.Chat.ChatCompletion } | { ok: false; failure: Failure }> {
+    const ctrl = new AbortController();
+    let timedOut = false;
+    // Our own timer covers the whole exchange, body included (a server can stall mid-body).
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ctrl.abort();
+    }, this.cfg.timeoutMs);
+    const onAbort = () => ctrl.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const completion = await ep.client.chat.completions.create(body, {
+        signal: ctrl.signal,
+        timeout: this.cfg.timeoutMs + 1000,
+        maxRetries: 0,
+      });
+      return { ok: true, completion };
+    } catch (err) {
+      if (signal?.aborted) throw new LlmError("aborted", "request aborted");
+      return { ok: false, failure: classifyFailure(err, timedOut) };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private settingsFor(stage: string): StageSettings {
+    const s = this.settings.get(stage in this.cfg.stages ? stage : "");
+    if (s) return s;
+    throw new LlmError(
+      "config",
+      `no model endpoint for stage "${stage}": pass --base-url or set OPENAI_BASE_URL (or give the stage its own base URL)`,
+      { stage },
+    );
+  }
+
+  /** Merges defaults and a stage's overrides, builds its endpoint pool and finds its model. */
+  private async resolve(stage: string | undefined): Promise<void> {
+    const d = this.cfg.defaults;
+    const o: StageInput = stage === undefined ? {} : (this.cfg.stages[stage] ?? {});
+    const label = stage === undefined ? "the default model settings" : `stage "${stage}"`;
+    // A stage's overrides come through zod's .partial() with defaults filled in, so an empty
+    // base URL list and structured "auto" mean "not overridden".
+    let baseUrls = o.baseUrl && o.baseUrl.length > 0 ? o.baseUrl : d.baseUrl;
+    if (baseUrls.length === 0 && process.env.OPENAI_BASE_URL) baseUrls = [process.env.OPENAI_BASE_URL];
+    if (baseUrls.length === 0) {
+      throw new LlmError("config", `no model endpoint for ${label}: pass --base-url or set OPENAI_BASE_URL`, { stage });
+    }
+    const apiKey = o.apiKey ?? d.apiKey ?? process.env.OPENAI_API_KEY ?? PLACEHOLDER_API_KEY;
+    const endpoints = baseUrls.map((url) => this.endpoint(url, apiKey, label));
+    const pool = new EndpointPool(endpoints, this.ejection, this.opts.log);
+    const model = o.model ?? d.model ?? (await this.discoverModel(endpoints[0], label));
+    this.settings.set(stage ?? "", {
+      model,
+      pool,
+      temperature: o.temperature ?? d.temperature,
+      maxTokens: o.maxTokens ?? d.maxTokens,
+      structured: o.structured && o.structured !== "auto" ? o.structured : d.structured,
+    });
+  }
+
+  private endpoint(baseUrl: string, apiKey: string, label: string): Endpoint<OpenAI> {
+    let url: URL;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      throw new LlmError("config", this.scrub(`the base URL "${endpointKey(baseUrl)}" for ${label} is not a URL (expected e.g. http://127.0.0.1:8000/v1)`));
+    }
+    if (url.username || url.password) {
+      // fetch refuses such URLs; the key belongs in --api-key / OPENAI_API_KEY.
+      throw new LlmError("config", `the base URL "${endpointKey(baseUrl)}" for ${label} contains credentials: remove them and pass the key with --api-key or OPENAI_API_KEY`);
+    }
+    const id = `${baseUrl}\u0000${apiKey}`;
+    let ep = this.endpoints.get(id);
+    if (!ep) {
+      const client = new OpenAI({ baseURL: baseUrl, apiKey, maxRetries: 0, timeout: this.cfg.timeoutMs + 1000 });
+      ep = new Endpoint(endpointKey(baseUrl), baseUrl, client);
+      this.endpoints.set(id, ep);
+    }
+    return ep;
+  }
+
+  /** No model configured: use the one model the server serves (vLLM serves exactly one). */
+  private async discoverModel(ep: Endpoint<OpenAI>, label: string): Promise<string> {
+    const known = this.discovered.get(ep.key);
+    if (known) return known;
+    let ids: string[];
+    try {
+      const page = await ep.client.models.list({ timeout: Math.min(this.cfg.timeoutMs, 30_000), maxRetries: 1 });
+      ids = page.data.map((m) => m.id);
+    } catch (err) {
+      const f = classifyFailure(err, false);
+      throw new LlmError("config", this.scrub(`no model set for ${label} and listing the models at ${ep.key} failed (${f.status ? `HTTP ${f.status}: ` : ""}${f.message}): pass --model`));
+    }
+    if (ids.length !== 1) {
+      const which = ids.length === 0 ? "no models" : `${ids.length} models (${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""})`;
+      throw new LlmError("config", this.scrub(`no model set for ${label} and ${ep.key} serves ${which}: pass --model to choose one`));
+    }
+    this.discovered.set(ep.key, ids[0]);
+    this.opts.log?.(`llm: using model ${ids[0]} served by ${ep.key}`);
+    return ids[0];
+  }
+
+  /** Removes API keys (configured ones, and anything shaped like one) from text bound for users. */
+  private scrub(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join("***");
+    return out.replace(/\bsk-[A-Za-z0-9_*\-]{6,}/g, "sk-***").replace(/\/\/[^/@\s]+@/g, "//***@");
+  }
+}
+
+function usageOf(completion: OpenAI.Chat.ChatCompletion): Usage {
+  const u = completion.usage;
+  return {
+    prompt_tokens: u?.prompt_tokens ?? 0,
+    completion_tokens: u?.completion_tokens ?? 0,
+    cached_prompt_tokens: u?.prompt_tokens_details?.cached_tokens ?? 0,
+  };
+}
