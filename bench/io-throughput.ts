@@ -1,0 +1,113 @@
+/**
+ * Input-reader throughput: generates a ~200 MB JSON Lines corpus in a temp dir (plus
+ * .gz and, when the `zstd` program exists, .zst copies), streams each through
+ * `readSources` in a fresh child process, and prints one JSON object per format:
+ * { format, mb_per_s (uncompressed MB), docs_per_s, peak_rss_mb }.
+ *
+ *   npx tsx bench/io-throughput.ts [--mb 200] [--keep]
+ */
+import { spawnSync } from "node:child_process";
+import { createWriteStream, mkdtempSync, rmSync, statSync, createReadStream } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+import { readSources } from "../src/io/sources/index.js";
+
+const WORDS = "the of and to in is was for on that with as by at from his her it an are were which this be or has had not but also first new after one two who their they its time year other many into more over most during".split(" ");
+
+function makeText(seed: number): string {
+  // Deterministic pseudo-random prose of 1-6 KB with some non-ASCII, like web text.
+  let x = seed * 2654435761 >>> 0;
+  const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+  const words = 150 + (next() % 800);
+  const parts: string[] = [];
+  for (let i = 0; i < words; i++) {
+    parts.push(WORDS[next() % WORDS.length]);
+    if (i % 17 === 16) parts.push(i % 3 ? "café.\n" : "— naïve 中文.\n");
+  }
+  return parts.join(" ");
+}
+
+async function generate(file: string, targetBytes: number): Promise<{ bytes: number; docs: number }> {
+  const out = createWriteStream(file, { highWaterMark: 1 << 20 });
+  let bytes = 0;
+  let docs = 0;
+  while (bytes < targetBytes) {
+    const rec = {
+      id: docs % 10 === 9 ? undefined : `https://site${docs % 997}.example/page/${docs}`,
+      text: makeText(docs),
+      metadata: { url: `https://site${docs % 997}.example/page/${docs}`, language: "en", score: (docs % 100) / 100 },
+      source: "bench",
+    };
+    const line = JSON.stringify(rec) + "\n";
+    bytes += Buffer.byteLength(line);
+    docs++;
+    if (!out.write(line)) await new Promise<void>((r) => out.once("drain", () => r()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  return { bytes, docs };
+}
+
+async function measure(file: string, uncompressedBytes: number): Promise<void> {
+  const start = process.hrtime.bigint();
+  let docs = 0;
+  let bad = 0;
+  for await (const item of readSources([file], { textField: "text", idField: "id" })) {
+    if (item.kind === "doc") docs++;
+    else bad++;
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ docs, bad, seconds, mb_per_s: uncompressedBytes / 1e6 / seconds, docs_per_s: docs / seconds, peak_rss_mb: Math.round(peakRssMb) }));
+}
+
+function hasZstd(): boolean {
+  return spawnSync("zstd", ["--version"]).status === 0;
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args[0] === "--measure") return measure(args[1], Number(args[2]));
+  const mbArg = args.indexOf("--mb");
+  const targetMb = mbArg >= 0 ? Number(args[mbArg + 1]) : 200;
+  const dir = mkdtempSync(join(tmpdir(), "io-bench-"));
+  try {
+    const plain = join(dir, "corpus.jsonl");
+    const { bytes, docs } = await generate(plain, targetMb * 1e6);
+    const files: { format: string; file: string }[] = [{ format: "jsonl", file: plain }];
+    await pipeline(createReadStream(plain), createGzip({ level: 1 }), createWriteStream(plain + ".gz"));
+    files.push({ format: "jsonl.gz", file: plain + ".gz" });
+    if (hasZstd()) {
+      spawnSync("zstd", ["-q", "-f", "-3", plain, "-o", plain + ".zst"], { stdio: "inherit" });
+      files.push({ format: "jsonl.zst", file: plain + ".zst" });
+    } else {
+      console.error("zstd not installed: .zst not measured");
+    }
+    for (const { format, file } of files) {
+      // A fresh process per format so peak RSS belongs to that format alone.
+      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--measure", file, String(bytes)], { encoding: "utf8" });
+      if (child.status !== 0) throw new Error(`measuring ${format} failed: ${child.stderr}`);
+      const result = JSON.parse(child.stdout.trim().split("\n").at(-1)!);
+      const round = (n: number) => Math.round(n * 10) / 10;
+      console.log(
+        JSON.stringify({
+          format,
+          file_mb: round(statSync(file).size / 1e6),
+          uncompressed_mb: round(bytes / 1e6),
+          docs,
+          mb_per_s: round(result.mb_per_s),
+          docs_per_s: Math.round(result.docs_per_s),
+          peak_rss_mb: result.peak_rss_mb,
+          seconds: round(result.seconds),
+        }),
+      );
+    }
+  } finally {
+    if (!args.includes("--keep")) rmSync(dir, { recursive: true, force: true });
+    else console.error(`kept ${dir}`);
+  }
+}
+
+await main();
