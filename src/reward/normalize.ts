@@ -1,0 +1,42 @@
+/**
+ * Text normalisation shared by every rule: the same string always normalises the same way,
+ * so the judge cache key and the exact-match rule agree on what "the same answer" is.
+ */
+
+const ARTICLES = new Set(["a", "an", "the"]);
+// Zero-width characters, soft hyphens and byte-order marks carry no meaning in an answer.
+const INVISIBLE = /[\u200b-\u200d\u2060\u00ad\ufeff]/g;
+const COMBINING_MARKS = /[\u0300-\u036f]/g;
+// Periods and apostrophes vanish ("D.C." -> "dc", "O'Brien" -> "obrien"); other punctuation splits words.
+const DROPPED = /[.'’‘`´]/g;
+const SEPARATORS = /[^\p{L}\p{N}]+/gu;
+
+/** NFKC (folds "ſ", full-width forms, ligatures), lowercase, accents off, "&" -> "and". */
+export function foldText(s: string): string {
+  return s.replace(INVISIBLE, "").normalize("NFKC").toLowerCase().normalize("NFD").replace(COMBINING_MARKS, "").replace(/&/g, " and ");
+}
+
+/** Words of the folded text without punctuation; articles kept (see `contentTokens`). */
+export function words(s: string): string[] {
+  const folded = foldText(s).replace(DROPPED, "").replace(SEPARATORS, " ").trim();
+  return folded === "" ? [] : folded.split(" ");
+}
+
+/** Words without the articles a / an / the. */
+export function contentTokens(s: string): string[] {
+  return words(s).filter((w) => !ARTICLES.has(w));
+}
+
+/** The normalised form used by the exact rule and cache keys. */
+export function normalizeAnswer(s: string): string {
+  return contentTokens(s).join(" ");
+}
+
+/** A light plural fold for token comparison: "onions" -> "onion", "boxes" -> "box"; not "glass". */
+export function stem(token: string): string {
+  if (token.length <= 3 || /\d/.test(token)) return token;
+  if (token.endsWith("ies") && token.length > 4) return token.slice(0, -3) + "y";
+  if (/(?:ches|shes|xes|sses|zes)$/.test(token)) return token.slice(0, -2);
+  if (token.endsWith("s") && !token.endsWith("ss") && !token.endsWith("us") && !token.endsWith("is")) return token.slice(0, -1);
+  return token;
+}
