@@ -1,8 +1,8 @@
 /**
  * Input-reader throughput: generates a ~200 MB JSON Lines corpus in a temp dir (plus
- * .gz and, when the `zstd` program exists, .zst copies), streams each through
+ * .gz, a Parquet shard and, when the `zstd` program exists, a .zst copy), streams each through
  * `readSources` in a fresh child process, and prints one JSON object per format:
- * { format, mb_per_s (uncompressed MB), docs_per_s, peak_rss_mb }.
+ * { format, mb_per_s (MB of JSONL text, the same for every format), docs_per_s, peak_rss_mb }.
  *
  *   npx tsx bench/io-throughput.ts [--mb 200] [--keep]
  */
@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
+import { parquetWriteFile } from "hyparquet-writer";
 import { readSources } from "../src/io/sources/index.js";
 
 const WORDS = "the of and to in is was for on that with as by at from his her it an are were which this be or has had not but also first new after one two who their they its time year other many into more over most during".split(" ");
@@ -63,6 +64,27 @@ async function measure(file: string, uncompressedBytes: number): Promise<void> {
   console.log(JSON.stringify({ docs, bad, seconds, mb_per_s: uncompressedBytes / 1e6 / seconds, docs_per_s: docs / seconds, peak_rss_mb: Math.round(peakRssMb) }));
 }
 
+/** The same documents as a Parquet shard (snappy, 5,000-row groups), as HF datasets ship them. */
+function writeParquet(file: string, docs: number): void {
+  const ids: (string | null)[] = [];
+  const texts: string[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < docs; i++) {
+    ids.push(i % 10 === 9 ? null : `https://site${i % 997}.example/page/${i}`);
+    texts.push(makeText(i));
+    urls.push(`https://site${i % 997}.example/page/${i}`);
+  }
+  parquetWriteFile({
+    filename: file,
+    rowGroupSize: 5000,
+    columnData: [
+      { name: "id", data: ids, type: "STRING", nullable: true },
+      { name: "text", data: texts, type: "STRING" },
+      { name: "url", data: urls, type: "STRING" },
+    ],
+  });
+}
+
 function hasZstd(): boolean {
   return spawnSync("zstd", ["--version"]).status === 0;
 }
@@ -85,6 +107,8 @@ async function main() {
     } else {
       console.error("zstd not installed: .zst not measured");
     }
+    writeParquet(join(dir, "corpus.parquet"), docs);
+    files.push({ format: "parquet", file: join(dir, "corpus.parquet") });
     for (const { format, file } of files) {
       // A fresh process per format so peak RSS belongs to that format alone.
       const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--measure", file, String(bytes)], { encoding: "utf8" });
