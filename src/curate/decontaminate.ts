@@ -1,0 +1,125 @@
+/**
+ * Benchmark n-gram index. Every benchmark text contributes word n-grams (after
+ * normalisation) as 64-bit hashes in a typed-array hash table that maps each to the item
+ * it came from; a pair is contaminated when its question+answer word sequence contains
+ * one of them.
+ *
+ * Short texts: a text of L words with NGRAM_FLOOR ≤ L < n is indexed as its whole
+ * sequence (an L-gram), so it matches only a pair that contains all of it; texts shorter
+ * than NGRAM_FLOOR (8) words are not indexed, since phrases that short ("which of the
+ * following is true") are too generic to prove contamination. They are counted.
+ */
+import { Hash64Map } from "./hash-tables.js";
+import { WordHashes } from "./words.js";
+import type { LoadedBenchmark } from "./benchmarks.js";
+
+export const NGRAM_FLOOR = 8;
+
+export interface ContaminationHit {
+  benchmark: string;
+  /** 0-based line (JSONL, blank lines skipped) or row (Parquet) index. */
+  item: number;
+  field: string;
+  /** Length of the matching word n-gram. */
+  ngram: number;
+}
+
+export interface BenchmarkIndexStats {
+  file: string;
+  fields: string[];
+  items: number;
+  bad_items: number;
+  texts: number;
+  ngrams: number;
+  short_texts_whole_match: number;
+  too_short_ignored: number;
+}
+
+export class NgramIndex {
+  private readonly map = new Hash64Map(1 << 16);
+  /** Per indexed text: benchmark number, field number, item index. */
+  private bench: Uint16Array = new Uint16Array(1024);
+  private field: Uint16Array = new Uint16Array(1024);
+  private item: Uint32Array = new Uint32Array(1024);
+  private textCount = 0;
+  private readonly names: string[] = [];
+  private readonly fieldNames: string[] = [];
+  /** Gram lengths present in the index, longest first. */
+  private lengths: number[] = [];
+  private readonly lengthSet = new Set<number>();
+  readonly stats: BenchmarkIndexStats[] = [];
+  private readonly words = new WordHashes();
+
+  constructor(readonly n: number) {}
+
+  get floor(): number {
+    return Math.min(NGRAM_FLOOR, this.n);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get bytes(): number {
+    return this.map.bytes + this.bench.length * 8;
+  }
+
+  add(b: LoadedBenchmark): void {
+    const benchNo = this.names.push(b.name) - 1;
+    const st: BenchmarkIndexStats = {
+      file: b.name, fields: b.fields, items: b.items, bad_items: b.badItems, texts: b.texts.length,
+      ngrams: 0, short_texts_whole_match: 0, too_short_ignored: 0,
+    };
+    const before = this.map.size;
+    for (const t of b.texts) {
+      const w = this.words.set(t.text);
+      const L = w.length;
+      if (L < this.floor) {
+        st.too_short_ignored++;
+        continue;
+      }
+      const k = Math.min(this.n, L);
+      if (k < this.n) st.short_texts_whole_match++;
+      this.lengthSet.add(k);
+      const textNo = this.pushText(benchNo, this.fieldNo(t.field), t.item);
+      for (let i = 0; i + k <= L; i++) this.map.setIfAbsent(w.gram1(i, k), w.gram2(i, k), textNo);
+    }
+    st.ngrams = this.map.size - before;
+    this.stats.push(st);
+    this.lengths = [...this.lengthSet].sort((x, y) => y - x);
+  }
+
+  private fieldNo(name: string): number {
+    const i = this.fieldNames.indexOf(name);
+    return i >= 0 ? i : this.fieldNames.push(name) - 1;
+  }
+
+  private pushText(bench: number, field: number, item: number): number {
+    if (this.textCount === this.item.length) {
+      const grow = <T extends Uint16Array | Uint32Array>(a: T, make: (n: number) => T): T => {
+        const next = make(a.length * 2);
+        next.set(a);
+        return next;
+      };
+      this.bench = grow(this.bench, (n) => new Uint16Array(n));
+      this.field = grow(this.field, (n) => new Uint16Array(n));
+      this.item = grow(this.item, (n) => new Uint32Array(n));
+    }
+    this.bench[this.textCount] = bench;
+    this.field[this.textCount] = field;
+    this.item[this.textCount] = item;
+    return this.textCount++;
+  }
+
+  /** The first benchmark n-gram found in the word sequence, or null. */
+  find(w: WordHashes): ContaminationHit | null {
+    const L = w.length;
+    for (const k of this.lengths) {
+      for (let i = 0; i + k <= L; i++) {
+        const t = this.map.get(w.gram1(i, k), w.gram2(i, k));
+        if (t >= 0) return { benchmark: this.names[this.bench[t]], item: this.item[t], field: this.fieldNames[this.field[t]], ngram: k };
+      }
+    }
+    return null;
+  }
+}

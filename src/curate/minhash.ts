@@ -1,0 +1,100 @@
+/**
+ * MinHash signatures over word shingles, and LSH banding. The hash family is
+ * multiply-add modulo 2^32 on a well-mixed shingle hash: the minimum is decided by the high
+ * bits, which multiply-shift hashing makes near-universal, at two operations per value.
+ */
+import { fmix32 } from "./hash64.js";
+import type { WordHashes } from "./words.js";
+
+export interface LshBands {
+  bands: number;
+  rows: number;
+}
+
+/**
+ * The (bands, rows) with bands·rows ≤ numPerm that minimise the weighted false-positive
+ * plus false-negative probability mass around `threshold` (the usual LSH tuning, integrated
+ * numerically). False negatives weigh more (`fnWeight`) because a false candidate costs only
+ * a signature comparison, while a missed near-duplicate stays in the data.
+ */
+export function optimalBands(threshold: number, numPerm: number, fnWeight = 0.9): LshBands {
+  const integrate = (f: (s: number) => number, a: number, b: number) => {
+    const steps = 200;
+    const h = (b - a) / steps;
+    let sum = 0;
+    for (let i = 0; i < steps; i++) sum += f(a + (i + 0.5) * h) * h;
+    return sum;
+  };
+  let best: LshBands = { bands: 1, rows: numPerm };
+  let bestErr = Infinity;
+  for (let bands = 1; bands <= numPerm; bands++) {
+    for (let rows = 1; bands * rows <= numPerm; rows++) {
+      const p = (s: number) => 1 - (1 - s ** rows) ** bands;
+      const err = (1 - fnWeight) * integrate(p, 0, threshold) + fnWeight * integrate((s) => 1 - p(s), threshold, 1);
+      if (err < bestErr) {
+        bestErr = err;
+        best = { bands, rows };
+      }
+    }
+  }
+  return best;
+}
+
+/** Deterministic odd multipliers and offsets for the permutation family, from a seed. */
+export function permutations(numPerm: number, seed: number): { a: Uint32Array; b: Uint32Array } {
+  const a = new Uint32Array(numPerm);
+  const b = new Uint32Array(numPerm);
+  let s = seed >>> 0;
+  const next = () => (s = fmix32((s + 0x9e3779b9) >>> 0));
+  for (let i = 0; i < numPerm; i++) {
+    a[i] = (next() | 1) >>> 0;
+    b[i] = next();
+  }
+  return { a, b };
+}
+
+export class MinHasher {
+  private readonly a: Uint32Array;
+  private readonly b: Uint32Array;
+
+  constructor(readonly numPerm: number, readonly shingle: number, seed: number, readonly lsh: LshBands) {
+    ({ a: this.a, b: this.b } = permutations(numPerm, seed));
+  }
+
+  /**
+   * Signature of words [0, len) into `sig`. A text shorter than the shingle size is one
+   * shingle. Returns false for an empty text (no signature).
+   */
+  signature(w: WordHashes, len: number, sig: Uint32Array): boolean {
+    if (len === 0) return false;
+    const { a, b, numPerm } = this;
+    sig.fill(0xffffffff);
+    const k = Math.min(this.shingle, len);
+    for (let i = 0; i + k <= len; i++) {
+      const x = fmix32(w.gram1(i, k));
+      for (let p = 0; p < numPerm; p++) {
+        const v = (Math.imul(x, a[p]) + b[p]) >>> 0;
+        if (v < sig[p]) sig[p] = v;
+      }
+    }
+    return true;
+  }
+
+  /** One 32-bit key per band; the band number is mixed in so one table holds all bands. */
+  bandKeys(sig: Uint32Array, out: Uint32Array): void {
+    const { bands, rows } = this.lsh;
+    for (let j = 0; j < bands; j++) {
+      let h = Math.imul(j + 1, 0x9e3779b1);
+      const start = j * rows;
+      for (let r = 0; r < rows; r++) h = fmix32(h ^ sig[start + r]);
+      out[j] = h;
+    }
+  }
+}
+
+/** Estimated Jaccard similarity: the share of equal signature values. */
+export function estimateJaccard(x: Uint32Array, y: Uint32Array, numPerm: number): number {
+  let same = 0;
+  for (let p = 0; p < numPerm; p++) if (x[p] === y[p]) same++;
+  return same / numPerm;
+}

@@ -1,0 +1,100 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Curator, defaultCurateOptions, type CurateOptions } from "../src/curate/curator.js";
+import type { QaRecord } from "../src/records.js";
+
+export function qa(id: string, question: string, answer = "Paris", extra: Partial<QaRecord> = {}): QaRecord {
+  return {
+    id, question, answer, answer_type: "entity", domain: "Other", persona: "p", doc_id: `doc-${id}`,
+    source: { file: "in.jsonl", line: 1 },
+    checks: { correct: true, grounded: true, self_contained: true, leakage: false },
+    models: {}, prompt_version: "t", ...extra,
+  };
+}
+
+const opts = (o: Partial<CurateOptions> = {}): CurateOptions => ({ ...defaultCurateOptions, decontaminate: false, ...o });
+const tmp = () => mkdtempSync(join(tmpdir(), "curate-dedup-"));
+
+/** Varied, unrelated questions: random words from a made-up vocabulary (seeded). */
+export function unrelated(n = 480, seed = 7): string[] {
+  let x = seed;
+  const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const syl = ["ka", "lo", "mi", "ter", "van", "os", "ri", "dun", "pel", "sa", "gor", "ix", "ne", "tu", "bra", "fe"];
+  const vocab = Array.from({ length: 600 }, () => Array.from({ length: 2 + Math.floor(rnd() * 2) }, () => syl[Math.floor(rnd() * syl.length)]).join(""));
+  return Array.from({ length: n }, () => {
+    const len = 12 + Math.floor(rnd() * 10);
+    return "What " + Array.from({ length: len }, () => vocab[Math.floor(rnd() * vocab.length)]).join(" ") + "?";
+  });
+}
+
+test("dedup rejects exact and near duplicates, keeps unrelated pairs, and names the kept pair", async () => {
+  const dir = tmp();
+  try {
+    const cur = await Curator.open(dir, opts());
+    const questions = unrelated();
+    for (let i = 0; i < questions.length; i++) assert.equal(cur.admit(qa(`q${i}`, questions[i])), null, `unrelated question ${i} kept`);
+    const base = "Which Norwegian engineer designed the first commercially successful hydroelectric turbine installed at the Rjukan plant in 1911, according to company records?";
+    assert.equal(cur.admit(qa("orig", base)), null);
+    // Exact after normalisation: case and punctuation differ.
+    const exact = cur.admit(qa("copy", base.toUpperCase().replace(/[?,]/g, " !")));
+    assert.equal(exact?.reason, "dedup.exact");
+    assert.equal(exact?.data?.duplicate_of, "orig");
+    // Near: one word changed at the end of a 24-word question.
+    const near = cur.admit(qa("near", base.replace("records?", "archives?")));
+    assert.equal(near?.reason, "dedup.near");
+    assert.equal(near?.data?.duplicate_of, "orig");
+    assert.ok((near?.data?.similarity as number) >= 0.8);
+    const s = cur.stats() as { dedup: { exact: number; near: number }; pairs_kept: number };
+    assert.equal(s.dedup.exact, 1);
+    assert.equal(s.dedup.near, 1);
+    assert.equal(s.pairs_kept, questions.length + 1);
+    await cur.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("dedup state survives close and reopen; re-admitting a kept id is accepted", async () => {
+  const dir = tmp();
+  try {
+    const first = await Curator.open(dir, opts());
+    const qs = unrelated().slice(0, 200);
+    qs.forEach((q, i) => assert.equal(first.admit(qa(`k${i}`, q)), null));
+    await first.close();
+
+    const second = await Curator.open(dir, opts());
+    // The same pair again (a resumed run regenerating it): accepted, not a duplicate of itself.
+    assert.equal(second.admit(qa("k5", qs[5])), null);
+    // A different pair with the same question: duplicate of the stored one, id read back from disk.
+    const dup = second.admit(qa("other", qs[7]));
+    assert.equal(dup?.reason, "dedup.exact");
+    assert.equal(dup?.data?.duplicate_of, "k7");
+    const near = second.admit(qa("other2", qs[9].replace("?", " today?")));
+    assert.equal(near?.reason, "dedup.near");
+    assert.equal(near?.data?.duplicate_of, "k9");
+    const s = second.stats() as { readmitted: number; kept_in_state: number };
+    assert.equal(s.readmitted, 1);
+    assert.equal(s.kept_in_state, 200);
+    await second.close();
+
+    // Different signature settings cannot resume this state.
+    await assert.rejects(Curator.open(dir, opts({ nearDup: { threshold: 0.8, numPerm: 64, shingle: 3 } })), /numPerm=128/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("with dedup off, duplicates pass", async () => {
+  const dir = tmp();
+  try {
+    const cur = await Curator.open(dir, opts({ dedup: false }));
+    assert.equal(cur.admit(qa("a", "What is the capital city of France today?")), null);
+    assert.equal(cur.admit(qa("b", "What is the capital city of France today?")), null);
+    await cur.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
