@@ -1,0 +1,354 @@
+/**
+ * The local engine: every stage runs on a GGUF model inside this process (llama.cpp through
+ * node-llama-cpp). Replies are constrained while decoding by a grammar built from the stage's
+ * JSON schema, then validated with zod like any other engine's. One context holds one sequence
+ * per concurrent request; how many is sized from the machine (see `planSequences`).
+ */
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { z } from "zod";
+import type {
+  ChatHistoryItem,
+  Llama,
+  LlamaChat as LlamaChatType,
+  LlamaContext,
+  LlamaGrammar,
+  LlamaModel,
+} from "node-llama-cpp";
+import type { LlmConfig } from "../config/schema.js";
+import type { LlmStats } from "../records.js";
+import { LlmCounterBook } from "./counters.js";
+import { DEFAULT_LOCAL_MODEL, resolveEmbeddedDefault } from "./default-model.js";
+import { missingModelAdvice } from "./model-cache.js";
+import { appendToLastUser, correctionMessages, jsonSchemaOf, parseReply, schemaInstruction } from "./structured.js";
+import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type Usage } from "./types.js";
+
+export interface LocalEngineOptions {
+  log?: (msg: string) => void;
+  /** CPU threads for llama.cpp (default: `$WEBSCALE_RL_THREADS`, else all cores). */
+  threads?: number;
+  /** "auto" uses CUDA/Metal/Vulkan when such a prebuilt binary is installed and usable. */
+  gpu?: "auto" | false;
+  /** Context size per sequence, in tokens (default: min(model's trained size, 8192)). */
+  contextSize?: number;
+  /** Fixed number of sequences, overriding the machine-based plan. */
+  sequences?: number;
+}
+
+/** Tokens per sequence unless the model was trained on fewer: a 6k-token document plus instructions. */
+const DEFAULT_CONTEXT = 8192;
+/** More parallel sequences than this gain little on a GPU and cost KV memory. */
+const GPU_SEQUENCE_CAP = 16;
+/** Share of free memory the KV caches may take. */
+const MEMORY_SHARE = 0.8;
+
+/**
+ * How many sequences (= requests in flight) one context gets. On a CPU, decoding N sequences in
+ * one batch uses the cores better than one, but beyond one per core the batch only grows
+ * latency; on a GPU the cap is higher. Either way each sequence's KV cache must fit in 80 % of
+ * the free memory (RAM, or VRAM with a GPU).
+ */
+export function planSequences(p: { cores: number; freeBytes: number; perSequenceBytes: number; gpu: boolean; cap?: number }): number {
+  const byDevice = p.gpu ? GPU_SEQUENCE_CAP : Math.max(1, p.cores);
+  const byMemory = p.perSequenceBytes > 0 ? Math.floor((p.freeBytes * MEMORY_SHARE) / p.perSequenceBytes) : byDevice;
+  return Math.max(1, Math.min(byDevice, byMemory, p.cap ?? Infinity));
+}
+
+interface StageSettings {
+  model: string;
+  temperature?: number;
+  maxTokens?: number;
+}
+
+interface Slot {
+  chat: LlamaChatType;
+}
+
+export async function createLocalClient(cfg: LlmConfig, opts: LocalEngineOptions = {}): Promise<LlmClient> {
+  const log = opts.log ?? (() => {});
+  let modelFile = cfg.modelFile;
+  if (!modelFile) modelFile = (await resolveEmbeddedDefault(cfg, { log })).modelFile!;
+  modelFile = path.resolve(modelFile);
+  if (!existsSync(modelFile)) {
+    throw new LlmError("config", `the model file ${modelFile} does not exist.\n${missingModelAdvice(DEFAULT_LOCAL_MODEL, "the cache")}`);
+  }
+
+  const nlc = await import("node-llama-cpp");
+  const envThreads = Number(process.env.WEBSCALE_RL_THREADS);
+  const threads = opts.threads ?? (Number.isInteger(envThreads) && envThreads > 0 ? envThreads : undefined);
+  let llama: Llama;
+  try {
+    llama = await nlc.getLlama({
+      gpu: opts.gpu ?? (process.env.WEBSCALE_RL_GPU === "0" ? false : "auto"),
+      // Never compile llama.cpp on a user's machine: use the prebuilt binary that npm installed.
+      build: "never",
+      logLevel: nlc.LlamaLogLevel.error,
+      logger: (_level, message) => log(`llama.cpp: ${message.trim()}`),
+    });
+  } catch (err) {
+    throw new LlmError(
+      "config",
+      `the local engine cannot start llama.cpp (${(err as Error).message}). Install the prebuilt binary for this platform ` +
+        `(e.g. npm install @node-llama-cpp/${process.platform}-${process.arch}), or use a model server with --base-url.`,
+    );
+  }
+
+  let model: LlamaModel;
+  try {
+    model = await llama.loadModel({ modelPath: modelFile });
+  } catch (err) {
+    await llama.dispose();
+    throw new LlmError("config", `cannot load the GGUF model ${modelFile}: ${(err as Error).message}`);
+  }
+
+  const contextSize = Math.min(model.trainContextSize, opts.contextSize ?? DEFAULT_CONTEXT);
+  const gpu = llama.gpu !== false && model.gpuLayers > 0;
+  let sequences = opts.sequences;
+  if (sequences === undefined) {
+    const [one, two] = await Promise.all(
+      [1, 2].map((n) => model.fileInsights.estimateContextResourceRequirementsV2({ contextSize, modelGpuLayers: model.gpuLayers, sequences: n })),
+    );
+    const perSequenceBytes = gpu ? two!.gpuVram - one!.gpuVram : two!.cpuRam - one!.cpuRam;
+    const freeBytes = gpu ? (await llama.getVramState()).free : os.freemem();
+    const cap = typeof cfg.concurrency === "number" ? cfg.concurrency : undefined;
+    sequences = planSequences({ cores: threads ?? llama.cpuMathCores, freeBytes, perSequenceBytes, gpu, cap });
+  }
+
+  let context: LlamaContext | undefined;
+  for (let n = sequences; !context; n = Math.floor(n / 2)) {
+    try {
+      context = await model.createContext({ sequences: n, contextSize, threads, ignoreMemorySafetyChecks: false });
+      sequences = n;
+    } catch (err) {
+      if (n <= 1) {
+        await model.dispose();
+        await llama.dispose();
+        throw new LlmError("config", `cannot create a ${contextSize}-token context for ${modelFile}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  const slots: Slot[] = [];
+  for (let i = 0; i < sequences; i++) slots.push({ chat: new nlc.LlamaChat({ contextSequence: context.getSequence(), chatWrapper: "auto" }) });
+  const modelName = path.basename(modelFile).replace(/\.gguf$/i, "");
+  log(
+    `local engine: ${modelName}, ${sequences} sequence(s) of ${context.contextSize} tokens, ${gpu ? `GPU (${String(llama.gpu)})` : "CPU"}, ` +
+      `${threads ?? llama.cpuMathCores} thread(s), chat format ${slots[0]!.chat.chatWrapper.wrapperName}`,
+  );
+  return new LocalEngine(cfg, llama, model, context, slots, modelName, log);
+}
+
+class LocalEngine implements LlmClient {
+  readonly maxConcurrency: number;
+  private readonly counters = new LlmCounterBook();
+  private readonly free: Slot[];
+  private readonly waiting: ((slot: Slot) => void)[] = [];
+  private readonly grammars = new WeakMap<z.ZodType, Promise<LlamaGrammar | undefined>>();
+  private closed = false;
+
+  constructor(
+    private readonly cfg: LlmConfig,
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    slots: Slot[],
+    private readonly modelName: string,
+    private readonly log: (msg: string) => void,
+  ) {
+    this.free = [...slots];
+    this.maxConcurrency = slots.length;
+  }
+
+  modelFor(stage: string): string {
+    return this.settingsFor(stage).model;
+  }
+
+  stats(): LlmStats {
+    return this.counters.snapshot();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.context.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+
+  async complete<S extends z.ZodType>(req: CompleteRequest<S>): Promise<CompleteResult<z.infer<S>>> {
+    if (this.closed) throw new LlmError("aborted", "the model client is closed", { stage: req.stage });
+    const s = this.settingsFor(req.stage);
+    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => this.counters.add({ stage: req.stage, model: s.model }, delta);
+    const fail: (err: LlmError) => never = (err) => {
+      if (err.code !== "aborted") book({ errors: 1 });
+      throw err;
+    };
+    const grammar = await this.grammarFor(req.schema, req.schemaName);
+    // Without a grammar (a schema llama.cpp's JSON grammar cannot express) the schema goes in the prompt.
+    const base = grammar ? req.messages : appendToLastUser(req.messages, schemaInstruction(req.schemaName, jsonSchemaOf(req.schema)));
+    let correction: ChatMessage[] = [];
+    const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, cached_prompt_tokens: 0 };
+
+    for (let attempt = 0; ; attempt++) {
+      if (req.signal?.aborted) fail(new LlmError("aborted", "request aborted", { stage: req.stage }));
+      const slot = await this.acquire();
+      let raw: string;
+      let stopReason: string;
+      try {
+        book({ requests: 1, retries: attempt > 0 ? 1 : 0 });
+        const history = toHistory([...base, ...correction]);
+        const chat = slot.chat;
+        const promptTokens = chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer).length;
+        const room = this.context.contextSize - promptTokens;
+        const wanted = s.maxTokens ?? req.sampling?.max_tokens;
+        if (room < Math.max(1, wanted ?? 1)) {
+          fail(
+            new LlmError(
+              "context_length",
+              `${req.stage}: the prompt is ${promptTokens} tokens and ${wanted ?? 1} more are wanted, over the local context of ${this.context.contextSize} tokens`,
+              { stage: req.stage, model: s.model },
+            ),
+          );
+        }
+        const meter = chat.sequence.tokenMeter.getState();
+        const temperature = s.temperature ?? req.sampling?.temperature;
+        const seed = req.sampling?.seed;
+        const res = await chat.generateResponse(history, {
+          grammar,
+          maxTokens: wanted ?? room,
+          temperature,
+          seed: seed === undefined ? undefined : seed + attempt,
+          signal: req.signal,
+          stopOnAbortSignal: false,
+        });
+        raw = res.response;
+        stopReason = res.metadata.stopReason;
+        const used = chat.sequence.tokenMeter.diff(meter);
+        const delta = {
+          prompt_tokens: promptTokens,
+          // Tokens the sequence did not have to evaluate again: the shared prefix of an earlier request.
+          cached_prompt_tokens: Math.max(0, promptTokens - used.usedInputTokens),
+          completion_tokens: used.usedOutputTokens || this.model.tokenize(raw).length,
+        };
+        usage.prompt_tokens += delta.prompt_tokens;
+        usage.cached_prompt_tokens += delta.cached_prompt_tokens;
+        usage.completion_tokens += delta.completion_tokens;
+        book(delta);
+      } catch (err) {
+        if (err instanceof LlmError) throw err;
+        if (req.signal?.aborted) fail(new LlmError("aborted", "request aborted", { stage: req.stage }));
+        const message = (err as Error).message ?? String(err);
+        if (/context/i.test(message) && /(size|length|full|exceed|fit)/i.test(message)) {
+          fail(new LlmError("context_length", `${req.stage}: ${message}`, { stage: req.stage, model: s.model }));
+        }
+        fail(new LlmError("http", `${req.stage}: the local engine failed: ${message}`, { stage: req.stage, model: s.model }));
+      } finally {
+        this.release(slot);
+      }
+
+      const parsed = parseReply(raw, req.schema);
+      if (parsed.ok) return { value: parsed.value, usage, raw, model: s.model };
+      const why = stopReason === "maxTokens" ? `${parsed.errors} (the reply was cut off at the token limit)` : parsed.errors;
+      if (attempt === 0) {
+        // The grammar fixes the shape; what it cannot express (patterns, ranges) or a reply cut
+        // off at max_tokens gets one corrective turn, as with the HTTP engine.
+        correction = correctionMessages(raw, why, req.schemaName);
+        this.log(`llm: ${req.stage}: reply did not validate (${why}); asking once more`);
+        continue;
+      }
+      fail(
+        new LlmError("invalid_output", `${req.stage}: the reply did not match ${req.schemaName} even after a corrective retry: ${why}`, {
+          stage: req.stage,
+          raw,
+          model: s.model,
+        }),
+      );
+    }
+  }
+
+  private grammarFor(schema: z.ZodType, schemaName: string): Promise<LlamaGrammar | undefined> {
+    let g = this.grammars.get(schema);
+    if (!g) {
+      g = this.llama.createGrammarForJsonSchema(toGrammarSchema(jsonSchemaOf(schema)) as never).catch((err: Error) => {
+        this.log(`llm: no decoding grammar for ${schemaName} (${err.message}); the schema goes in the prompt instead`);
+        return undefined;
+      });
+      this.grammars.set(schema, g);
+    }
+    return g;
+  }
+
+  private acquire(): Promise<Slot> {
+    const slot = this.free.pop();
+    if (slot) return Promise.resolve(slot);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(slot: Slot): void {
+    const next = this.waiting.shift();
+    if (next) next(slot);
+    else this.free.push(slot);
+  }
+
+  private settingsFor(stage: string): StageSettings {
+    const d = this.cfg.defaults;
+    const o = this.cfg.stages[stage] ?? {};
+    // One GGUF serves every stage; a configured model name only labels it in records and stats.
+    return { model: o.model ?? d.model ?? this.modelName, temperature: o.temperature ?? d.temperature, maxTokens: o.maxTokens ?? d.maxTokens };
+  }
+}
+
+function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
+  const history: ChatHistoryItem[] = messages.map((m) =>
+    m.role === "system" ? { type: "system", text: m.content } : m.role === "user" ? { type: "user", text: m.content } : { type: "model", response: [m.content] },
+  );
+  history.push({ type: "model", response: [] });
+  return history;
+}
+
+const KEEP = new Set([
+  "type",
+  "properties",
+  "required",
+  "additionalProperties",
+  "items",
+  "prefixItems",
+  "minItems",
+  "maxItems",
+  "enum",
+  "const",
+  "minLength",
+  "maxLength",
+  "description",
+  "$defs",
+  "$ref",
+  "oneOf",
+  "minProperties",
+  "maxProperties",
+]);
+
+/**
+ * Narrows a zod-made JSON schema to what node-llama-cpp's JSON grammar understands: `anyOf`
+ * becomes `oneOf`, unsupported keywords (patterns, numeric ranges, defaults) are dropped — zod
+ * still checks them after decoding — and string formats other than dates are plain strings.
+ */
+export function toGrammarSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(toGrammarSchema);
+  if (!schema || typeof schema !== "object") return schema;
+  const src = schema as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(src)) {
+    if (key === "anyOf") out.oneOf = toGrammarSchema(value);
+    else if (key === "format" && ["date-time", "time", "date"].includes(value as string)) out.format = value;
+    else if (key === "properties" || key === "$defs") {
+      out[key] = Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, toGrammarSchema(v)]));
+    } else if (KEEP.has(key)) out[key] = typeof value === "object" ? toGrammarSchema(value) : value;
+  }
+  // `{}` (zod's "any") is not a grammar schema; any JSON value is.
+  if (Object.keys(out).length === 0 || (Object.keys(out).length === 1 && "description" in out)) {
+    return { ...out, type: ["string", "number", "boolean", "null"] };
+  }
+  if (out.type === "object" && out.additionalProperties === undefined) out.additionalProperties = false;
+  return out;
+}
