@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Demo, domainSlug } from "../src/prompts/demo-record.js";
 import { DEFAULT_DOMAINS } from "../src/config/schema.js";
+import { loadDemoLibrary } from "../src/prompts/demos.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const demosDir = path.join(repoRoot, "data/demos");
@@ -115,6 +116,12 @@ test("demos cover varied personas and answer types within each domain", () => {
     assert.equal(new Set(mine.map((d) => d.persona)).size, mine.length, `${domain}: personas repeat`);
     assert.ok(new Set(mine.map((d) => d.answer_type)).size >= 2, `${domain}: only one answer type`);
   }
+});
+
+test("the library loader finds demos for every default domain in the shipped folder", () => {
+  const { library, missing } = loadDemoLibrary([...DEFAULT_DOMAINS]);
+  assert.deepEqual(missing, []);
+  for (const domain of DEFAULT_DOMAINS) assert.ok((library.get(domain) ?? []).length >= 4, domain);
 });
 
 test("examples/corpus.jsonl: valid JSON lines with unique ids and non-empty text", () => {
