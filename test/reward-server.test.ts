@@ -1,0 +1,201 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFile } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { startFakeOpenAI } from "./support/fake-openai-server.js";
+import { buildJudge } from "../src/reward/judge-config.js";
+import { Scorer } from "../src/reward/score.js";
+import { startRewardServer } from "../src/reward/server.js";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+async function post(url: string, body: unknown, raw = false) {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: raw ? (body as string) : JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, json: (await res.json()) as any };
+}
+
+/** A judge whose replies wait until `release()`, to hold requests in flight. */
+async function gatedSetup(maxQueue: number) {
+  let open!: () => void;
+  let gate = new Promise<void>((r) => (open = r));
+  const fake = await startFakeOpenAI({
+    handlers: {
+      judge_verdict: async (ctx) => {
+        await gate;
+        return { equivalent: /Response: New York/.test(ctx.userText) };
+      },
+    },
+  });
+  const judge = (await buildJudge({ baseUrl: fake.url, model: "fake-model", maxRetries: 0 }))!;
+  const server = await startRewardServer({ scorer: new Scorer({ judge }), port: 0, maxQueue, maxBodyBytes: 64 * 1024, maxItems: 1000 });
+  open(); // open by default; `hold()` closes it
+  return {
+    fake,
+    server,
+    hold: () => (gate = new Promise<void>((r) => (open = r))),
+    release: () => open(),
+    close: async () => {
+      open();
+      await server.close();
+      await judge.client.close();
+      await fake.close();
+    },
+  };
+}
+
+test("POST /get_reward speaks OpenRLHF's remote reward protocol", async () => {
+  const s = await gatedSetup(8);
+  try {
+    const prompt = "Q: How far is it from A to B?\nThink, then answer in <answer></answer>.\n";
+    const body = {
+      query: [
+        prompt + "It is 1,200 km.\n<answer>1200 kilometers</answer>",
+        prompt + "<answer>120 km</answer>",
+        "Which city?\nReasoning.\n<answer>New York</answer>",
+        "Q2\n<answer>Allium cepa</answer>",
+      ],
+      prompts: [prompt, prompt, "Which city?\n", "Q2\n"],
+      labels: ["1,200 km", "1,200 km", "New York City", JSON.stringify({ answer: "Onion", aliases: ["Allium cepa"] })],
+    };
+    const r = await post(`${s.server.url}/get_reward`, body);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json.rewards, [1, 0, 1, 1]);
+    assert.deepEqual(r.json.scores, [1, 0, 1, 1]);
+    assert.deepEqual(r.json.extra_logs.judge_decided, [0, 0, 1, 0]);
+    assert.deepEqual(r.json.extra_logs.rule_decided, [1, 1, 0, 1]);
+  } finally {
+    await s.close();
+  }
+});
+
+test("POST /score scores a batch and returns details; /health and /stats report", async () => {
+  const s = await gatedSetup(8);
+  try {
+    const health = await fetch(`${s.server.url}/health`);
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as any).status, "ok");
+    const items = [
+      { ground_truth: "March 5, 1990", response: "Reasoning\n<answer>1990-03-05</answer>" },
+      { ground_truth: "12", response: "\\boxed{120}" },
+      { ground_truth: "Onion", aliases: ["Bulb onion"], response: "Final answer: bulb onions" },
+      ...Array.from({ length: 16 }, () => ({ question: "Which city?", ground_truth: "New York City", response: "<answer>New York</answer>" })),
+    ];
+    const r = await post(`${s.server.url}/score`, { items });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json.scores.slice(0, 3), [1, 0, 1]);
+    assert.equal(r.json.details[0].decided_by, "date");
+    assert.equal(r.json.details[1].decided_by, "number");
+    assert.equal(r.json.details[2].decided_by, "alias");
+    assert.ok(r.json.scores.slice(3).every((x: number) => x === 1));
+    assert.equal(s.fake.requests.filter((q) => q.schemaName === "judge_verdict").length, 1, "16 identical rollouts: one judge call");
+    const stats = (await (await fetch(`${s.server.url}/stats`)).json()) as any;
+    assert.equal(stats.decided_by.date, 1);
+    assert.equal(stats.decided_by.number, 1);
+    assert.equal(stats.decided_by.judge, 16);
+    assert.equal(stats.judge.calls, 1);
+    assert.equal(stats.judge.cache_hits + stats.judge.inflight_joins, 15);
+    assert.equal(stats.server.score, 1);
+    assert.equal(typeof stats.latency.p50_ms, "number");
+    assert.equal(typeof stats.server.request_latency.p99_ms, "number");
+  } finally {
+    await s.close();
+  }
+});
+
+test("malformed requests get a 4xx JSON error naming the problem", async () => {
+  const s = await gatedSetup(8);
+  try {
+    const u = s.server.url;
+    const cases: Array<[string, unknown, boolean, number, RegExp, string?]> = [
+      ["/get_reward", "{not json", true, 400, /not valid JSON/],
+      ["/get_reward", [1, 2], false, 400, /JSON object/],
+      ["/get_reward", { query: ["a"] }, false, 400, /"labels" is required/, "labels"],
+      ["/get_reward", { query: ["a", "b"], labels: ["x"] }, false, 400, /"labels" has 1 entries but "query" has 2/, "labels"],
+      ["/get_reward", { query: ["a"], labels: [3] }, false, 400, /labels\[0\]" must be a string/, "labels[0]"],
+      ["/get_reward", { query: "a", labels: ["x"] }, false, 400, /"query" must be an array/, "query"],
+      ["/get_reward", { query: ["a"], prompts: ["p", "q"], labels: ["x"] }, false, 400, /"prompts" has 2/, "prompts"],
+      ["/score", {}, false, 400, /"items" is required/, "items"],
+      ["/score", { items: [{ ground_truth: "x" }] }, false, 400, /items\[0\]\.response/, "items[0].response"],
+      ["/score", { items: [{ ground_truth: 1, response: "x" }] }, false, 400, /items\[0\]\.ground_truth/],
+      ["/score", { items: [{ ground_truth: "x", response: "y", aliases: "z" }] }, false, 400, /aliases/],
+      ["/score", { items: Array.from({ length: 1001 }, () => ({ ground_truth: "a", response: "a" })) }, false, 400, /too many items/],
+      ["/score", { items: [{ ground_truth: "x".repeat(70_000), response: "y" }] }, false, 413, /exceeds the limit/],
+      ["/nope", {}, false, 404, /no route/],
+    ];
+    for (const [route, body, raw, status, message, field] of cases) {
+      const r = await post(u + route, body, raw);
+      assert.equal(r.status, status, `${route} ${JSON.stringify(body).slice(0, 60)}`);
+      assert.match(r.json.message, message);
+      assert.equal(typeof r.json.error, "string");
+      if (field) assert.equal(r.json.field, field);
+    }
+    const get = await fetch(`${u}/score`);
+    assert.equal(get.status, 405);
+    // The server is still fine after all that.
+    assert.equal((await post(`${u}/score`, { items: [{ ground_truth: "a", response: "a" }] })).status, 200);
+    const stats = (await (await fetch(`${u}/stats`)).json()) as any;
+    assert.equal(stats.server.bad_requests, cases.length + 1);
+  } finally {
+    await s.close();
+  }
+});
+
+test("a full queue answers 503 with Retry-After, and admitted requests still finish", async () => {
+  const s = await gatedSetup(2);
+  try {
+    s.hold();
+    const slow = (i: number) => post(`${s.server.url}/score`, { items: [{ question: `q${i}`, ground_truth: "New York City", response: "<answer>New York</answer>" }] });
+    const admitted = [slow(1), slow(2)];
+    for (let i = 0; i < 200; i++) {
+      const h = (await (await fetch(`${s.server.url}/health`)).json()) as any;
+      if (h.in_flight === 2) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const rejected = await slow(3);
+    assert.equal(rejected.status, 503);
+    assert.equal(rejected.json.error, "queue_full");
+    assert.equal(rejected.headers.get("retry-after"), "1");
+    // Health and stats are not queued.
+    assert.equal((await fetch(`${s.server.url}/health`)).status, 200);
+    s.release();
+    for (const r of await Promise.all(admitted)) {
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.json.scores, [1]);
+    }
+    const stats = (await (await fetch(`${s.server.url}/stats`)).json()) as any;
+    assert.equal(stats.server.rejected_queue_full, 1);
+  } finally {
+    await s.close();
+  }
+});
+
+test("CLI: reward score prints the score and how it was decided; reward serve listens", async () => {
+  const run = promisify(execFile);
+  const cli = ["--import", "tsx", path.join(repoRoot, "src/cli/main.ts")];
+  const { stdout } = await run(process.execPath, [...cli, "reward", "score", "--ground-truth", "1,200 km", "--response", "Thinking...\n<answer>1200 kilometers</answer>"], { cwd: repoRoot });
+  assert.match(stdout, /score: 1/);
+  assert.match(stdout, /decided by: number/);
+  const json = await run(process.execPath, [...cli, "reward", "score", "--ground-truth", "12", "--response", "120", "--json"], { cwd: repoRoot });
+  const parsed = JSON.parse(json.stdout);
+  assert.equal(parsed.score, 0);
+  assert.equal(parsed.decided_by, "number");
+
+  const child = spawn(process.execPath, [...cli, "reward", "serve", "--port", "0"], { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(err);
+        if (m) resolve(m[1]);
+      });
+      child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+    });
+    const r = await post(`${url}/get_reward`, { query: ["p<answer>Paris</answer>"], prompts: ["p"], labels: ["paris"] });
+    assert.deepEqual(r.json.rewards, [1]);
+  } finally {
+    child.kill("SIGTERM");
+  }
+});
