@@ -1,7 +1,206 @@
-// Placeholder until the run command lands; replaced by its owner.
-import type { Command } from "commander";
+/** `webscale-rl run`: documents in, verified persona QA pairs out. */
+import { Command, Option } from "commander";
+import { resolveRunConfig, parseQuota, parseShard, ConfigError } from "../config/load.js";
+import { createLlmClient } from "../llm/index.js";
+import { runPipeline } from "../pipeline/run.js";
+import { openRunGate } from "../pipeline/gate.js";
+import { prepareLocalModel } from "../llm/prepare-local.js";
+import { DEFAULT_DOMAINS } from "../config/schema.js";
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} takes a whole number (got "${v}")`);
+  return n;
+};
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new ConfigError(`${name} takes a number (got "${v}")`);
+  return n;
+};
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export interface RunFlags {
+  out: string;
+  config?: string;
+  model?: string;
+  baseUrl?: string[];
+  apiKey?: string;
+  engine?: string;
+  modelFile?: string;
+  textField?: string;
+  idField?: string;
+  limit?: number;
+  seed?: number;
+  concurrency?: string;
+  timeout?: number;
+  maxRetries?: number;
+  rpm?: number;
+  maxDocTokens?: number;
+  docOverflow?: string;
+  personas?: number;
+  fewShot?: number;
+  demos?: string;
+  plan?: string;
+  shard?: string;
+  minTokens?: number;
+  heuristics?: boolean;
+  structured?: string;
+  temperature?: number;
+  maxTokens?: number;
+  dedup?: boolean;
+  decontaminate?: boolean;
+  quality?: boolean;
+  benchmarks?: string[];
+  domainQuota?: string;
+  targetPairs?: number;
+  maxPerDoc?: number;
+  partRecords?: number;
+  progress?: string;
+}
+
+/** Flags → a layer with the config file's shape, holding only what the user gave. */
+export function flagsToLayer(inputs: string[], f: RunFlags): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {
+    model: f.model,
+    baseUrl: f.baseUrl,
+    apiKey: f.apiKey,
+    temperature: f.temperature,
+    maxTokens: f.maxTokens,
+    structured: f.structured,
+  };
+  const concurrency = f.concurrency === undefined ? undefined : f.concurrency === "auto" ? "auto" : int("--concurrency")(f.concurrency);
+  const curate: Record<string, unknown> = {
+    dedup: f.dedup === false ? false : undefined,
+    decontaminate: f.decontaminate === false ? false : undefined,
+    quality: f.quality === false ? false : undefined,
+    benchmarks: f.benchmarks,
+    domainQuota: f.domainQuota ? parseQuota(f.domainQuota) : undefined,
+    targetPairs: f.targetPairs,
+    maxPerDoc: f.maxPerDoc,
+  };
+  return {
+    inputs,
+    out: f.out,
+    textField: f.textField,
+    idField: f.idField,
+    limit: f.limit,
+    seed: f.seed,
+    maxDocTokens: f.maxDocTokens,
+    docOverflow: f.docOverflow,
+    personas: f.personas,
+    fewShot: f.fewShot,
+    demosDir: f.demos,
+    plan: f.plan,
+    shard: f.shard ? parseShard(f.shard) : undefined,
+    prefilter: {
+      minTokens: f.minTokens,
+      rules: f.heuristics === false ? { symbolRatio: false, repetition: false, shortLines: false, nonText: false } : undefined,
+    },
+    llm: {
+      engine: f.engine,
+      modelFile: f.modelFile,
+      concurrency,
+      timeoutMs: f.timeout === undefined ? undefined : Math.round(f.timeout * 1000),
+      maxRetries: f.maxRetries,
+      rpm: f.rpm,
+      defaults,
+    },
+    curate,
+    partRecords: f.partRecords,
+    progress: f.progress,
+  };
+}
+
 export function registerRun(program: Command): void {
-  program.command("run").description("(not built yet)").action(() => {
-    throw new Error("the run command is not built yet");
-  });
+  const cmd = program
+    .command("run")
+    .description("Run the pipeline (prefilter → filter → identify → generate → check → curate) over documents.")
+    .argument("<inputs...>", "input files, globs or folders: .jsonl/.json/.ndjson (+ .gz/.zst), .parquet, .txt/.md")
+    .requiredOption("-o, --out <dir>", "output directory (rerun the same command to resume)")
+    .option("-c, --config <file.yaml>", "YAML config file (per-stage models, domains, ...); flags override it")
+    .option("-m, --model <name>", "model for every stage (default: the server's only model)")
+    .option("--base-url <url>", "OpenAI-compatible base URL, e.g. http://gpu:8000/v1; repeat for several servers (default: $OPENAI_BASE_URL)", collect)
+    .option("--api-key <key>", "API key (default: $OPENAI_API_KEY); never written to disk or logs")
+    .addOption(new Option("--engine <engine>", "model engine (default: openai when a server/key/model is given, else local)").choices(["openai", "local", "batch"]))
+    .option("--model-file <path.gguf>", "GGUF model for --engine local (default: the embedded default model, downloaded once)")
+    .addOption(new Option("--structured <mode>", "structured output: JSON-schema response_format, prompt-embedded schema, or auto fallback").choices(["auto", "json_schema", "prompt"]))
+    .option("--temperature <t>", "sampling temperature for every stage", num("--temperature"))
+    .option("--max-tokens <n>", "max completion tokens per request", int("--max-tokens"))
+    .option("--concurrency <n|auto>", "requests in flight across all stages (default 32; auto = adapt to the server)")
+    .option("--timeout <seconds>", "per-request timeout (default 120)", num("--timeout"))
+    .option("--max-retries <n>", "retries per request on 408/409/429/5xx/timeouts (default 6)", int("--max-retries"))
+    .option("--rpm <n>", "requests-per-minute limit (default: none)", num("--rpm"))
+    .option("--text-field <name>", "JSON field with the document text; dotted paths allowed (default: text)")
+    .option("--id-field <name>", "JSON field with the document id (default: id; else a hash of the text)")
+    .option("--limit <n>", "stop after N source documents", int("--limit"))
+    .option("--seed <n>", "seed for demo sampling and model sampling (default 42)", int("--seed"))
+    .option("--plan <plan>", "paper: the paper's four stages; efficient: 3 calls per document (default: paper)")
+    .option("--personas <n>", "max personas per document (default 3)", int("--personas"))
+    .option("--few-shot <n>", "demonstrations per generate prompt (default 2)", int("--few-shot"))
+    .option("--demos <dir>", "folder of <domain-slug>.jsonl demos that add or replace domains")
+    .option("--max-doc-tokens <n>", "longer documents are split into windows (default 6000)", int("--max-doc-tokens"))
+    .addOption(new Option("--doc-overflow <mode>", "what to do with longer documents (default split)").choices(["split", "truncate"]))
+    .option("--min-tokens <n>", "prefilter: drop documents under N tokens (default 50, the paper's rule)", int("--min-tokens"))
+    .option("--no-heuristics", "prefilter: keep only the token-count rule")
+    .option("--shard <I/N>", "process only shard I of N (by document id), for N machines sharing --out")
+    .option("--no-dedup", "curation: keep duplicate questions")
+    .option("--no-decontaminate", "curation: skip benchmark decontamination")
+    .option("--no-quality", "curation: skip the deterministic answer-quality rules")
+    .option("--benchmarks <files...>", "curation: benchmark files (JSONL/Parquet) to decontaminate against")
+    .option("--domain-quota <spec>", "curation: per-domain quota, shares or counts, e.g. Coding=0.15,Other=0.05 or Math=1000")
+    .option("--target-pairs <n>", "curation: total pairs the shares of --domain-quota refer to", int("--target-pairs"))
+    .option("--max-per-doc <n>", "curation: at most N accepted pairs per document", int("--max-per-doc"))
+    .option("--part-records <n>", "records per output part file (default 50000)", int("--part-records"))
+    .addOption(new Option("--progress <mode>", "progress display (default: bar on a terminal, log lines otherwise)").choices(["auto", "bar", "log", "none"]))
+    .addHelpText(
+      "after",
+      `
+Domains (default, the paper's): ${DEFAULT_DOMAINS.join("; ")}. A custom list: "domains:" in the config file.
+Examples:
+  export OPENAI_BASE_URL=http://gpu-box:8000/v1
+  webscale-rl run 'corpus/*.jsonl.zst' shard.parquet --out runs/r1 --model Qwen/Qwen2.5-72B-Instruct
+  webscale-rl run examples/corpus.jsonl --out runs/local        # no server: the embedded local model
+Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twice: at once).`,
+    )
+    .action(async (inputs: string[], flags: RunFlags) => {
+      const log = (m: string) => process.stderr.write(m + "\n");
+      const { config, embeddedDefault } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
+      if (config.llm.engine === "local" && !config.llm.modelFile) config.llm.modelFile = await prepareLocalModel({ log, embeddedDefault });
+      const llm = await createLlmClient(config.llm, { log });
+      const gate = await openRunGate(config);
+      const stop = new AbortController();
+      let interrupts = 0;
+      const onSignal = () => {
+        interrupts++;
+        if (interrupts === 1) {
+          log("\nStopping: finishing the documents in flight (Ctrl-C again to stop at once; the next run resumes either way)...");
+          stop.abort();
+        } else process.exit(130);
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        const res = await runPipeline(config, { llm, gate, signal: stop.signal, log });
+        const s = res.stats;
+        const rate = s.documents_read ? (s.qa_accepted / s.documents_read).toFixed(2) : "0";
+        log(
+          `Done: ${s.documents_read} documents → ${s.qa_accepted} QA pairs (${rate} per document) in ${s.wall_seconds.toFixed(1)} s; ` +
+            `${s.llm.requests} model requests, ${s.llm.prompt_tokens + s.llm.completion_tokens} tokens.\n` +
+            `Outputs in ${config.out}/ (qa/, rejected/, documents/, stats.json).`,
+        );
+        if (res.stoppedBy === "signal") process.exitCode = 130;
+        else if (res.stoppedBy === "model_errors") {
+          log(`The run stopped early: ${res.lastError}. Rerun the same command to resume.`);
+          process.exitCode = 1;
+        } else if (res.failedUnits > 0) {
+          log(`${res.failedUnits} documents failed on the model server and were left for the next run: rerun the same command to retry them.`);
+          process.exitCode = 1;
+        }
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        await gate?.close();
+        await llm.close();
+      }
+    });
 }

@@ -93,7 +93,12 @@ export const RunConfig = z.object({
       benchmarks: z.array(z.string()).default([]),
       quality: z.boolean().default(true),
       domainQuota: z.record(z.string(), z.number()).default({}),
+      /** The total that quota shares refer to. */
+      targetPairs: z.number().int().positive().optional(),
       maxPerDoc: z.number().int().positive().optional(),
+      ngram: z.number().int().positive().optional(),
+      nearDupThreshold: z.number().min(0).max(1).optional(),
+      maxAnswerWords: z.number().int().positive().optional(),
     })
     .passthrough()
     .default({ dedup: true, decontaminate: true, benchmarks: [], quality: true, domainQuota: {} }),

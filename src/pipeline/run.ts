@@ -140,6 +140,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
 
   // --- commits ------------------------------------------------------------------------
   let lastStatsWrite = 0;
+  let finalStats: Stats | undefined;
   let lastSample = -Infinity;
   let committing: Promise<void> = Promise.resolve();
   const commit = (final = false) =>
@@ -163,8 +164,11 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
       await gate?.commit();
       ledger.writeCheckpoint(snapshot);
       if (final || t - lastStatsWrite >= 5) {
-        writeJsonAtomic(paths.stats, tracker.toStats(llmTotal, prevWall + t, gate?.stats()));
+        const stats = tracker.toStats(llmTotal, prevWall + t, gate?.stats());
+        if (failedUnits > 0) stats.documents_failed = failedUnits;
+        writeJsonAtomic(paths.stats, stats);
         lastStatsWrite = t;
+        finalStats = stats;
       }
     }));
   const timer = setInterval(() => void commit(), opts.commitIntervalMs ?? 1000);
@@ -261,13 +265,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
     for (const w of Object.values(writers)) w.close();
     ledger.close();
   }
-  const llmTotal = addLlmStats(llmBase, llm.stats());
-  const stats = tracker.toStats(llmTotal, prevWall + elapsed(), gate?.stats());
-  if (failedUnits > 0) {
-    stats.documents_failed = failedUnits;
-    writeJsonAtomic(paths.stats, stats);
-  }
-  return { stats, stoppedBy, failedUnits, lastError };
+  return { stats: finalStats!, stoppedBy, failedUnits, lastError };
 }
 
 function writeRunJson(config: RunConfig, llm: LlmClient, path: string, sessions: number) {

@@ -1,0 +1,134 @@
+/**
+ * Builds the run configuration: defaults < YAML config file < environment
+ * (OPENAI_BASE_URL, OPENAI_API_KEY) < command-line flags. Every problem is reported
+ * before any work starts, with what to do about it.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { RunConfig } from "./schema.js";
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+type Plain = Record<string, unknown>;
+
+const isPlain = (v: unknown): v is Plain => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Deep merge where later layers win; arrays are replaced, undefined never overwrites. */
+export function mergeLayers(...layers: Plain[]): Plain {
+  const out: Plain = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined) continue;
+      out[k] = isPlain(v) && isPlain(out[k]) ? mergeLayers(out[k] as Plain, v) : v;
+    }
+  }
+  return out;
+}
+
+/** A base URL may be written as one string or a list in YAML; the schema wants a list. */
+function normaliseBaseUrls(node: unknown): void {
+  if (!isPlain(node)) return;
+  if (typeof node.baseUrl === "string") node.baseUrl = [node.baseUrl];
+  for (const v of Object.values(node)) normaliseBaseUrls(v);
+}
+
+export function readConfigFile(path: string): Plain {
+  if (!existsSync(path)) throw new ConfigError(`config file not found: ${path}`);
+  let value: unknown;
+  try {
+    value = parseYaml(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(e as Error).message}`);
+  }
+  if (value == null) return {};
+  if (!isPlain(value)) throw new ConfigError(`config file ${path} must be a YAML mapping (key: value)`);
+  normaliseBaseUrls(value);
+  return value;
+}
+
+export function envLayer(env: NodeJS.ProcessEnv): Plain {
+  const defaults: Plain = {};
+  if (env.OPENAI_BASE_URL) defaults.baseUrl = env.OPENAI_BASE_URL.split(",").map((s) => s.trim()).filter(Boolean);
+  if (env.OPENAI_API_KEY) defaults.apiKey = env.OPENAI_API_KEY;
+  return Object.keys(defaults).length ? { llm: { defaults } } : {};
+}
+
+export function parseShard(spec: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(spec.trim());
+  if (!m) throw new ConfigError(`--shard takes I/N, e.g. 0/8 (got "${spec}")`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index >= count) throw new ConfigError(`--shard ${spec}: I must be between 0 and N-1`);
+  return { index, count };
+}
+
+/** "Coding=0.15,Other=0.05" or "Math=1000" → { Coding: 0.15, ... }. */
+export function parseQuota(spec: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const i = part.lastIndexOf("=");
+    const value = Number(part.slice(i + 1));
+    if (i <= 0 || !Number.isFinite(value) || value < 0) throw new ConfigError(`--domain-quota: "${part}" is not Domain=number`);
+    out[part.slice(0, i).trim()] = value;
+  }
+  return out;
+}
+
+function describeIssues(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
+}
+
+export interface ResolvedRun {
+  config: RunConfig;
+  /** True when nothing named a model server, so the embedded local default applies. */
+  embeddedDefault: boolean;
+}
+
+/**
+ * `flagLayer` has the same shape as the config file (only the keys the user gave).
+ * `engineGiven`: whether --engine or the file set the engine.
+ */
+export function resolveRunConfig(flagLayer: Plain, opts: { configFile?: string; env?: NodeJS.ProcessEnv } = {}): ResolvedRun {
+  const fileLayer = opts.configFile ? readConfigFile(opts.configFile) : {};
+  const merged = mergeLayers(fileLayer, envLayer(opts.env ?? process.env), flagLayer);
+  const llm = (merged.llm ?? {}) as Plain;
+  merged.llm = llm;
+  const defaults = (llm.defaults ?? {}) as Plain;
+  llm.defaults = defaults;
+  const stages = (llm.stages ?? {}) as Record<string, Plain>;
+
+  const anyStage = (key: string) => defaults[key] !== undefined || Object.values(stages).some((s) => s[key] !== undefined);
+  const hasBaseUrl = (Array.isArray(defaults.baseUrl) && defaults.baseUrl.length > 0) || Object.values(stages).some((s) => Array.isArray(s.baseUrl) && s.baseUrl.length > 0);
+  let embeddedDefault = false;
+  if (llm.engine === undefined) {
+    if (llm.modelFile) llm.engine = "local";
+    else if (!hasBaseUrl && !anyStage("apiKey") && !anyStage("model")) {
+      llm.engine = "local";
+      embeddedDefault = true;
+    } else {
+      llm.engine = "openai";
+      // An API key alone means OpenAI itself, as the openai SDK assumes.
+      if (!hasBaseUrl && anyStage("apiKey")) defaults.baseUrl = ["https://api.openai.com/v1"];
+    }
+  }
+  if (llm.engine === "openai" || llm.engine === "batch") {
+    if (!hasBaseUrl && !(Array.isArray(defaults.baseUrl) && defaults.baseUrl.length)) {
+      throw new ConfigError(
+        "no model server given: pass --base-url http://host:8000/v1 (vLLM, SGLang, llama.cpp server, Ollama, any OpenAI-compatible API) " +
+          "or set OPENAI_BASE_URL; or set OPENAI_API_KEY for OpenAI itself; or run without any of these to use the local engine.",
+      );
+    }
+  }
+  const parsed = RunConfig.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
+  const config = parsed.data;
+  const unknownQuota = Object.keys(config.curate.domainQuota).filter((d) => !config.domains.includes(d));
+  if (unknownQuota.length) throw new ConfigError(`--domain-quota names unknown domains: ${unknownQuota.join(", ")} (domains: ${config.domains.join("; ")})`);
+  return { config, embeddedDefault };
+}

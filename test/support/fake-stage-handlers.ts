@@ -1,0 +1,150 @@
+/**
+ * Stage-aware replies for the fake OpenAI-compatible server: deterministic answers built
+ * from the document in the prompt, shaped like a real model's, so end-to-end tests exercise
+ * every branch (qualified or not, pairs accepted or rejected) with reproducible outputs.
+ * They parse the pipeline's prompt layout (src/prompts), which is the contract under test.
+ */
+import type { FakeHandler, FakeRequestContext } from "./fake-openai-server.js";
+import { fnv1a32 } from "../../src/util/hash.js";
+import { containsWords } from "../../src/util/normalize.js";
+
+const BOILERPLATE = /\b(cookie|cookies|subscribe|sign in|log in|privacy policy|all rights reserved|click here|menu|newsletter|buy now|cheap)\b/gi;
+
+const DOMAIN_WORDS: Record<string, RegExp> = {
+  Math: /\b(equation|theorem|integer|sum|probability|triangle|fraction|solve|proof|algebra)\b/gi,
+  "Technology & Engineering": /\b(engineer|bridge|voltage|circuit|battery|motor|load|steel|sensor|network)\b/gi,
+  Coding: /\b(python|function|code|variable|loop|return|def|compile|javascript|array)\b/gi,
+  "Social Science": /\b(society|survey|vote|election|policy|population|culture|council|citizens)\b/gi,
+  "Natural Science": /\b(cell|energy|species|photosynthesis|atom|molecule|planet|light|chlorophyll|climate)\b/gi,
+  "Travel & Lifestyle": /\b(travel|hotel|museum|recipe|flour|oven|visit|tickets|trip|restaurant)\b/gi,
+  "Commerce & Economics": /\b(price|market|budget|revenue|inflation|cost|sales|tax|investors|profit)\b/gi,
+  "Medicine & Health": /\b(patient|dose|mg|clinical|symptom|treatment|doctor|blood|therapy|health)\b/gi,
+  Education: /\b(student|students|school|university|course|admission|teacher|exam|credits|tuition)\b/gi,
+};
+
+const PERSONAS: Record<string, string[]> = {
+  Math: ["secondary school math teacher", "engineering undergraduate", "puzzle enthusiast"],
+  Coding: ["junior backend developer", "computer science student", "code reviewer"],
+  "Medicine & Health": ["community pharmacist", "patient managing a condition", "health journalist"],
+};
+const GENERIC_PERSONAS = ["curious general reader", "specialist practitioner", "student writing a report"];
+
+function words(text: string): string[] {
+  return text.split(/\s+/).filter(Boolean);
+}
+
+function sentences(doc: string): string[] {
+  return doc
+    .split(/(?<=[.!?])\s+|\n+/)
+    .map((s) => s.trim())
+    .filter((s) => words(s).length >= 6 && words(s).length <= 60);
+}
+
+function enumOf(schema: unknown, prop: string): string[] | undefined {
+  const p = (schema as { properties?: Record<string, { enum?: string[] }> })?.properties?.[prop];
+  return p?.enum;
+}
+
+function maxItemsOf(schema: unknown, prop: string): number {
+  const p = (schema as { properties?: Record<string, { maxItems?: number }> })?.properties?.[prop];
+  return p?.maxItems ?? 3;
+}
+
+export function fakeQualified(doc: string): { qualified: boolean; reason: string } {
+  const n = words(doc).length;
+  const boiler = (doc.match(BOILERPLATE) ?? []).length;
+  if (n < 40) return { qualified: false, reason: "too little content to support a verifiable question" };
+  if (boiler >= 3) return { qualified: false, reason: "mostly boilerplate and navigation" };
+  if (sentences(doc).length < 3) return { qualified: false, reason: "not enough complete sentences" };
+  return { qualified: true, reason: "informative, self-contained text with concrete facts" };
+}
+
+export function fakeDomain(doc: string, domains: string[]): string {
+  let best = domains.includes("Other") ? "Other" : domains[0]!;
+  let bestScore = 0;
+  for (const d of domains) {
+    const re = DOMAIN_WORDS[d];
+    const score = re ? (doc.match(re) ?? []).length : 0;
+    if (score > bestScore) (best = d), (bestScore = score);
+  }
+  return best;
+}
+
+function fakePersonas(domain: string, max: number): string[] {
+  return (PERSONAS[domain] ?? GENERIC_PERSONAS).slice(0, Math.max(1, max));
+}
+
+/** A fill-in question on a sentence with a number (or else a capitalised name), chosen per persona. */
+export function fakePair(doc: string, persona: string) {
+  const candidates = sentences(doc).filter((s) => /\d/.test(s) || /\s[A-Z][a-z]{2,}/.test(s));
+  const pool = candidates.length ? candidates : sentences(doc);
+  const sentence = pool[fnv1a32(persona) % Math.max(1, pool.length)] ?? doc.slice(0, 200);
+  const num = /\d[\d,.]*\d|\d/.exec(sentence);
+  const name = /\s([A-Z][a-z]{2,})/.exec(sentence);
+  const answer = num ? num[0] : name ? name[1]! : words(sentence)[0]!;
+  const escaped = answer.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const masked = sentence.replace(new RegExp(`(?<![\\w.,])${escaped}(?![\\w])`, "g"), "____");
+  return {
+    question: `A ${persona} is reading about this: "${masked}" What belongs in the blank?`,
+    answer,
+    answer_type: num ? "number" : "entity",
+    aliases: [] as string[],
+  };
+}
+
+export function fakeVerdict(doc: string, question: string, answer: string) {
+  const grounded = doc.includes(answer);
+  // A real verifier disagrees with the generator now and then: reject about one pair in seven, deterministically.
+  const correct = grounded && fnv1a32(question) % 7 !== 0;
+  const selfContained = words(question).length >= 12 && !/\bthe (text|passage|article)\b/i.test(question);
+  const leakage = containsWords(question, answer);
+  return {
+    correct,
+    grounded,
+    self_contained: selfContained,
+    leakage,
+    reason: !correct && grounded ? "the proposed answer does not answer the question" : grounded ? (selfContained ? "the answer is stated in the document" : "the question is too short to stand alone") : "the answer is not in the document",
+  };
+}
+
+function personaOf(userText: string): string {
+  return /point of view of this persona: (.+?)\.\n/.exec(userText)?.[1] ?? "reader";
+}
+
+function pairsIn(userText: string): { question: string; answer: string }[] {
+  const out: { question: string; answer: string }[] = [];
+  const re = /Question: (.*)\nProposed answer: (.*)/g;
+  for (const m of userText.matchAll(re)) out.push({ question: m[1]!, answer: m[2]! });
+  return out;
+}
+
+function listedPersonas(userText: string): string[] {
+  const block = /these personas[^\n]*:\n((?:\d+\. .+\n)+)/.exec(userText)?.[1] ?? "";
+  return block
+    .split("\n")
+    .map((l) => l.replace(/^\d+\.\s*/, "").trim())
+    .filter(Boolean);
+}
+
+const doc = (ctx: FakeRequestContext) => ctx.document ?? "";
+
+export const stageHandlers: Record<string, FakeHandler> = {
+  filter_verdict: (ctx) => fakeQualified(doc(ctx)),
+  identify_result: (ctx) => {
+    const domains = enumOf(ctx.jsonSchema, "domain") ?? ["Other"];
+    const domain = fakeDomain(doc(ctx), domains);
+    return { domain, personas: fakePersonas(domain, maxItemsOf(ctx.jsonSchema, "personas")) };
+  },
+  generated_pair: (ctx) => fakePair(doc(ctx), personaOf(ctx.userText)),
+  check_verdict: (ctx) => {
+    const p = pairsIn(ctx.userText)[0] ?? { question: "", answer: "" };
+    return fakeVerdict(doc(ctx), p.question, p.answer);
+  },
+  filter_identify_result: (ctx) => {
+    const domains = enumOf(ctx.jsonSchema, "domain") ?? ["Other"];
+    const domain = fakeDomain(doc(ctx), domains);
+    return { ...fakeQualified(doc(ctx)), domain, personas: fakePersonas(domain, maxItemsOf(ctx.jsonSchema, "personas")) };
+  },
+  generated_pairs: (ctx) => ({ pairs: listedPersonas(ctx.userText).map((persona) => ({ persona, ...fakePair(doc(ctx), persona) })) }),
+  check_verdicts: (ctx) => ({ verdicts: pairsIn(ctx.userText).map((p, i) => ({ pair: i + 1, ...fakeVerdict(doc(ctx), p.question, p.answer) })) }),
+};
