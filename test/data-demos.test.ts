@@ -135,5 +135,11 @@ test("examples/corpus.jsonl: valid JSON lines with unique ids and non-empty text
     assert.ok((rec.text as string).trim().length > 0, `line ${i + 1}: empty text`);
     assert.ok(!ids.has(rec.id as string), `line ${i + 1}: duplicate id ${String(rec.id)}`);
     ids.add(rec.id as string);
+    // The junk-* documents are deliberately bad; every other one is a realistic page of 150-700 words.
+    if (!(rec.id as string).startsWith("junk-")) {
+      const n = wordCount(rec.text as string);
+      assert.ok(n >= 150 && n <= 700, `line ${i + 1} (${String(rec.id)}): ${n} words`);
+      assert.match(String(rec.url), /^https:\/\/example\.org\//, `line ${i + 1}: url`);
+    }
   });
 });
