@@ -134,8 +134,13 @@ class OpenAIEngine implements LlmClient {
         };
         book({ requests: 1, retries: sent > 0 ? 1 : 0 });
         sent++;
-        outcome = await this.send(ep, body, req.signal);
-        s.pool.release(ep, !outcome.ok && outcome.failure.kind === "retryable");
+        let endpointFailed = false;
+        try {
+          outcome = await this.send(ep, body, req.signal);
+          endpointFailed = !outcome.ok && outcome.failure.kind === "retryable";
+        } finally {
+          s.pool.release(ep, endpointFailed); // also on abort, or in-flight counts would leak
+        }
         this.limiter.onResult?.(outcome.ok ? "ok" : outcome.failure.status === 429 ? "overloaded" : "failed");
       } catch (err) {
         if (err instanceof LlmError) fail(err);

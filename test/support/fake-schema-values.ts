@@ -97,7 +97,19 @@ function build(schema: Schema, path: string, ctx: Ctx): unknown {
   }
 }
 
+/** Fixed values for string formats a sentence would not satisfy. */
+const FORMATS: Record<string, string> = {
+  uri: "https://example.com/",
+  url: "https://example.com/",
+  email: "someone@example.com",
+  "date-time": "2024-01-01T00:00:00Z",
+  date: "2024-01-01",
+  time: "00:00:00",
+  uuid: "00000000-0000-4000-8000-000000000000",
+};
+
 function stringFor(schema: Schema, path: string, ctx: Ctx): string {
+  if (typeof schema.format === "string" && FORMATS[schema.format]) return FORMATS[schema.format];
   const h = fnv1a32(path);
   const key = path.replace(/\[\d+\]/g, "").split(".").pop() ?? "";
   let s: string;
