@@ -264,4 +264,9 @@ test("configuration errors stop before any work", async () => {
   makeSyntheticRun(noDocs, { pairs: 10, withDocuments: false });
   await assert.rejects(exportDataset(await options({ format: "trl", dir: noDocs, includeSourceText: true })), /--include-source-text/);
   await assert.rejects(resolvePolicyPrompt("@/nonexistent/template.txt"), /cannot read the file/);
+  const emptyQa = join(root, "emptyqa");
+  makeSyntheticRun(emptyQa, { pairs: 0, badLines: 2 });
+  const out = join(root, "never");
+  await assert.rejects(exportDataset(await options({ format: "verl", dir: emptyQa, out })), /holds no valid QA pairs \(2 malformed/);
+  assert.ok(!existsSync(out), "nothing written");
 });

@@ -30,6 +30,10 @@ function progressPrinter(enabled: boolean): (p: ExportProgress) => void {
   const started = Date.now();
   return (p) => {
     if (!enabled) return;
+    if (p.phase === "index" && p.done === 0) {
+      process.stderr.write("export: indexing documents/ for --include-source-text\n");
+      return;
+    }
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     const label = { scan: "read", index: "indexed documents:", write: "wrote" }[p.phase];
     const of = p.total !== undefined && p.phase === "write" ? ` of ${p.total}` : "";

@@ -139,6 +139,10 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
   }
   const total = planner.size;
   progress({ phase: "scan", done: total, total });
+  if (total === 0) {
+    const bad = qaBad.report.count ? ` (${qaBad.report.count} malformed line(s) skipped, e.g. ${qaBad.report.examples[0]})` : "";
+    throw new Error(`${runPaths(opts.dir).qa} holds no valid QA pairs${bad}: nothing to export`);
+  }
   const { isTest, testCount } = planner.plan(opts.testSize);
   const splitRows: Record<SplitName, number> = { train: total - testCount, test: testCount };
   const activeSplits = SPLITS.filter((s) => s === "train" || splitRows[s] > 0);
