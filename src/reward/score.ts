@@ -40,6 +40,14 @@ export interface RewardResult {
   judge_error?: string;
 }
 
+/** A rules-only result plus what the judge needs (dropped from public results). */
+export type RuleResult = RewardResult & { normalized: string; forms: string[] };
+
+function publicResult(r: RuleResult): RewardResult {
+  const { normalized: _n, forms: _f, ...pub } = r;
+  return pub;
+}
+
 export interface ScoreOptions extends RuleOptions {
   /** The judge for undecided pairs; without it undecided scores 0 with decided_by "none". */
   judge?: Judge;
@@ -89,13 +97,13 @@ export class Scorer {
   }
 
   /** The rules alone: synchronous; an undecided result has decided_by "none". */
-  scoreRules(input: RewardInput): RewardResult & { normalized: string; forms: string[] } {
+  scoreRules(input: RewardInput): RuleResult {
     const { forms, prepared } = this.truth(input.groundTruth, input.aliases);
     const ex = extractAnswer(input.response);
     const resp = new Prepared(ex.text);
     const out = compareAll(prepared, resp, this.rules);
     const decided_by: DecidedBy = out.verdict === "undecided" ? "none" : out.verdict === "match" && out.form > 0 ? "alias" : out.rule;
-    const result: RewardResult & { normalized: string; forms: string[] } = {
+    const result: RuleResult = {
       score: out.verdict === "match" ? 1 : 0,
       verdict: out.verdict,
       decided_by,
@@ -114,22 +122,42 @@ export class Scorer {
   async score(input: RewardInput): Promise<RewardResult> {
     const t0 = performance.now();
     const r = this.scoreRules(input);
-    let final: RewardResult = r;
-    if (r.verdict === "undecided" && this.opts.judge) {
-      try {
-        const a = await this.opts.judge.judge({ question: input.question, forms: r.forms, response: r.extracted, normalized: r.normalized });
-        final = { ...r, verdict: a.equivalent ? "match" : "mismatch", score: a.equivalent ? 1 : 0, decided_by: "judge", cached: a.cached };
-      } catch (err) {
-        final = { ...r, judge_error: err instanceof Error ? err.message : String(err) };
-      }
-    }
+    const final = r.verdict === "undecided" && this.opts.judge ? await this.judged(input, r) : publicResult(r);
     this.count(final, performance.now() - t0);
-    const { normalized: _n, forms: _f, ...pub } = final as RewardResult & { normalized?: string; forms?: string[] };
-    return pub;
+    return final;
   }
 
-  scoreBatch(items: RewardInput[]): Promise<RewardResult[]> {
-    return Promise.all(items.map((i) => this.score(i)));
+  /** A batch: the rules run synchronously for all items; only undecided ones wait for the judge. */
+  async scoreBatch(items: RewardInput[]): Promise<RewardResult[]> {
+    const t0 = performance.now();
+    const out = new Array<RewardResult>(items.length);
+    const waits: Promise<void>[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const r = this.scoreRules(items[i]);
+      if (r.verdict === "undecided" && this.opts.judge) {
+        waits.push(
+          this.judged(items[i], r).then((j) => {
+            out[i] = j;
+            this.count(j, performance.now() - t0);
+          }),
+        );
+      } else {
+        out[i] = publicResult(r);
+        this.count(out[i], (performance.now() - t0) / (i + 1));
+      }
+    }
+    if (waits.length) await Promise.all(waits);
+    return out;
+  }
+
+  private async judged(input: RewardInput, r: RuleResult): Promise<RewardResult> {
+    const base = publicResult(r);
+    try {
+      const a = await this.opts.judge!.judge({ question: input.question, forms: r.forms, response: r.extracted, normalized: r.normalized });
+      return { ...base, verdict: a.equivalent ? "match" : "mismatch", score: a.equivalent ? 1 : 0, decided_by: "judge", cached: a.cached };
+    } catch (err) {
+      return { ...base, judge_error: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   private count(r: RewardResult, ms: number): void {
@@ -153,6 +181,5 @@ export function scoreResponse(input: RewardInput, opts: ScoreOptions = {}): Prom
 
 /** One-off rules-only scoring (synchronous). */
 export function scoreByRules(input: RewardInput, opts: RuleOptions = {}): RewardResult {
-  const { normalized: _n, forms: _f, ...pub } = new Scorer(opts).scoreRules(input);
-  return pub;
+  return publicResult(new Scorer(opts).scoreRules(input));
 }
