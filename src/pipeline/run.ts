@@ -41,7 +41,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   log?: (msg: string) => void;
   progress?: Progress;
-  /** Documents in flight; default 2 × the engine's request concurrency. */
+  /** Units in flight or awaiting their turn to be recorded; default 4 × the engine's request concurrency. */
   window?: number;
   commitIntervalMs?: number;
 }
@@ -95,7 +95,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
   const elapsed = () => (Date.now() - started) / 1000;
   const prevWall = cp?.wallSeconds ?? 0;
   const progress = opts.progress ?? makeProgress(config.progress);
-  const sem = new Semaphore(opts.window ?? Math.max(4, llm.maxConcurrency * 2));
+  const sem = new Semaphore(opts.window ?? Math.max(8, llm.maxConcurrency * 4));
 
   // --- results → outputs --------------------------------------------------------------
   let failedUnits = 0;
@@ -177,6 +177,28 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
     progress.update({ documents: tracker.state.documents_read, accepted: tracker.state.qa_accepted, inFlight: sem.inFlight, tokens: l.prompt_tokens + l.completion_tokens, elapsed: elapsed(), limit: config.limit });
   }, 500);
 
+  // --- ordered completion -------------------------------------------------------------
+  // Units finish out of order but are recorded in input order: curation's "keep the first"
+  // and the ledger then see the same sequence whatever the concurrency, and the committed
+  // units always form a prefix of the input, so a resumed run continues exactly where the
+  // last one stopped. A unit's window slot is freed when it is recorded, which bounds the
+  // reorder buffer too.
+  let readSeq = 0;
+  let nextSeq = 0;
+  const completed = new Map<number, () => void>();
+  const slot = async () => {
+    await sem.acquire();
+    return readSeq++;
+  };
+  const complete = (seq: number, record: () => void) => {
+    completed.set(seq, record);
+    for (let next = completed.get(nextSeq); next; next = completed.get(nextSeq)) {
+      completed.delete(nextSeq++);
+      next();
+      sem.release();
+    }
+  };
+
   // --- the read loop --------------------------------------------------------------------
   const files = (await expandInputs(config.inputs)).filter((f) => !(f in filesDone));
   let seen = Object.values(filesDone).reduce((a, b) => a + b, 0);
@@ -207,7 +229,11 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
 
       if (item.kind === "bad") {
         const key = `bad:${unitKey(item.rejection)}`;
-        if (!ledger.finished.has(key)) fs.outstanding++, finish(key, source.file, true, 0, { rejection: item.rejection });
+        if (!ledger.finished.has(key)) {
+          fs.outstanding++;
+          const seq = await slot();
+          complete(seq, () => finish(key, source.file, true, 0, { rejection: item.rejection }));
+        }
         continue;
       }
       const doc = item.doc;
@@ -216,7 +242,11 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
       const pre = prefilter(doc, config.prefilter);
       if (pre) {
         const key = unitKey(doc);
-        if (!ledger.finished.has(key)) fs.outstanding++, finish(key, source.file, true, 0, { rejection: pre });
+        if (!ledger.finished.has(key)) {
+          fs.outstanding++;
+          const seq = await slot();
+          complete(seq, () => finish(key, source.file, true, 0, { rejection: pre }));
+        }
         continue;
       }
       const units = toUnits(doc, config.maxDocTokens, config.docOverflow);
@@ -224,35 +254,32 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
         const unit = units[i]!;
         const key = unitKey(doc, units.length > 1 ? i : undefined);
         if (ledger.finished.has(key)) continue;
+        if (stoppedBy) break;
         fs.outstanding++;
-        await sem.acquire();
-        if (stoppedBy) {
-          sem.release();
-          fs.failed = true;
-          fs.outstanding--;
-          break;
-        }
-        void processDocument(unit)
-          .then((result) => {
+        const seq = await slot();
+        void processDocument(unit).then(
+          (result) => {
             consecutiveFailures = 0;
-            finish(key, source.file, i === 0, units.length - 1, { result });
-          })
-          .catch((err: unknown) => {
-            fs.outstanding--;
-            fs.failed = true;
+            complete(seq, () => finish(key, source.file, i === 0, units.length - 1, { result }));
+          },
+          (err: unknown) => {
             failedUnits++;
             consecutiveFailures++;
             lastError = err instanceof Error ? err.message : String(err);
             if (!(err instanceof TransientFailure)) {
               // A bug or a configuration problem: stop, keep what is committed.
+              if (!stoppedBy) log(`Stopping: ${lastError}`);
               stoppedBy = "model_errors";
-              log(`Stopping: ${lastError}`);
             } else if (consecutiveFailures >= MAX_CONSECUTIVE_FAILURES && !stoppedBy) {
               stoppedBy = "model_errors";
               log(`Stopping: ${consecutiveFailures} documents in a row failed on the model server (${lastError}). Rerun the same command to resume.`);
             }
-          })
-          .finally(() => sem.release());
+            complete(seq, () => {
+              fs.outstanding--;
+              fs.failed = true;
+            });
+          },
+        );
       }
     }
     endFile(currentFile);
