@@ -10,7 +10,7 @@ import type { LlmClient } from "../llm/types.js";
 import { addLlmStats, emptyLlmStats } from "../llm/counters.js";
 import type { DocumentRecord, QaRecord, Rejection, Stats } from "../records.js";
 import { runPaths } from "../io/run-dir.js";
-import { expandInputs, readSources } from "../io/sources/index.js";
+import { expandInputs, readSources, type InputSpec } from "../io/sources/index.js";
 import { loadDemoLibrary } from "../prompts/demos.js";
 import { makeProcessor, planStages, type DocResult } from "../stages/process-document.js";
 import { prefilter } from "../stages/prefilter.js";
@@ -44,6 +44,13 @@ export interface RunOptions {
   /** Units in flight or awaiting their turn to be recorded; default 4 × the engine's request concurrency. */
   window?: number;
   commitIntervalMs?: number;
+  /**
+   * Explicit inputs (files or line/row ranges) instead of expanding `config.inputs`: the
+   * queue worker runs one chunk this way. Default: `expandInputs(config.inputs)`.
+   */
+  inputs?: (string | InputSpec)[];
+  /** Names this writer's part files and state (default: "main", or the shard "sIofN"). */
+  tag?: string;
 }
 
 export interface RunResult {
@@ -71,7 +78,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
   const paths = runPaths(config.out);
   for (const d of [paths.root, paths.qa, paths.rejected, paths.documents, paths.state]) mkdirSync(d, { recursive: true });
 
-  const tag = shardTag(config);
+  const tag = opts.tag ?? shardTag(config);
   const ledger = new Ledger(paths.state, tag);
   const cp = ledger.load();
   const writers = {
@@ -200,7 +207,8 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
   };
 
   // --- the read loop --------------------------------------------------------------------
-  const files = (await expandInputs(config.inputs)).filter((f) => !(f in filesDone));
+  const specKey = (i: string | InputSpec) => (typeof i === "string" ? i : `${i.path}#${i.fromLine ?? i.fromRow ?? ""}-${i.toLine ?? i.toRow ?? ""}`);
+  const files = (opts.inputs ?? (await expandInputs(config.inputs))).filter((f) => !(specKey(f) in filesDone));
   let seen = Object.values(filesDone).reduce((a, b) => a + b, 0);
   let currentFile: string | undefined;
   const endFile = (file: string | undefined) => {
