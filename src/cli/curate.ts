@@ -1,7 +1,85 @@
-// Placeholder until the curate command lands; replaced by its owner.
+/**
+ * `webscale-rl curate <run-dir | file.jsonl ...> --out <dir>`: dedup, decontamination,
+ * quality rules and domain balance over existing QA pairs (ours or any question/answer JSONL).
+ */
 import type { Command } from "commander";
+import { PRESET_NAMES } from "../curate/benchmarks.js";
+import { defaultCurateOptions, parseBenchmarkSpecs, parseDomainQuota, type CurateOptions } from "../curate/options.js";
+import { runCurate, type CurateProgress } from "../curate/standalone.js";
+
+interface CurateFlags {
+  out: string;
+  benchmarks?: string[];
+  benchmarkFields?: string[];
+  ngram: string;
+  nearDupThreshold: string;
+  numPerm: string;
+  shingle: string;
+  dedup: boolean;
+  decontaminate: boolean;
+  quality: boolean;
+  domainQuota?: string[];
+  targetPairs?: string;
+  maxPerDoc?: string;
+  maxAnswerWords: string;
+  partRecords: string;
+  progress: boolean;
+}
+
+function num(raw: string, flag: string, integer = true): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new Error(`${flag} must be ${integer ? "a whole number" : "a number"}, got "${raw}"`);
+  return n;
+}
+
+/** Flags → CurateOptions (also used by `run` for its curate flags). */
+export function curateOptionsFromFlags(f: CurateFlags): CurateOptions {
+  const o: CurateOptions = {
+    ...defaultCurateOptions,
+    dedup: f.dedup,
+    decontaminate: f.decontaminate,
+    quality: f.quality,
+    nearDup: { threshold: num(f.nearDupThreshold, "--near-dup-threshold", false), numPerm: num(f.numPerm, "--num-perm"), shingle: num(f.shingle, "--shingle") },
+    ngram: num(f.ngram, "--ngram"),
+    maxAnswerWords: num(f.maxAnswerWords, "--max-answer-words"),
+    benchmarks: parseBenchmarkSpecs(f.benchmarks ?? [], f.benchmarkFields ?? [], PRESET_NAMES),
+    domainQuota: f.domainQuota ? parseDomainQuota(f.domainQuota) : {},
+  };
+  if (f.targetPairs !== undefined) o.targetPairs = num(f.targetPairs, "--target-pairs");
+  if (f.maxPerDoc !== undefined) o.maxPerDoc = num(f.maxPerDoc, "--max-per-doc");
+  return o;
+}
+
+function printProgress(p: CurateProgress): void {
+  const rate = Math.round(p.read / Math.max(p.seconds, 1e-3));
+  process.stderr.write(`curate: ${p.done ? "done, " : ""}${p.read} pairs read, ${p.kept} kept, ${p.rejected} rejected (${rate}/s, ${p.seconds.toFixed(1)}s)\n`);
+}
+
 export function registerCurate(program: Command): void {
-  program.command("curate").description("(not built yet)").action(() => {
-    throw new Error("the curate command is not built yet");
-  });
+  program
+    .command("curate")
+    .description("Deduplicate, decontaminate against benchmarks, apply answer-quality rules and domain quotas to QA pairs; writes a curated directory (qa/, rejected/, stats.json, run.json).")
+    .argument("<inputs...>", "run directories (their qa/ parts) or JSONL files with question/answer fields")
+    .requiredOption("--out <dir>", "curated output directory (a previous curate output there is replaced)")
+    .option("--benchmarks <files...>", "benchmark files (JSONL or Parquet) to decontaminate against")
+    .option("--benchmark-fields <spec...>", `text fields per benchmark: [FILE=]PRESET|FIELD,FIELD (presets: ${PRESET_NAMES.join(", ")}; default auto)`)
+    .option("--ngram <n>", "word n-gram length for decontamination", String(defaultCurateOptions.ngram))
+    .option("--near-dup-threshold <j>", "estimated Jaccard at or above which questions are near-duplicates", String(defaultCurateOptions.nearDup.threshold))
+    .option("--num-perm <n>", "MinHash permutations", String(defaultCurateOptions.nearDup.numPerm))
+    .option("--shingle <n>", "words per MinHash shingle", String(defaultCurateOptions.nearDup.shingle))
+    .option("--no-dedup", "keep exact and near duplicates")
+    .option("--no-decontaminate", "skip benchmark decontamination")
+    .option("--no-quality", "skip the answer-quality rules")
+    .option("--domain-quota <spec...>", "per-domain caps: Coding=0.15,Other=0.05 (shares of --target-pairs) or Math=1000 (counts)")
+    .option("--target-pairs <n>", "total the quota shares refer to")
+    .option("--max-per-doc <n>", "at most this many pairs per source document")
+    .option("--max-answer-words <n>", "longest answer (words) for types other than list/formula", String(defaultCurateOptions.maxAnswerWords))
+    .option("--part-records <n>", "records per output part file", "50000")
+    .option("--no-progress", "no progress lines on stderr")
+    .action(async (inputs: string[], flags: CurateFlags) => {
+      const options = curateOptionsFromFlags(flags);
+      const partRecords = num(flags.partRecords, "--part-records");
+      const curation = await runCurate({ inputs, out: flags.out, options, partRecords, onProgress: flags.progress ? printProgress : undefined });
+      process.stdout.write(JSON.stringify({ out: flags.out, pairs_read: curation.pairs_read, pairs_kept: curation.pairs_kept, rejected: curation.rejected }) + "\n");
+    });
 }

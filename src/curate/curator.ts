@@ -106,8 +106,10 @@ export class Curator {
     c.pairs_in++;
     hashString64(rec.id, this.idH);
     if (this.store.byId.get(this.idH[0], this.idH[1]) >= 0) {
-      // A resumed run regenerating a pair it already kept: not a duplicate of itself.
+      // A resumed run regenerating a pair it already kept (after the last commit of its
+      // output): not a duplicate of itself, and kept again in that output.
       c.readmitted++;
+      c.pairs_kept++;
       return null;
     }
     if (this.opts.quality) {

@@ -1,0 +1,224 @@
+/**
+ * `webscale-rl curate` as a library call: streams QA pairs from run directories (their
+ * `qa/` parts) or any JSONL with question/answer fields through a Curator, and writes a
+ * curated directory with the run layout: `qa/`, `rejected/` (curation and bad-input
+ * rejections), `state/curate/`, `stats.json`, `run.json`.
+ *
+ * Restartable, not resumable: rerunning on an output directory that a previous `curate`
+ * wrote clears it and starts over, giving the same result for the same input.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { QaRecord, ANSWER_TYPES, type AnswerType, type Rejection, type Stats } from "../records.js";
+import { jsonlLines, listParts, runPaths } from "../io/run-dir.js";
+import { PartWriter } from "../pipeline/part-writer.js";
+import { shortHash } from "../util/hash.js";
+import { VERSION } from "../version.js";
+import { Curator } from "./curator.js";
+import { CurateConfigError, type CurateOptions } from "./options.js";
+import { inferAnswerType } from "./quality.js";
+
+export interface CurateJob {
+  inputs: string[];
+  out: string;
+  options: CurateOptions;
+  partRecords: number;
+  /** Called every ~2 s and at the end. */
+  onProgress?: (p: CurateProgress) => void;
+}
+
+export interface CurateProgress {
+  read: number;
+  kept: number;
+  rejected: number;
+  seconds: number;
+  done: boolean;
+}
+
+const QUESTION_FIELDS = ["question", "problem", "prompt", "query", "instruction", "input"];
+const ANSWER_FIELDS = ["answer", "ground_truth", "solution", "response", "output", "target", "label"];
+
+type Item = { rec: QaRecord } | { bad: Rejection };
+
+function firstText(obj: Record<string, unknown>, fields: string[]): string | undefined {
+  for (const f of fields) {
+    const v = obj[f];
+    if (typeof v === "string" && v.trim() !== "") return v;
+    if (typeof v === "number" || typeof v === "boolean") return String(v);
+  }
+  return undefined;
+}
+
+/** A foreign JSONL line as a QaRecord; missing fields get documented defaults. */
+export function toQaRecord(obj: Record<string, unknown>, file: string, line: number): QaRecord | string {
+  const ours = QaRecord.safeParse(obj);
+  if (ours.success) return ours.data;
+  const question = firstText(obj, QUESTION_FIELDS);
+  const answer = firstText(obj, ANSWER_FIELDS);
+  if (!question) return `no question field (looked for ${QUESTION_FIELDS.join(", ")})`;
+  if (!answer) return `no answer field (looked for ${ANSWER_FIELDS.join(", ")})`;
+  const type = obj.answer_type;
+  const answerType: AnswerType = typeof type === "string" && (ANSWER_TYPES as readonly string[]).includes(type) ? (type as AnswerType) : inferAnswerType(answer);
+  // The location is part of a made-up id: two identical lines are two pairs (one a duplicate
+  // of the other), not one pair seen twice, which the curator would accept as a re-admission.
+  const id = typeof obj.id === "string" || typeof obj.id === "number" ? String(obj.id) : `h:${shortHash(question, answer, file, String(line))}`;
+  const str = (v: unknown, d: string) => (typeof v === "string" && v !== "" ? v : d);
+  return {
+    id,
+    question,
+    answer,
+    answer_type: answerType,
+    domain: str(obj.domain, "Other"),
+    persona: str(obj.persona, ""),
+    doc_id: str(obj.doc_id, id),
+    source: { file, line },
+    // Imported pairs were not checked by our verifier; the flags say "no known problem".
+    checks: { correct: true, grounded: true, self_contained: true, leakage: false },
+    models: {},
+    prompt_version: str(obj.prompt_version, "external"),
+  };
+}
+
+async function* readItems(inputs: string[]): AsyncGenerator<Item> {
+  for (const input of inputs) {
+    const files = statSync(input).isDirectory() ? listParts(runPaths(input).qa) : [input];
+    for await (const { file, line, text } of jsonlLines(files)) {
+      let obj: unknown;
+      try {
+        obj = JSON.parse(text);
+      } catch (e) {
+        yield { bad: badInput("invalid_json", file, line, (e as Error).message) };
+        continue;
+      }
+      if (!obj || typeof obj !== "object" || Array.isArray(obj)) {
+        yield { bad: badInput("not_an_object", file, line, "the line is not a JSON object") };
+        continue;
+      }
+      const rec = toQaRecord(obj as Record<string, unknown>, file, line);
+      if (typeof rec === "string") yield { bad: badInput("missing_field", file, line, rec) };
+      else yield { rec };
+    }
+  }
+}
+
+function badInput(code: string, file: string, line: number, detail: string): Rejection {
+  return { kind: "input", stage: "input", reason: `input.${code}`, detail, source: { file, line } };
+}
+
+function checkInputs(inputs: string[], out: string): void {
+  if (inputs.length === 0) throw new CurateConfigError("curate: name at least one run directory or JSONL file");
+  for (const input of inputs) {
+    if (!existsSync(input)) throw new CurateConfigError(`curate: input ${input} does not exist`);
+    if (statSync(input).isDirectory() && !existsSync(runPaths(input).qa))
+      throw new CurateConfigError(`curate: ${input} is a directory without qa/ (not a run directory)`);
+  }
+  if (existsSync(out) && readdirSync(out).length > 0) {
+    const runJson = runPaths(out).run;
+    const ours = existsSync(runJson) && (JSON.parse(readFileSync(runJson, "utf8")) as { command?: string }).command === "curate";
+    if (!ours) throw new CurateConfigError(`curate: --out ${out} exists and is not empty (and not a previous curate output); choose another directory`);
+  }
+}
+
+/** The input run's stats (one run dir: its own; several: funnels and rejections summed). */
+function inputStats(inputs: string[]): Stats | undefined {
+  let merged: Stats | undefined;
+  for (const input of inputs) {
+    const p = runPaths(input).stats;
+    if (!statSync(input).isDirectory() || !existsSync(p)) continue;
+    const s = JSON.parse(readFileSync(p, "utf8")) as Stats;
+    if (!merged) merged = structuredClone(s);
+    else {
+      for (const k of Object.keys(s.funnel) as (keyof Stats["funnel"])[]) merged.funnel[k] = (merged.funnel[k] ?? 0) + (s.funnel[k] ?? 0);
+      for (const [k, v] of Object.entries(s.rejections)) merged.rejections[k] = (merged.rejections[k] ?? 0) + v;
+      merged.documents_read += s.documents_read;
+      merged.documents_finished += s.documents_finished;
+    }
+  }
+  return merged;
+}
+
+function emptyStats(pairs: number): Stats {
+  const counters = { requests: 0, retries: 0, errors: 0, prompt_tokens: 0, completion_tokens: 0, cached_prompt_tokens: 0 };
+  return {
+    documents_read: 0,
+    documents_finished: 0,
+    qa_accepted: pairs,
+    funnel: { documents_read: 0, prefilter_passed: 0, filter_passed: 0, identified: 0, pairs_generated: pairs, pairs_checked: pairs, pairs_accepted: pairs },
+    rejections: {},
+    llm: { ...counters, by_stage: {}, by_model: {} },
+    wall_seconds: 0,
+    throughput: { documents_per_second: 0, pairs_per_second: 0, tokens_per_second: 0 },
+  };
+}
+
+export async function runCurate(job: CurateJob): Promise<Record<string, unknown>> {
+  checkInputs(job.inputs, job.out);
+  const paths = runPaths(job.out);
+  for (const p of [paths.qa, paths.rejected, paths.state, paths.stats]) rmSync(p, { recursive: true, force: true });
+  mkdirSync(job.out, { recursive: true });
+  const started = Date.now();
+  const runInfo = { command: "curate", version: VERSION, inputs: job.inputs, options: job.options, started_at: new Date(started).toISOString() };
+  writeFileSync(paths.run, JSON.stringify(runInfo, null, 2) + "\n");
+
+  const curator = await Curator.open(join(paths.state, "curate"), job.options);
+  const qa = new PartWriter(paths.qa, "curated", job.partRecords);
+  const rejected = new PartWriter(paths.rejected, "curated", job.partRecords);
+  const inputRejections: Record<string, number> = {};
+  const domains: Record<string, number> = {};
+  let read = 0;
+  let kept = 0;
+  let nRejected = 0;
+  let lastReport = Date.now();
+  const progress = (done: boolean) =>
+    job.onProgress?.({ read, kept, rejected: nRejected, seconds: (Date.now() - started) / 1000, done });
+  for await (const item of readItems(job.inputs)) {
+    read++;
+    if ("bad" in item) {
+      inputRejections[item.bad.reason] = (inputRejections[item.bad.reason] ?? 0) + 1;
+      rejected.add(item.bad);
+      nRejected++;
+    } else {
+      const rej = curator.admit(item.rec);
+      if (rej) {
+        rejected.add(rej);
+        nRejected++;
+      } else {
+        qa.add(item.rec);
+        kept++;
+        domains[item.rec.domain] = (domains[item.rec.domain] ?? 0) + 1;
+      }
+    }
+    if (qa.buffered + rejected.buffered >= 20_000) {
+      qa.flush();
+      rejected.flush();
+    }
+    if (read % 4096 === 0 && Date.now() - lastReport >= 2000) {
+      lastReport = Date.now();
+      progress(false);
+    }
+  }
+  qa.flush();
+  rejected.flush();
+  qa.close();
+  rejected.close();
+  await curator.commit();
+  const curation = curator.stats();
+  await curator.close();
+
+  const wall = (Date.now() - started) / 1000;
+  const base = inputStats(job.inputs) ?? emptyStats(read - Object.values(inputRejections).reduce((a, b) => a + b, 0));
+  const rejections = { ...base.rejections, ...inputRejections };
+  for (const [k, v] of Object.entries(curation.rejected as Record<string, number>)) rejections[k] = (rejections[k] ?? 0) + v;
+  const stats: Stats = {
+    ...base,
+    qa_accepted: kept,
+    funnel: { ...base.funnel, pairs_curated: kept },
+    rejections,
+    domains,
+    curation: { ...curation, pairs_read: read, input_errors: inputRejections, wall_seconds: wall, pairs_per_second: Math.round(read / Math.max(wall, 1e-3)) },
+  };
+  writeFileSync(paths.stats, JSON.stringify(stats, null, 2) + "\n");
+  writeFileSync(paths.run, JSON.stringify({ ...runInfo, finished_at: new Date().toISOString() }, null, 2) + "\n");
+  progress(true);
+  return stats.curation!;
+}
