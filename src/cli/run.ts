@@ -134,7 +134,7 @@ export function registerRun(program: Command): void {
     .option("--id-field <name>", "JSON field with the document id (default: id; else a hash of the text)")
     .option("--limit <n>", "stop after N source documents", int("--limit"))
     .option("--seed <n>", "seed for demo sampling and model sampling (default 42)", int("--seed"))
-    .option("--plan <plan>", "paper: the paper's four stages; efficient: 3 calls per document (default: paper)")
+    .addOption(new Option("--plan <plan>", "paper: the paper's four stages; efficient: 3 calls per document (default: paper)").choices(["paper", "efficient"]))
     .option("--personas <n>", "max personas per document (default 3)", int("--personas"))
     .option("--few-shot <n>", "demonstrations per generate prompt (default 2)", int("--few-shot"))
     .option("--demos <dir>", "folder of <domain-slug>.jsonl demos that add or replace domains")
