@@ -56,6 +56,8 @@ const TABLE: Row[] = [
   ["March 5, 1990", "1990", "undecided"],
   ["March 5, 1990", "1991", "mismatch", "date"],
   ["March 1990", "1990-03", "match", "date"],
+  ["1990", "1990s", "undecided"],
+  ["90 s", "1.5 min", "match", "number"],
   // lists in any order
   ["apples, bananas and cherries", "cherries, apples, bananas", "match", "list"],
   ["red; green; blue", "blue and green and red", "match", "list"],

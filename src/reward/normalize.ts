@@ -12,7 +12,11 @@ const DROPPED = /[.'’‘`´]/g;
 const SEPARATORS = /[^\p{L}\p{N}]+/gu;
 
 /** NFKC (folds "ſ", full-width forms, ligatures), lowercase, accents off, "&" -> "and". */
+const NON_ASCII = /[^\x00-\x7f]/;
+
 export function foldText(s: string): string {
+  // Fast path: plain ASCII needs no unicode normalisation (most answers; the rule path is hot).
+  if (!NON_ASCII.test(s)) return s.includes("&") ? s.toLowerCase().replace(/&/g, " and ") : s.toLowerCase();
   return s.replace(INVISIBLE, "").normalize("NFKC").toLowerCase().normalize("NFD").replace(COMBINING_MARKS, "").replace(/&/g, " and ");
 }
 

@@ -83,6 +83,8 @@ export function parseQuantity(input: string): Quantity | null {
     value = parseCore(m[2]);
     if (m[3] !== undefined) value *= 10 ** Number(m[3].replace("−", "-"));
     if (m[1] === "-" || m[1] === "−") value = -value;
+    // "1990s" is a decade, not 1990 seconds.
+    if (/^s\b/.test(s.slice(m[0].length))) return null;
     rest = s.slice(m[0].length).trim();
   } else {
     // Number words: the longest leading run of words that parses.

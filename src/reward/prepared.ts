@@ -3,7 +3,7 @@
  * response with many accepted forms (TriviaQA items carry up to ~100 aliases) parses it once.
  */
 import { parseDate, type DateParts } from "./dates.js";
-import { contentTokens, foldText, normalizeAnswer, stem, words } from "./normalize.js";
+import { contentTokens, foldText, stem, words } from "./normalize.js";
 import { parseQuantity, type Quantity } from "./numbers.js";
 
 const NEGATIONS = new Set(["not", "no", "never", "neither", "nor", "none", "isnt", "wasnt", "arent", "werent", "doesnt", "didnt", "dont", "cannot", "cant", "wont", "nothing", "nobody"]);
@@ -14,6 +14,7 @@ const LIST_SPLIT = /\s*(?:[,;\n/]|\band\b|\s&\s)\s*/;
 export class Prepared {
   readonly raw: string;
   private _folded?: string;
+  private _content?: string[];
   private _norm?: string;
   private _tokens?: string[];
   private _qty?: Quantity | null;
@@ -29,12 +30,16 @@ export class Prepared {
   get folded(): string {
     return (this._folded ??= foldText(this.raw).replace(/\s+/g, " ").trim());
   }
+  /** Words without articles (computed once; norm and tokens derive from it). */
+  private get content(): string[] {
+    return (this._content ??= contentTokens(this.raw));
+  }
   get norm(): string {
-    return (this._norm ??= normalizeAnswer(this.raw));
+    return (this._norm ??= this.content.join(" "));
   }
   /** Content tokens with plurals folded; the basis of token F1. */
   get tokens(): string[] {
-    return (this._tokens ??= contentTokens(this.raw).map(stem));
+    return (this._tokens ??= this.content.map(stem));
   }
   get quantity(): Quantity | null {
     if (this._qty === undefined) this._qty = /\d|^\s*[a-z]/i.test(this.raw) ? parseQuantity(this.raw) : null;
