@@ -98,10 +98,12 @@ test("local engine on a generated tiny llama GGUF: replies validate, tokens add 
     const file = path.join(dir, "tiny-llama.gguf");
     makeTinyGguf(file);
     const logs: string[] = [];
-    const client = await createLocalClient(localConfig(file), { ...engineOpts, log: (m) => logs.push(m) });
+    // Two sequences: requests decode side by side in one batch.
+    const client = await createLocalClient(localConfig(file), { ...engineOpts, sequences: 2, log: (m) => logs.push(m) });
     try {
       assert.ok(logs.some((l) => l.startsWith("local engine: tiny-llama")), logs.join("\n"));
       assert.equal(client.modelFor("filter"), "tiny-llama");
+      assert.equal(client.maxConcurrency, 2);
       await exercise(client);
     } finally {
       await client.close();

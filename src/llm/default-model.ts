@@ -7,6 +7,7 @@
  * second per sequence on a laptop CPU. The 3B sibling writes better pairs but is twice the
  * download, half the speed, and under a research-only licence.
  */
+import { stat } from "node:fs/promises";
 import type { LlmConfig } from "../config/schema.js";
 import { cachedModelPath, defaultCacheDir, ensureModel, formatBytes, type EnsureModelOptions, type ModelDescriptor } from "./model-cache.js";
 
@@ -67,7 +68,6 @@ export async function resolveEmbeddedDefault(llm: LlmConfig, opts: ResolveDefaul
 }
 
 async function isCached(target: string, model: ModelDescriptor): Promise<boolean> {
-  const { stat } = await import("node:fs/promises");
   try {
     return (await stat(target)).size === model.sizeBytes;
   } catch {

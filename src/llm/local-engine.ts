@@ -196,6 +196,8 @@ class LocalEngine implements LlmClient {
       let raw: string;
       let stopReason: string;
       try {
+        // The request may have been aborted while it waited for a free sequence.
+        if (req.signal?.aborted) fail(new LlmError("aborted", "request aborted", { stage: req.stage }));
         book({ requests: 1, retries: attempt > 0 ? 1 : 0 });
         const history = toHistory([...base, ...correction]);
         const chat = slot.chat;
