@@ -113,9 +113,19 @@ function readRunJson(dir: string): Record<string, unknown> | undefined {
 
 export async function collectRun(dir: string, opts: CollectOptions): Promise<Collected> {
   if (!existsSync(dir)) throw new Error(`run directory not found: ${dir}`);
+  const paths = runPaths(dir);
+  if (!existsSync(paths.qa) && !existsSync(paths.stats)) throw new Error(`${dir} is not a run directory (no qa/ folder and no stats.json)`);
   const random = seededRandom(opts.seed);
+  // A stats.json that does not match the schema is reported, not fatal: the records still tell most of the story.
+  let stats: Stats | undefined;
+  let statsProblem: string | undefined;
+  try {
+    stats = await readStats(dir);
+  } catch (e) {
+    statsProblem = `${paths.stats}: unreadable (${(e as Error).message.slice(0, 200)})`;
+  }
   const c: Collected = {
-    stats: await readStats(dir),
+    stats,
     run: readRunJson(dir),
     accepted: 0,
     domains: new Map(),
@@ -127,8 +137,8 @@ export async function collectRun(dir: string, opts: CollectOptions): Promise<Col
     modelSets: new Map(),
     rejectionsByReason: new Map(),
     rejectedRecords: 0,
-    badLines: 0,
-    badExamples: [],
+    badLines: statsProblem ? 1 : 0,
+    badExamples: statsProblem ? [statsProblem] : [],
     mapSample: [],
     tableRows: [],
     tableRowsTotal: { accepted: 0, rejected: 0 },
