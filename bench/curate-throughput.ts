@@ -2,7 +2,8 @@
  * Curation throughput: N synthetic QA pairs (default 1,000,000; `--pairs 1200000`) through
  * quality → decontamination against every benchmark file in ../shared/data/benchmarks (when
  * present) → exact + MinHash near-dedup, with state in a temp dir. About 5% of the pairs
- * are planted exact or near duplicates of earlier ones. Prints JSON.
+ * are planted exact or near duplicates of earlier ones, and one in 1,000 is a real benchmark
+ * question with a word changed (when the benchmark folder exists). Prints JSON.
  *
  *   npx tsx bench/curate-throughput.ts [--pairs N]
  */
@@ -10,6 +11,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Curator, defaultCurateOptions } from "../src/curate/curator.js";
+import { loadBenchmark } from "../src/curate/benchmarks.js";
+import { normalizeText } from "../src/util/normalize.js";
 import type { QaRecord } from "../src/records.js";
 
 const arg = (name: string, dflt: number) => {
@@ -54,6 +57,9 @@ function makePair(i: number, recent: string[]): QaRecord {
 
 const benchDir = resolve(import.meta.dirname, "../../shared/data/benchmarks");
 const benchmarks = existsSync(benchDir) ? readdirSync(benchDir).filter((f) => /\.(jsonl|parquet)$/.test(f)).map((f) => ({ path: join(benchDir, f) })) : [];
+// Real benchmark texts of ≥ 27 words (a single changed word then always leaves a clean 13-gram), to plant (one word changed) among the synthetic pairs.
+const plantable: string[] = [];
+for (const b of benchmarks) for (const t of (await loadBenchmark(b)).texts) if (normalizeText(t.text).split(" ").length >= 27) plantable.push(t.text);
 const state = mkdtempSync(join(tmpdir(), "curate-bench-"));
 let peakRss = 0;
 const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage.rss()));
@@ -66,12 +72,19 @@ const recent: string[] = [];
 let duplicates = 0;
 let contaminated = 0;
 let other = 0;
+let planted = 0;
 const t1 = performance.now();
 for (let i = 0; i < PAIRS; i++) {
   const rec = makePair(i, recent);
   if (i % 50 === 0) {
     if (recent.length < 5000) recent.push(rec.question);
     else recent[Math.floor(rnd() * 5000)] = rec.question;
+  }
+  if (plantable.length > 0 && i % 1000 === 500) {
+    const words = pick(plantable).split(/\s+/);
+    words[Math.floor(rnd() * words.length)] = "zebra";
+    rec.question = words.join(" ");
+    planted++;
   }
   const rej = cur.admit(rec);
   if (rej) {
@@ -103,6 +116,7 @@ console.log(
     exact: stats.dedup.exact,
     near: stats.dedup.near,
     contaminated,
+    planted_contaminated: planted,
     other_rejections: other,
   }),
 );

@@ -62,3 +62,12 @@ test("quota config errors stop before work with a hint", async () => {
   await assert.rejects(Curator.open("/nonexistent", opts({ domainQuota: { Coding: 0.6, Math: 0.6 }, targetPairs: 10 })), /more than 1/);
   assert.throws(() => parseDomainQuota("Coding"), /DOMAIN=VALUE/);
 });
+
+test("curateOptionsFromConfig maps RunConfig's curate section with defaults", async () => {
+  const { curateOptionsFromConfig } = await import("../src/curate/config.js");
+  const o = curateOptionsFromConfig({ benchmarks: ["/b/gsm8k_test.jsonl", "/b/x.parquet"], benchmarkFields: ["gsm8k_test.jsonl=gsm8k", "question,context"], domainQuota: { Math: 10 }, maxPerDoc: 2 });
+  assert.deepEqual(o.benchmarks, [{ path: "/b/gsm8k_test.jsonl", preset: "gsm8k" }, { path: "/b/x.parquet", fields: ["question", "context"] }]);
+  assert.equal(o.ngram, 13);
+  assert.deepEqual(o.nearDup, { threshold: 0.8, numPerm: 128, shingle: 3 });
+  assert.equal(o.maxPerDoc, 2);
+});
