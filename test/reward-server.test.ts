@@ -182,6 +182,18 @@ test("CLI: reward score prints the score and how it was decided; reward serve li
   assert.equal(parsed.score, 0);
   assert.equal(parsed.decided_by, "number");
 
+  // With a judge (the fake server), through the model layer; the API key never shows.
+  const fake = await startFakeOpenAI({ handlers: { judge_verdict: () => ({ equivalent: true }) } });
+  try {
+    const judged = await run(process.execPath, [...cli, "reward", "score", "--ground-truth", "New York City", "--response", "<answer>New York</answer>", "--question", "Which city?", "--judge-base-url", fake.url, "--judge-model", "fake-model", "--judge-api-key", "sk-SECRET-123"], { cwd: repoRoot });
+    assert.match(judged.stdout, /score: 1/);
+    assert.match(judged.stdout, /decided by: judge/);
+    assert.doesNotMatch(judged.stdout + judged.stderr, /SECRET/);
+    assert.equal(fake.requests.filter((q) => q.schemaName === "judge_verdict").length, 1);
+  } finally {
+    await fake.close();
+  }
+
   const child = spawn(process.execPath, [...cli, "reward", "serve", "--port", "0"], { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] });
   try {
     const url = await new Promise<string>((resolve, reject) => {

@@ -12,6 +12,7 @@ interface CommonFlags {
   judgeConcurrency?: number;
   judgeTimeoutMs?: number;
   judgeCacheSize?: number;
+  judgeMaxTokens?: number;
   relTol?: number;
   f1Threshold?: number;
   disjoint?: "mismatch" | "undecided";
@@ -40,6 +41,7 @@ function addCommonOptions(cmd: Command): Command {
     .option("--judge-concurrency <n>", "judge requests in flight at most", positiveInt("--judge-concurrency"), 32)
     .option("--judge-timeout-ms <ms>", "judge request timeout", positiveInt("--judge-timeout-ms"), 60_000)
     .option("--judge-cache-size <n>", "judge verdicts kept in the in-memory LRU cache", positiveInt("--judge-cache-size"), 100_000)
+    .option("--judge-max-tokens <n>", "reply token limit of a judge call (raise it for reasoning models)", positiveInt("--judge-max-tokens"), 64)
     .option("--rel-tol <x>", "relative tolerance of the number rule", positiveNumber("--rel-tol"), 1e-6)
     .option("--f1-threshold <x>", "token F1 at or above which two texts match", positiveNumber("--f1-threshold"), 0.9)
     .option("--disjoint <verdict>", 'verdict for texts sharing no word: "mismatch" or "undecided" (send to the judge)', "mismatch");
@@ -55,6 +57,7 @@ async function scoreOptions(f: CommonFlags): Promise<ScoreOptions> {
     concurrency: f.judgeConcurrency,
     timeoutMs: f.judgeTimeoutMs,
     cacheSize: f.judgeCacheSize,
+    maxTokens: f.judgeMaxTokens,
   };
   return { judge: await buildJudge(settings), relTol: f.relTol, f1Threshold: f.f1Threshold, disjoint: f.disjoint };
 }

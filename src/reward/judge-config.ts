@@ -11,6 +11,7 @@ export interface JudgeSettings {
   timeoutMs?: number;
   maxRetries?: number;
   cacheSize?: number;
+  maxTokens?: number;
 }
 
 /** undefined when no judge is configured; throws a config error that says what to do. */
@@ -31,5 +32,5 @@ export async function buildJudge(s: JudgeSettings): Promise<Judge | undefined> {
     maxRetries: s.maxRetries ?? 4,
   });
   const client = await createLlmClient(cfg);
-  return new Judge(client, { cacheSize: s.cacheSize });
+  return new Judge(client, { cacheSize: s.cacheSize, maxTokens: s.maxTokens });
 }

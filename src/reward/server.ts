@@ -48,7 +48,10 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"]);
-    if (Number.isFinite(declared) && declared > limit) return reject(new HttpError(413, "too_large", `body of ${declared} bytes exceeds the limit of ${limit}`));
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume(); // drain, so the client can finish sending and read the 413
+      return reject(new HttpError(413, "too_large", `body of ${declared} bytes exceeds the limit of ${limit}`));
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (c: Buffer) => {
