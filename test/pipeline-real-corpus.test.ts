@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parquetWriteFile } from "hyparquet-writer";
 import { QaRecord } from "../src/records.js";
 import { readJsonl, runOn, SHARED_DATA, startStageServer, tempDir } from "./support/pipeline-harness.js";
-import { assertStatsAddUp } from "./pipeline-e2e.test.js";
+import { assertStatsAddUp } from "./support/stats-invariants.js";
 
 const WEB = join(SHARED_DATA, "corpora", "web");
 const skip = existsSync(WEB) ? false : `../shared/data/corpora/web not found (${WEB}): the real-corpus run needs the shared data folder`;

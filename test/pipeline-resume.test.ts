@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EXAMPLES, readJsonl, REPO_ROOT, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
-import { assertStatsAddUp } from "./pipeline-e2e.test.js";
+import { assertStatsAddUp } from "./support/stats-invariants.js";
 
 /** A bigger corpus from the examples: each copy has its own id and numbers, so its pairs differ. */
 function makeCorpus(path: string, copies: number) {

@@ -62,7 +62,7 @@ export function makeProcessor(ctx: StageContext, hooks: ProcessHooks = {}) {
     }
     result.reached = "identify";
     result.domain = id.domain;
-    if (hooks.quotaAllows && !hooks.quotaAllows(id.domain)) return fail(rejectDoc(doc, "quota", "domain_full", `quota for ${id.domain} is full`));
+    if (hooks.quotaAllows && !hooks.quotaAllows(id.domain)) return fail(rejectDoc(doc, "quota", "skipped", `quota for ${id.domain} is full: generation skipped`));
     result.reached = "generate";
 
     // Generate.

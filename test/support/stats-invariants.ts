@@ -1,0 +1,22 @@
+/** The accounting invariants every run's stats.json must satisfy (see src/pipeline/stats-tracker.ts). */
+import assert from "node:assert/strict";
+import type { Stats } from "../../src/records.js";
+
+/** The funnel adds up: every unit is accounted for at exactly one stage. */
+export function assertStatsAddUp(stats: Stats) {
+  const f = stats.funnel;
+  const r = stats.rejections;
+  const sum = (pred: (code: string) => boolean) => Object.entries(r).filter(([c]) => pred(c)).reduce((a, [, n]) => a + n, 0);
+  const stage = (...names: string[]) => (c: string) => names.includes(c.split(".")[0]!);
+  const units = stats.documents_read + (stats.windows_extra ?? 0) - sum(stage("input"));
+  assert.equal(units, f.prefilter_passed + sum(stage("prefilter")), "units = prefilter passed + prefilter rejections");
+  assert.equal(f.prefilter_passed - f.filter_passed, sum((c) => c.startsWith("filter.") || c.startsWith("filter_identify.")), "filter step");
+  assert.equal(f.filter_passed - f.identified, sum(stage("identify")), "identify step");
+  assert.equal(f.pairs_generated, f.pairs_checked + (r["check.answer_in_question"] ?? 0) + sum((c) => /^check\.(invalid_output|context_length|missing_verdict)$/.test(c)), "generated = checked + guarded + check failures");
+  assert.equal(f.pairs_checked, f.pairs_accepted + sum((c) => /^check\.(incorrect|not_grounded|not_self_contained|leakage)$/.test(c)), "checked = accepted + check rejections");
+  const curation = sum((c) => stage("dedup", "decontaminate", "quality")(c) || c === "quota.domain_full" || c === "quota.max_per_doc");
+  assert.equal(f.pairs_accepted, stats.qa_accepted + curation, "accepted = kept + curation rejections");
+  assert.equal(stats.documents_finished, stats.documents_read);
+  const byStage = Object.values(stats.llm.by_stage).reduce((a, s) => a + s.requests, 0);
+  assert.equal(byStage, stats.llm.requests, "per-stage requests add up");
+}
