@@ -127,14 +127,24 @@ test("local engine on ../shared/data/models/llama-2-tiny-random.gguf", async (t)
   }
 });
 
-test("the configured concurrency caps the sequences; a missing model file is a config error", async () => {
+test("the configured concurrency caps the sequences; aborts and closed clients; a missing model file is a config error", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "wsrl-gguf-"));
   try {
     const file = path.join(dir, "tiny.gguf");
     makeTinyGguf(file, { layers: 1 });
     const client = await createLocalClient(localConfig(file, { concurrency: 1 }), engineOpts);
     assert.equal(client.maxConcurrency, 1);
+    const ctrl = new AbortController();
+    ctrl.abort();
+    await assert.rejects(
+      client.complete({ stage: "filter", schema: Verdict, schemaName: "filter_verdict", messages: [{ role: "user", content: doc }], signal: ctrl.signal }),
+      (err: unknown) => err instanceof LlmError && err.code === "aborted",
+    );
     await client.close();
+    await assert.rejects(
+      client.complete({ stage: "filter", schema: Verdict, schemaName: "filter_verdict", messages: [{ role: "user", content: doc }] }),
+      (err: unknown) => err instanceof LlmError && err.code === "aborted",
+    );
     await assert.rejects(
       createLocalClient(localConfig(path.join(dir, "nope.gguf")), engineOpts),
       (err: unknown) => err instanceof LlmError && err.code === "config" && /does not exist/.test(err.message) && /--model-file/.test(err.message),

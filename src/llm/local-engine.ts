@@ -68,7 +68,8 @@ interface Slot {
 export async function createLocalClient(cfg: LlmConfig, opts: LocalEngineOptions = {}): Promise<LlmClient> {
   const log = opts.log ?? (() => {});
   let modelFile = cfg.modelFile;
-  if (!modelFile) modelFile = (await resolveEmbeddedDefault(cfg, { log })).modelFile!;
+  // No file named: the embedded default (its notice goes to stderr unless the caller logs).
+  if (!modelFile) modelFile = (await resolveEmbeddedDefault(cfg, { log: opts.log })).modelFile!;
   modelFile = path.resolve(modelFile);
   if (!existsSync(modelFile)) {
     throw new LlmError("config", `the model file ${modelFile} does not exist.\n${missingModelAdvice(DEFAULT_LOCAL_MODEL, "the cache")}`);
