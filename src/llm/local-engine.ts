@@ -107,10 +107,17 @@ export async function createLocalClient(cfg: LlmConfig, opts: LocalEngineOptions
   const gpu = llama.gpu !== false && model.gpuLayers > 0;
   let sequences = opts.sequences;
   if (sequences === undefined) {
-    const [one, two] = await Promise.all(
-      [1, 2].map((n) => model.fileInsights.estimateContextResourceRequirementsV2({ contextSize, modelGpuLayers: model.gpuLayers, sequences: n })),
-    );
-    const perSequenceBytes = gpu ? two!.gpuVram - one!.gpuVram : two!.cpuRam - one!.cpuRam;
+    // The marginal memory of one more sequence, as llama.cpp's own estimate has it; 0 (= no memory
+    // bound, the context creation below still halves N on failure) for a model it cannot estimate.
+    let perSequenceBytes = 0;
+    try {
+      const [one, two] = await Promise.all(
+        [1, 2].map((n) => model.fileInsights.estimateContextResourceRequirementsV2({ contextSize, modelGpuLayers: model.gpuLayers, sequences: n })),
+      );
+      perSequenceBytes = gpu ? two!.gpuVram - one!.gpuVram : two!.cpuRam - one!.cpuRam;
+    } catch {
+      perSequenceBytes = 0;
+    }
     const freeBytes = gpu ? (await llama.getVramState()).free : os.freemem();
     const cap = typeof cfg.concurrency === "number" ? cfg.concurrency : undefined;
     sequences = planSequences({ cores: threads ?? llama.cpuMathCores, freeBytes, perSequenceBytes, gpu, cap });
