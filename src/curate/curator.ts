@@ -39,6 +39,7 @@ export class Curator {
   private readonly keys: Uint32Array;
   private readonly other: Uint32Array;
   private readonly lsh = new MultiMap32();
+  private readonly checked: number[] = [];
   private readonly hasher: MinHasher | null;
   private readonly quotas: Quotas;
   private readonly keptByDomain: number[] = [];
@@ -164,11 +165,13 @@ export class Curator {
     const hasher = this.hasher!;
     hasher.bandKeys(this.sig, this.keys);
     let found: { index: number; similarity: number } | null = null;
-    let lastChecked = -1;
+    // A kept pair met in several bands is compared once.
+    const checked = this.checked;
+    checked.length = 0;
     for (let j = 0; j < hasher.lsh.bands && !found; j++) {
       this.lsh.forEach(this.keys[j], (index) => {
-        if (index === lastChecked) return false;
-        lastChecked = index;
+        if (checked.includes(index)) return false;
+        checked.push(index);
         this.store.record(index, this.other);
         const sim = estimateJaccard(this.sig, this.other.subarray(HEADER_WORDS), hasher.numPerm);
         if (sim >= this.opts.nearDup.threshold) {
