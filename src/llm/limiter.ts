@@ -4,18 +4,25 @@
  * (AIMD) limiter can replace the fixed one without touching the engine.
  */
 import { LlmError } from "./types.js";
+import { AdaptiveLimiter } from "./adaptive-limiter.js";
+
+/** What an adaptive limiter learns from a finished request. */
+export interface LimiterFeedback {
+  /** From sending the request to its reply. */
+  latencyMs: number;
+  completionTokens?: number;
+}
 
 export interface Limiter {
   /** Waits for a slot; call the returned function exactly once when the request is done. */
   acquire(signal?: AbortSignal): Promise<() => void>;
   /** The current cap. */
   readonly limit: number;
-  /** Outcome feedback for adaptive limiters (a fixed limiter ignores it). */
-  onResult?(outcome: "ok" | "overloaded" | "failed"): void;
+  /** The most the cap can grow to (adaptive limiters); the orchestrator sizes its window from it. */
+  readonly maxLimit?: number;
+  /** Outcome feedback for adaptive limiters (a fixed limiter ignores it); "overloaded" = 429/503. */
+  onResult?(outcome: "ok" | "overloaded" | "failed", info?: LimiterFeedback): void;
 }
-
-/** What `concurrency: "auto"` means until the adaptive limiter exists. */
-export const AUTO_CONCURRENCY = 64;
 
 export class FixedLimiter implements Limiter {
   private inFlight = 0;
@@ -55,7 +62,7 @@ export class FixedLimiter implements Limiter {
 }
 
 export function createLimiter(concurrency: number | "auto"): Limiter {
-  return new FixedLimiter(concurrency === "auto" ? AUTO_CONCURRENCY : concurrency);
+  return concurrency === "auto" ? new AdaptiveLimiter() : new FixedLimiter(concurrency);
 }
 
 /**

@@ -11,6 +11,7 @@ import type { LlmStats } from "../records.js";
 import { LlmCounterBook } from "./counters.js";
 import { DEFAULT_EJECTION, Endpoint, EndpointPool, endpointKey, type EjectionOptions } from "./endpoint-pool.js";
 import { createLimiter, RpmPacer, sleep, type Limiter } from "./limiter.js";
+import type { RequestPermits } from "./shared-rate-limit.js";
 import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffOptions, type Failure } from "./retry.js";
 import { appendToLastUser, correctionMessages, jsonSchemaOf, parseReply, schemaInstruction } from "./structured.js";
 import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type Usage } from "./types.js";
@@ -24,6 +25,8 @@ export interface OpenAIEngineOptions {
   backoff?: BackoffOptions;
   /** When an endpoint of a multi-endpoint stage is ejected, and for how long. */
   ejection?: EjectionOptions;
+  /** A rate limit shared with other processes (the queue's global --rpm); one permit per HTTP request. */
+  permits?: RequestPermits;
 }
 
 interface StageSettings {
@@ -63,7 +66,7 @@ class OpenAIEngine implements LlmClient {
     private readonly opts: OpenAIEngineOptions,
   ) {
     this.limiter = createLimiter(cfg.concurrency);
-    this.maxConcurrency = this.limiter.limit;
+    this.maxConcurrency = this.limiter.maxLimit ?? this.limiter.limit;
     if (cfg.rpm > 0) this.pacer = new RpmPacer(cfg.rpm);
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.ejection = opts.ejection ?? DEFAULT_EJECTION;
@@ -117,6 +120,7 @@ class OpenAIEngine implements LlmClient {
       let outcome: Awaited<ReturnType<OpenAIEngine["send"]>>;
       try {
         if (this.pacer) await this.pacer.take(req.signal);
+        if (this.opts.permits) await this.opts.permits.take(req.signal);
         ep = s.pool.pick(avoid);
         lastKey = ep.key;
         mode = s.structured === "prompt" || this.promptOnly.has(`${ep.key}|${s.model}`) ? "prompt" : "json_schema";
@@ -135,13 +139,18 @@ class OpenAIEngine implements LlmClient {
         book({ requests: 1, retries: sent > 0 ? 1 : 0 });
         sent++;
         let endpointFailed = false;
+        const sentAt = Date.now();
         try {
           outcome = await this.send(ep, body, req.signal);
           endpointFailed = !outcome.ok && outcome.failure.kind === "retryable";
         } finally {
           s.pool.release(ep, endpointFailed); // also on abort, or in-flight counts would leak
         }
-        this.limiter.onResult?.(outcome.ok ? "ok" : outcome.failure.status === 429 ? "overloaded" : "failed");
+        const overloaded = !outcome.ok && (outcome.failure.status === 429 || outcome.failure.status === 503);
+        this.limiter.onResult?.(outcome.ok ? "ok" : overloaded ? "overloaded" : "failed", {
+          latencyMs: Date.now() - sentAt,
+          completionTokens: outcome.ok ? outcome.completion.usage?.completion_tokens : undefined,
+        });
       } catch (err) {
         if (err instanceof LlmError) fail(err);
         throw err;

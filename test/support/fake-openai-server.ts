@@ -77,6 +77,29 @@ export interface FakeOpenAIOptions {
   host?: string;
   /** Port to listen on (default 0 = any free port). */
   port?: number;
+  /** Keep a record of every request in `requests` (default true; off for long benchmark runs). */
+  recordRequests?: boolean;
+  /**
+   * Called before a successful chat reply is sent, e.g. by the simulated server to spend
+   * latency and report cached prompt tokens; may instead answer with an error status.
+   */
+  beforeReply?: (info: ReplyInfo) => Promise<ReplyShape | void> | ReplyShape | void;
+  /**
+   * Extra routes (the Batch API of fake-batch-api.ts), tried before the 404; returns true
+   * when it answered the request.
+   */
+  extraRoutes?: ExtraRoutes;
+}
+export type ExtraRoutes = (req: http.IncomingMessage, res: http.ServerResponse, path: string, body: string) => boolean | Promise<boolean>;
+export interface ReplyInfo {
+  ctx: FakeRequestContext;
+  promptTokens: number;
+  completionTokens: number;
+}
+export interface ReplyShape {
+  cachedTokens?: number;
+  /** Answer with this error status (429 or 503) instead of the reply. */
+  status?: 429 | 503;
 }
 
 const SCHEMA_MARKER = /matching the schema "([^"]+)":\n/;
@@ -107,8 +130,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, text: string): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
-    const record = (r: Omit<RecordedRequest, "path" | "mode" | "promptTokens" | "completionTokens"> & Partial<RecordedRequest>) =>
-      requests.push({ path, mode: "none", promptTokens: 0, completionTokens: 0, ...r });
+    const record = (r: Omit<RecordedRequest, "path" | "mode" | "promptTokens" | "completionTokens"> & Partial<RecordedRequest>) => {
+      if (opts.recordRequests !== false) requests.push({ path, mode: "none", promptTokens: 0, completionTokens: 0, ...r });
+    };
 
     if (req.method === "GET" && path === "/health") {
       record({ status: 200 });
@@ -142,6 +166,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       }
       return chat(body, res, record);
     }
+    if (opts.extraRoutes && (await opts.extraRoutes(req, res, path, text))) return record({ status: res.statusCode });
     record({ status: 404 });
     sendJson(res, 404, errorBody(`no route ${req.method} ${path}`, "not_found"));
   }
@@ -196,6 +221,11 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       if (fault?.kind === "truncated_json") content = content.slice(0, Math.floor(content.length / 2));
     }
     const completionTokens = estimateTokens(content);
+    const shape = (await opts.beforeReply?.({ ctx, promptTokens, completionTokens })) ?? {};
+    if (shape.status) {
+      record({ ...base, status: shape.status });
+      return sendJson(res, shape.status, errorBody(shape.status === 429 ? "Rate limit reached, slow down" : "service unavailable", shape.status === 429 ? "rate_limit_exceeded" : "server_error"));
+    }
     const reply = {
       id: `chatcmpl-${fnv1a32(JSON.stringify(body)).toString(16)}`,
       object: "chat.completion",
@@ -206,7 +236,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
         prompt_tokens: promptTokens,
         completion_tokens: completionTokens,
         total_tokens: promptTokens + completionTokens,
-        prompt_tokens_details: { cached_tokens: 0 },
+        prompt_tokens_details: { cached_tokens: shape.cachedTokens ?? 0 },
       },
     };
     if (fault?.kind === "reset") {

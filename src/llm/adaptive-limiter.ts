@@ -1,0 +1,163 @@
+/**
+ * `--concurrency auto`: an AIMD limiter that finds how many requests the server can run at
+ * once without being told. It starts low and doubles-ish (slow start) while latency stays near
+ * its floor, then grows additively; it cuts multiplicatively on 429/503, or when latency rises
+ * well above the floor, which is what a server that queues (vLLM beyond its batch size) shows:
+ * by Little's law, once requests in flight exceed what the server runs, latency grows in
+ * proportion. Tolerating some excess keeps a small queue at the server, so it never idles.
+ *
+ * Latency is compared per completion token (decode dominates a request's time), so a change in
+ * the mix of calls (short verdicts vs. long generations) is not mistaken for queueing. The
+ * floor is the lowest per-round median over the last `floorRounds` rounds: a floor measured
+ * under congestion never sticks, because congestion makes the limit fall until rounds run at
+ * the true floor again.
+ */
+import { LlmError } from "./types.js";
+import type { Limiter, LimiterFeedback } from "./limiter.js";
+
+export interface AdaptiveOptions {
+  initial: number;
+  min: number;
+  max: number;
+  /** Round median / floor above which the server is taken to be queueing. */
+  tolerance: number;
+  /** Multiplicative cut on queueing latency or 429/503. */
+  backoff: number;
+  /** Additive growth per round once out of slow start. */
+  step: number;
+  /** Growth factor per round in slow start (before the first congestion signal). */
+  slowStartFactor: number;
+  floorRounds: number;
+  /** Latency excess under this many ms is never called queueing (an instant server's noise). */
+  slackMs: number;
+  now: () => number;
+}
+
+export const DEFAULT_ADAPTIVE: AdaptiveOptions = {
+  initial: 8,
+  min: 1,
+  max: 1024,
+  tolerance: 1.3,
+  backoff: 0.85,
+  step: 4,
+  slowStartFactor: 1.5,
+  floorRounds: 100,
+  slackMs: 5,
+  now: () => Date.now(),
+};
+
+export class AdaptiveLimiter implements Limiter {
+  private readonly o: AdaptiveOptions;
+  private cap: number;
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  private slowStart = true;
+  /** Per-token latencies and denominators of the current round. */
+  private samples: number[] = [];
+  private denomSum = 0;
+  private peakInRound = 0;
+  private floors: number[] = [];
+  private lastCut = -Infinity;
+  /** Every decision, for tests and the benchmark's trace. */
+  readonly history: { at: number; limit: number; why: string }[] = [];
+
+  constructor(options: Partial<AdaptiveOptions> = {}) {
+    this.o = { ...DEFAULT_ADAPTIVE, ...options };
+    this.cap = Math.min(this.o.max, Math.max(this.o.min, this.o.initial));
+  }
+
+  get limit(): number {
+    return Math.floor(this.cap);
+  }
+
+  get maxLimit(): number {
+    return this.o.max;
+  }
+
+  get active(): number {
+    return this.inFlight;
+  }
+
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    if (this.inFlight >= this.limit || this.waiting.length > 0) {
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const i = this.waiting.indexOf(wake);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(new LlmError("aborted", "request aborted while waiting for a slot"));
+        };
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.waiting.push(wake);
+      });
+    } else {
+      this.inFlight++;
+    }
+    this.peakInRound = Math.max(this.peakInRound, this.inFlight);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight--;
+      this.wake();
+    };
+  }
+
+  onResult(outcome: "ok" | "overloaded" | "failed", info?: LimiterFeedback): void {
+    if (outcome === "overloaded") return this.cut("overloaded (429/503)");
+    if (outcome !== "ok" || !info) return;
+    // Requests sent before the last cut still carry the old queue: they say nothing about the new limit.
+    if (this.o.now() - info.latencyMs < this.lastCut) return;
+    // +8: even a one-token reply has a fixed cost, and it keeps tiny replies from dominating.
+    const denom = (info.completionTokens ?? 0) + 8;
+    this.samples.push(info.latencyMs / denom);
+    this.denomSum += denom;
+    if (this.samples.length >= Math.max(16, this.limit / 2)) this.endRound();
+  }
+
+  private endRound(): void {
+    const sorted = this.samples.sort((a, b) => a - b);
+    const median = sorted[sorted.length >> 1]!;
+    const meanDenom = this.denomSum / sorted.length;
+    const usedFully = this.peakInRound >= this.limit * 0.9;
+    this.samples = [];
+    this.denomSum = 0;
+    this.peakInRound = this.inFlight;
+    this.floors.push(median);
+    if (this.floors.length > this.o.floorRounds) this.floors.shift();
+    const floor = Math.min(...this.floors);
+    const queueing = median > floor * this.o.tolerance && (median - floor) * meanDenom > this.o.slackMs;
+    if (queueing) return this.cut(`latency ${(median / floor).toFixed(2)}× floor`);
+    // Grow only when the limit was the bottleneck; an application with less demand keeps its cap.
+    if (!usedFully) return;
+    this.set(this.slowStart ? this.cap * this.o.slowStartFactor : this.cap + this.o.step, this.slowStart ? "slow start" : "additive increase");
+  }
+
+  private cut(why: string): void {
+    const now = this.o.now();
+    // One cut per burst of bad news: results of requests sent before the last cut say nothing new.
+    if (now - this.lastCut < 250) return;
+    this.lastCut = now;
+    this.slowStart = false;
+    this.samples = [];
+    this.denomSum = 0;
+    this.set(this.cap * this.o.backoff, why);
+  }
+
+  private set(cap: number, why: string): void {
+    this.cap = Math.min(this.o.max, Math.max(this.o.min, cap));
+    this.history.push({ at: this.o.now(), limit: this.limit, why });
+    this.wake();
+  }
+
+  private wake(): void {
+    while (this.inFlight < this.limit && this.waiting.length > 0) {
+      this.inFlight++;
+      this.waiting.shift()!();
+    }
+  }
+}

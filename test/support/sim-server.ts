@@ -1,0 +1,308 @@
+/**
+ * A simulated inference server for benchmarks: the fake OpenAI-compatible server (same
+ * replies, same token estimate) with a latency and capacity model shaped like vLLM's:
+ * - at most `capacity` sequences run at once; further requests wait in a FIFO queue;
+ * - a running request costs `overheadMs` + `prefillMsPer1k` per 1k UNCACHED prompt tokens
+ *   + `decodeMsPerToken` per completion token;
+ * - a prefix cache: the prompt (roles and contents, in order) is cut into blocks of
+ *   `blockChars` characters (~32 tokens), each keyed by a chained hash of everything before
+ *   it, as in vLLM's block-level automatic prefix caching. The leading blocks found in an LRU
+ *   of `cacheTokens` capacity are cached: they cost no prefill and are reported in
+ *   `usage.prompt_tokens_details.cached_tokens`. A request's blocks enter the cache once its
+ *   prefill is done.
+ * - gauges: running sequences and queue length sampled every `sampleMs`, token totals;
+ * - degradation: lower the capacity and/or bound the queue, answering 503 (or 429) beyond it.
+ * `instant: true` skips all of it (no latency, no cache): for memory and CPU benches.
+ *
+ * Run in-process with `startSimServer`, or in its own process with `startSimServerProcess`
+ * (so that the server's CPU does not compete with the pipeline's on a small machine).
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { startFakeOpenAI, type FakeHandler, type FakeOpenAI, type ReplyInfo, type ReplyShape } from "./fake-openai-server.js";
+import { stageHandlers } from "./fake-stage-handlers.js";
+import { estimateTokens } from "../../src/util/tokens.js";
+
+export interface SimOptions {
+  capacity: number;
+  overheadMs: number;
+  prefillMsPer1k: number;
+  decodeMsPerToken: number;
+  /** Prefix-cache capacity in (estimated) tokens; 0 = no prefix cache. */
+  cacheTokens: number;
+  blockChars: number;
+  sampleMs: number;
+  instant: boolean;
+  /** Extra handlers by schema name (the stage handlers are always there). */
+  handlers?: Record<string, FakeHandler>;
+}
+
+export const DEFAULT_SIM: SimOptions = {
+  capacity: 256,
+  overheadMs: 15,
+  prefillMsPer1k: 40,
+  decodeMsPerToken: 8,
+  cacheTokens: 2_000_000,
+  blockChars: 128,
+  sampleMs: 10,
+  instant: false,
+};
+
+export interface Degradation {
+  /** Sequences the server can run now (default: unchanged). */
+  capacity?: number;
+  /** Requests arriving while this many already wait are refused (default: unbounded queue). */
+  maxQueue?: number;
+  status?: 429 | 503;
+}
+
+export interface SimGauges {
+  seconds: number;
+  capacity: number;
+  running_mean: number;
+  running_p95: number;
+  queue_mean: number;
+  queue_p95: number;
+  requests: number;
+  refused: number;
+  prompt_tokens: number;
+  cached_tokens: number;
+  uncached_tokens: number;
+  completion_tokens: number;
+  by_schema: Record<string, { requests: number; prompt_tokens: number; cached_tokens: number; completion_tokens: number }>;
+}
+
+export interface SimServer {
+  url: string;
+  gauges(): Promise<SimGauges>;
+  /** Starts a new measurement window (gauges and totals). */
+  reset(): Promise<void>;
+  degrade(d: Degradation | null): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** An LRU set of block keys, by Map insertion order. */
+class BlockLru {
+  private readonly map = new Map<number, true>();
+  constructor(private readonly maxBlocks: number) {}
+  has(k: number): boolean {
+    if (!this.map.has(k)) return false;
+    this.map.delete(k);
+    this.map.set(k, true);
+    return true;
+  }
+  add(k: number): void {
+    this.map.delete(k);
+    this.map.set(k, true);
+    if (this.map.size > this.maxBlocks) this.map.delete(this.map.keys().next().value!);
+  }
+}
+
+/**
+ * Chained block keys of a prompt: key i hashes blocks 0..i, so a block is reused only after
+ * the same prefix (two FNV-1a variants packed into 53 bits keep collisions negligible).
+ */
+export function blockKeys(text: string, blockChars: number): number[] {
+  const keys: number[] = [];
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  const full = text.length - (text.length % blockChars);
+  for (let i = 0; i < full; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
+    if ((i + 1) % blockChars === 0) keys.push((a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff));
+  }
+  return keys;
+}
+
+/** The prompt as the server's cache sees it: every message's role and content, in order. */
+function promptLayout(messages: { role: string; content: string }[]): { text: string; starts: number[] } {
+  let text = "";
+  const starts: number[] = [];
+  for (const m of messages) {
+    text += `<${m.role}>\n`;
+    starts.push(text.length);
+    text += m.content + "\n";
+  }
+  return { text, starts };
+}
+
+/** Estimated tokens in the first `chars` characters of the layout (same estimate as prompt_tokens). */
+function tokensInPrefix(messages: { content: string }[], starts: number[], chars: number): number {
+  let n = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const start = starts[i]!;
+    if (chars <= start) break;
+    const content = messages[i]!.content;
+    n += chars >= start + content.length ? estimateTokens(content) : estimateTokens(content.slice(0, chars - start));
+  }
+  return n;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function startSimServer(options: Partial<SimOptions> = {}): Promise<SimServer> {
+  const o: SimOptions = { ...DEFAULT_SIM, ...options };
+  const lru = new BlockLru(Math.max(1, Math.floor((o.cacheTokens * 4) / o.blockChars)));
+  let capacity = o.capacity;
+  let degradation: Degradation | null = null;
+  let running = 0;
+  const queue: (() => void)[] = [];
+  const fresh = () => ({
+    started: Date.now(),
+    running: [] as number[],
+    queued: [] as number[],
+    requests: 0,
+    refused: 0,
+    prompt: 0,
+    cached: 0,
+    completion: 0,
+    bySchema: {} as SimGauges["by_schema"],
+  });
+  let w = fresh();
+
+  const admit = () => {
+    while (running < capacity && queue.length > 0) {
+      running++;
+      queue.shift()!();
+    }
+  };
+
+  async function beforeReply(info: ReplyInfo): Promise<ReplyShape> {
+    if (degradation?.maxQueue !== undefined && queue.length >= degradation.maxQueue) {
+      w.refused++;
+      return { status: degradation.status ?? 503 };
+    }
+    if (running < capacity && queue.length === 0) running++;
+    else await new Promise<void>((r) => queue.push(r));
+    let cachedTokens = 0;
+    try {
+      let keys: number[] = [];
+      let hits = 0;
+      if (o.cacheTokens > 0) {
+        const { text, starts } = promptLayout(info.ctx.messages);
+        keys = blockKeys(text, o.blockChars);
+        while (hits < keys.length && lru.has(keys[hits]!)) hits++;
+        cachedTokens = Math.min(info.promptTokens, tokensInPrefix(info.ctx.messages, starts, hits * o.blockChars));
+      }
+      const uncached = info.promptTokens - cachedTokens;
+      await sleep(o.overheadMs + (o.prefillMsPer1k * uncached) / 1000);
+      for (let i = hits; i < keys.length; i++) lru.add(keys[i]!);
+      await sleep(o.decodeMsPerToken * info.completionTokens);
+    } finally {
+      running--;
+      admit();
+    }
+    const name = info.ctx.schemaName ?? "none";
+    const s = (w.bySchema[name] ??= { requests: 0, prompt_tokens: 0, cached_tokens: 0, completion_tokens: 0 });
+    s.requests++, (s.prompt_tokens += info.promptTokens), (s.cached_tokens += cachedTokens), (s.completion_tokens += info.completionTokens);
+    w.requests++, (w.prompt += info.promptTokens), (w.cached += cachedTokens), (w.completion += info.completionTokens);
+    return { cachedTokens };
+  }
+
+  const fake: FakeOpenAI = await startFakeOpenAI({
+    handlers: { ...stageHandlers, ...(o.handlers ?? {}) },
+    recordRequests: false,
+    beforeReply: o.instant
+      ? (info) => {
+          w.requests++, (w.prompt += info.promptTokens), (w.completion += info.completionTokens);
+        }
+      : beforeReply,
+  });
+  const sampler = setInterval(() => {
+    w.running.push(running);
+    w.queued.push(queue.length);
+  }, o.sampleMs);
+  sampler.unref();
+
+  return {
+    url: fake.url,
+    async gauges() {
+      const stat = (xs: number[]) => {
+        if (xs.length === 0) return { mean: 0, p95: 0 };
+        const sorted = [...xs].sort((a, b) => a - b);
+        return { mean: xs.reduce((a, b) => a + b, 0) / xs.length, p95: sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))]! };
+      };
+      const r = stat(w.running);
+      const q = stat(w.queued);
+      return {
+        seconds: (Date.now() - w.started) / 1000,
+        capacity,
+        running_mean: r.mean,
+        running_p95: r.p95,
+        queue_mean: q.mean,
+        queue_p95: q.p95,
+        requests: w.requests,
+        refused: w.refused,
+        prompt_tokens: w.prompt,
+        cached_tokens: w.cached,
+        uncached_tokens: w.prompt - w.cached,
+        completion_tokens: w.completion,
+        by_schema: w.bySchema,
+      };
+    },
+    async reset() {
+      w = fresh();
+    },
+    async degrade(d) {
+      degradation = d;
+      capacity = d?.capacity ?? o.capacity;
+      admit();
+    },
+    async close() {
+      clearInterval(sampler);
+      for (const wake of queue.splice(0)) wake();
+      await fake.close();
+    },
+  };
+}
+
+// --- the same server in a child process, driven over IPC ------------------------------------
+
+type Msg = { id: number; op: "gauges" | "reset" | "degrade" | "close"; arg?: Degradation | null };
+
+/** Starts the simulated server in its own Node process (stage handlers only). */
+export async function startSimServerProcess(options: Partial<Omit<SimOptions, "handlers">> = {}): Promise<SimServer & { pid: number }> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [JSON.stringify(options)], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const pending = new Map<number, (v: any) => void>();
+  let next = 0;
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`sim server exited with ${code}`)));
+    child.once("message", (m: any) => resolve(m.url));
+  });
+  child.removeAllListeners("exit");
+  child.on("message", (m: any) => pending.get(m.id)?.(m.value));
+  const call = (op: Msg["op"], arg?: Degradation | null) =>
+    new Promise<any>((resolve) => {
+      const id = next++;
+      pending.set(id, (v) => (pending.delete(id), resolve(v)));
+      child.send({ id, op, arg } satisfies Msg);
+    });
+  return {
+    url,
+    pid: child.pid!,
+    gauges: () => call("gauges"),
+    reset: () => call("reset"),
+    degrade: (d) => call("degrade", d),
+    async close() {
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      await call("close");
+      await exited;
+    },
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.send) {
+  const sim = await startSimServer(JSON.parse(process.argv[2] ?? "{}") as Partial<SimOptions>);
+  process.send({ url: sim.url });
+  process.on("message", async (m: Msg) => {
+    const value = m.op === "gauges" ? await sim.gauges() : m.op === "reset" ? await sim.reset() : m.op === "degrade" ? await sim.degrade(m.arg ?? null) : await sim.close();
+    process.send!({ id: m.id, value });
+    if (m.op === "close") process.disconnect();
+  });
+}
