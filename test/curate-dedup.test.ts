@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Curator, defaultCurateOptions, type CurateOptions } from "../src/curate/curator.js";
@@ -73,6 +73,25 @@ test("with dedup off, duplicates pass", async () => {
     assert.equal(cur.admit(qa("a", "What is the capital city of France today?")), null);
     assert.equal(cur.admit(qa("b", "What is the capital city of France today?")), null);
     await cur.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a torn last record in the state log (crash mid-write) is cut off on open", async () => {
+  const dir = tmp();
+  try {
+    const cur = await Curator.open(dir, opts());
+    const qs = unrelated(10);
+    qs.forEach((q, i) => cur.admit(qa(`t${i}`, q)));
+    await cur.close();
+    const size = statSync(join(dir, "kept.bin")).size;
+    appendFileSync(join(dir, "kept.bin"), Buffer.alloc(100, 7));
+    const again = await Curator.open(dir, opts());
+    assert.equal(statSync(join(dir, "kept.bin")).size, size);
+    assert.equal(again.admit(qa("x", qs[3]))?.data?.duplicate_of, "t3");
+    assert.equal(again.admit(qa("y", "A brand new question about the moons of Jupiter and their orbits?")), null);
+    await again.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
