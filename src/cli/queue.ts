@@ -1,7 +1,146 @@
-// Placeholder until the queue command lands; replaced by its owner.
-import type { Command } from "commander";
+/**
+ * `webscale-rl queue submit | work | status`: scale-out on BullMQ + Redis. Submit splits the
+ * inputs into chunk jobs; any number of workers, anywhere, run the pipeline on chunks into
+ * the shared --out; status shows progress and failures. See docs/scale-out.md.
+ */
+import { Command, Option } from "commander";
+import { ConfigError, mergeLayers, readConfigFile } from "../config/load.js";
+import { flagsToLayer, type RunFlags } from "./run.js";
+import { MODEL_FLAGS, runOptions } from "./run-options.js";
+import { connectRedis, DEFAULT_QUEUE } from "../queue/redis.js";
+import { submitRun } from "../queue/submit.js";
+import { startWorker } from "../queue/worker.js";
+import { formatStatus, queueStatus } from "../queue/status.js";
+import { Queue } from "bullmq";
+
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name} takes a positive whole number (got "${v}")`);
+  return n;
+};
+
+/** Run flags that make no sense per chunk (see rejectGlobalOnlySettings). */
+const NOT_FOR_QUEUE = ["--shard", "--limit", "--progress", "--domain-quota", "--target-pairs"];
+
+const log = (m: string) => process.stderr.write(m + "\n");
+
+function redisOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption("--redis <url>", "Redis URL, e.g. redis://queue-host:6379 (rediss:// for TLS)")
+    .option("--queue <name>", "queue name (several runs may use different queues on one Redis)", DEFAULT_QUEUE);
+}
+
+function layerOf(inputs: string[], flags: RunFlags): Record<string, unknown> {
+  const fileLayer = flags.config ? readConfigFile(flags.config) : {};
+  const layer = mergeLayers(fileLayer, flagsToLayer(inputs, flags));
+  return layer;
+}
+
 export function registerQueue(program: Command): void {
-  program.command("queue").description("(not built yet)").action(() => {
-    throw new Error("the queue command is not built yet");
+  const queue = program.command("queue").description("Scale out on a BullMQ/Redis work queue: submit chunk jobs, run workers anywhere, watch status.");
+
+  const submit = redisOptions(
+    queue
+      .command("submit")
+      .description("Split the inputs into chunk jobs and queue them, with the run's settings (API keys are never stored).")
+      .argument("<inputs...>", "input files, globs or folders (as for run); workers must see the same paths"),
+  )
+    .option("--chunk-docs <n>", "documents per chunk (JSONL line ranges, Parquet row ranges aligned to row groups)", positiveInt("--chunk-docs"), 1000)
+    .option("--attempts <n>", "attempts per chunk before it lands in the failed set", positiveInt("--attempts"), 5)
+    .option("--backoff <seconds>", "first retry delay of a failed chunk (doubles each attempt)", Number, 10);
+  for (const o of runOptions((l) => !NOT_FOR_QUEUE.includes(l))) submit.addOption(o);
+  submit.addHelpText(
+    "after",
+    `
+Example:
+  webscale-rl queue submit 'corpus/*.jsonl.zst' --redis redis://queue:6379 --out /shared/runs/r1 --chunk-docs 2000 --plan efficient
+Submitting the same inputs to the same --out again adds nothing (chunk ids are hashes of out + file + range).`,
+  );
+  submit.action(async (inputs: string[], flags: RunFlags & { redis: string; queue: string; chunkDocs: number; attempts: number; backoff: number }) => {
+    const redis = connectRedis(flags.redis, log);
+    try {
+      const res = await submitRun({
+        redis,
+        queue: flags.queue,
+        layer: layerOf(inputs, flags),
+        chunkDocs: flags.chunkDocs,
+        attempts: flags.attempts,
+        backoffMs: Math.round(flags.backoff * 1000),
+        log,
+      });
+      log(
+        `queued ${res.added} new chunks (${res.chunks} in all, ${res.chunks - res.added} already queued) from ${res.files} files, ` +
+          `${res.documents} documents, into queue "${flags.queue}" for --out ${res.out} (run ${res.runId}).\n` +
+          `Start workers: webscale-rl queue work --redis ${flags.redis}${flags.queue === DEFAULT_QUEUE ? "" : ` --queue ${flags.queue}`} [--base-url ... --concurrency ...]`,
+      );
+    } finally {
+      redis.disconnect();
+    }
   });
+
+  const work = redisOptions(queue.command("work").description("Take chunks from the queue and run the pipeline on them, until stopped (or the queue is empty with --until-empty)."))
+    .option("--chunks-at-once <n>", "chunks this process works on at once (they share --concurrency)", positiveInt("--chunks-at-once"), 2)
+    .option("--rpm <n>", "requests per minute across ALL workers of the queue (Redis-backed; default: the submitted run's --rpm, else none)", Number)
+    .option("--until-empty", "exit when no chunk is waiting, delayed or active (for batch schedulers)")
+    .addOption(new Option("--lock-duration <ms>", "a worker silent this long is presumed dead; its chunk is retried").argParser(positiveInt("--lock-duration")).default(60_000))
+    .addOption(new Option("--stalled-interval <ms>", "how often workers check for chunks of dead workers").argParser(positiveInt("--stalled-interval")).default(30_000))
+    .addOption(new Option("--rate-window <ms>", "the window of --rpm (default 60000: per minute)").argParser(positiveInt("--rate-window")).default(60_000).hideHelp());
+  for (const o of runOptions((l) => MODEL_FLAGS.includes(l))) work.addOption(o);
+  work.addHelpText(
+    "after",
+    `
+Model settings come from the submitted run, overridden by this worker's OPENAI_BASE_URL/OPENAI_API_KEY and flags.
+Example:
+  OPENAI_API_KEY=... webscale-rl queue work --redis redis://queue:6379 --base-url http://localhost:8000/v1 --concurrency 64
+SIGINT/SIGTERM: the chunks in work stop at a committed point and go back to the queue.`,
+  );
+  work.action(async (flags: RunFlags & { redis: string; queue: string; chunksAtOnce: number; untilEmpty?: boolean; lockDuration: number; stalledInterval: number; rateWindow: number }) => {
+    const redis = connectRedis(flags.redis, log);
+    const layer = layerOf([], flags);
+    delete layer.inputs; // the stored run's inputs stay
+    const running = startWorker({
+      redis,
+      queue: flags.queue,
+      layer,
+      chunksAtOnce: flags.chunksAtOnce,
+      rateWindowMs: flags.rateWindow,
+      lockDurationMs: flags.lockDuration,
+      stalledIntervalMs: flags.stalledInterval,
+      log,
+    });
+    log(`queue: worker ${process.pid} taking chunks from "${flags.queue}" (${flags.chunksAtOnce} at once)`);
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (why: string) => {
+        if (stopping) return;
+        stopping = true;
+        log(`queue: ${why}; stopping`);
+        clearInterval(poll);
+        void running.close().then(resolve, resolve);
+      };
+      process.once("SIGINT", () => stop("interrupted"));
+      process.once("SIGTERM", () => stop("terminated"));
+      const q = new Queue(flags.queue, { connection: redis });
+      const poll = setInterval(() => {
+        if (!flags.untilEmpty) return;
+        void q.getJobCounts("waiting", "active", "delayed", "prioritized").then((c) => {
+          if (Object.values(c).every((n) => n === 0)) stop("the queue is empty");
+        }, () => undefined);
+      }, 1000);
+    });
+    redis.disconnect();
+  });
+
+  redisOptions(queue.command("status").description("Show chunks waiting/active/completed/failed, documents and pairs so far, throughput, failures."))
+    .option("--json", "print the status as JSON")
+    .option("--failures <n>", "failed chunks to list", positiveInt("--failures"), 20)
+    .action(async (flags: { redis: string; queue: string; json?: boolean; failures: number }) => {
+      const redis = connectRedis(flags.redis, log);
+      try {
+        const s = await queueStatus(redis, flags.queue, { maxFailures: flags.failures });
+        process.stdout.write((flags.json ? JSON.stringify(s, null, 2) : formatStatus(s)) + "\n");
+      } finally {
+        redis.disconnect();
+      }
+    });
 }

@@ -93,7 +93,8 @@ export class Ledger {
 
 /** Atomic JSON write for stats.json / run.json (readers never see half a file). */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = path + ".tmp";
+  // A per-process temp name: writers sharing an --out (shards, queue workers) may write run.json at once.
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
   writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
   renameSync(tmp, path);
 }

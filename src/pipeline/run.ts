@@ -5,6 +5,7 @@
  * never write files.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { RunConfig } from "../config/schema.js";
 import type { LlmClient } from "../llm/types.js";
 import { addLlmStats, emptyLlmStats } from "../llm/counters.js";
@@ -79,6 +80,9 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
   for (const d of [paths.root, paths.qa, paths.rejected, paths.documents, paths.state]) mkdirSync(d, { recursive: true });
 
   const tag = opts.tag ?? shardTag(config);
+  // Several writers (shards, queue chunks) share one --out: each keeps its own stats in
+  // state/, and `webscale-rl merge` combines them into stats.json.
+  const statsPath = tag === "main" ? paths.stats : join(paths.state, `stats-${tag}.json`);
   const ledger = new Ledger(paths.state, tag);
   const cp = ledger.load();
   const writers = {
@@ -173,7 +177,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
       if (final || t - lastStatsWrite >= 5) {
         const stats = tracker.toStats(llmTotal, prevWall + t, gate?.stats());
         if (failedUnits > 0) stats.documents_failed = failedUnits;
-        writeJsonAtomic(paths.stats, stats);
+        writeJsonAtomic(statsPath, stats);
         lastStatsWrite = t;
         finalStats = stats;
       }

@@ -1,0 +1,72 @@
+/**
+ * The run a queue serves, stored once in Redis at submit: the config layer (file + flags,
+ * config-file shape) WITHOUT API keys. Each worker resolves it under its own environment and
+ * flags (defaults < stored run < worker env < worker flags), so keys and, if wanted, servers
+ * are the worker's own.
+ */
+import type { Redis } from "ioredis";
+import { ConfigError, envLayer, mergeLayers, resolveRunConfig, type ResolvedRun } from "../config/load.js";
+import type { RunConfig } from "../config/schema.js";
+import type { InputSpec } from "../io/sources/index.js";
+import { shortHash } from "../util/hash.js";
+import { queueKeys } from "./redis.js";
+
+type Plain = Record<string, unknown>;
+
+/** What a chunk job carries. */
+export interface ChunkJobData {
+  runId: string;
+  chunkId: string;
+  input: InputSpec;
+  docs: number;
+}
+
+export interface StoredRun {
+  out: string;
+  layer: Plain;
+  submitted_at: string;
+}
+
+export const runIdOf = (out: string) => shortHash("run", out);
+
+/** Removes every apiKey from a layer (defaults and stages); the layer is copied. */
+export function withoutApiKeys(layer: Plain): Plain {
+  const copy = structuredClone(layer);
+  const llm = copy.llm as Plain | undefined;
+  const strip = (node: unknown) => {
+    if (node && typeof node === "object") delete (node as Plain).apiKey;
+  };
+  if (llm) {
+    strip(llm.defaults);
+    for (const s of Object.values((llm.stages as Plain | undefined) ?? {})) strip(s);
+  }
+  return copy;
+}
+
+/** Run-level settings that only make sense over the whole dataset, not per chunk. */
+export function rejectGlobalOnlySettings(config: RunConfig): void {
+  const c = config.curate;
+  if (Object.keys(c.domainQuota).length > 0 || c.targetPairs !== undefined) {
+    throw new ConfigError("domain quotas apply to the whole dataset, not to one chunk: leave --domain-quota/--target-pairs out of the queue and run `webscale-rl curate <out> --domain-quota ...` once the queue is drained");
+  }
+  if (config.shard) throw new ConfigError("--shard does not combine with the queue: the queue balances chunks itself");
+  if (config.limit !== undefined) throw new ConfigError("--limit does not apply to the queue: submit fewer inputs instead");
+}
+
+export async function storeRun(redis: Redis, queue: string, run: StoredRun): Promise<string> {
+  const id = runIdOf(run.out);
+  await redis.hset(queueKeys(queue).runs, id, JSON.stringify(run));
+  return id;
+}
+
+export async function loadRun(redis: Redis, queue: string, runId: string): Promise<StoredRun> {
+  const raw = await redis.hget(queueKeys(queue).runs, runId);
+  if (!raw) throw new Error(`run ${runId} is not in queue "${queue}" (was the queue's Redis data removed? submit again)`);
+  return JSON.parse(raw) as StoredRun;
+}
+
+/** The worker's view of a stored run: stored layer < the worker's env (OPENAI_*) < the worker's flags. */
+export function resolveWorkerConfig(run: StoredRun, workerLayer: Plain, env: NodeJS.ProcessEnv = process.env): ResolvedRun {
+  const merged = mergeLayers(run.layer, envLayer(env), workerLayer);
+  return resolveRunConfig(merged, { env: {} });
+}

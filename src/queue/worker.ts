@@ -1,0 +1,200 @@
+/**
+ * `queue work`: a BullMQ worker that runs the pipeline on one chunk per job. A chunk writes
+ * its own part files and state under the run's --out (tag `c-<chunkId>`), so a retried chunk
+ * resumes its own checkpoint and a chunk delivered twice finds itself already done: outputs
+ * never hold a pair twice. A chunk lock in Redis keeps two workers off one chunk at a time.
+ */
+import { access, constants } from "node:fs/promises";
+import { join } from "node:path";
+import { DelayedError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { RunConfig } from "../config/schema.js";
+import { runPaths } from "../io/run-dir.js";
+import { createLlmClient, type LlmClient } from "../llm/index.js";
+import { createOpenAIClient } from "../llm/openai-engine.js";
+import { prepareLocalModel } from "../llm/prepare-local.js";
+import { writeJsonAtomic } from "../pipeline/checkpoint.js";
+import { curateOptionsOf } from "../pipeline/gate.js";
+import { runPipeline, type PairGate } from "../pipeline/run.js";
+import { Curator } from "../curate/curator.js";
+import { ChunkLock } from "./chunk-lock.js";
+import { RedisRateLimit } from "./redis-rate-limit.js";
+import { queueKeys } from "./redis.js";
+import { loadRun, resolveWorkerConfig, type ChunkJobData } from "./run-store.js";
+
+export interface WorkerOptions {
+  redis: Redis;
+  queue: string;
+  /** Worker flags in config-file shape (model settings); override the stored run. */
+  layer: Record<string, unknown>;
+  /** Chunks processed at once by this process (they share its request concurrency). */
+  chunksAtOnce?: number;
+  /** The window of the run's --rpm limit, shared by all workers through Redis (default 60 000 ms). */
+  rateWindowMs?: number;
+  /** BullMQ job lock: a worker silent this long is presumed dead and its chunk retried. */
+  lockDurationMs?: number;
+  /** How often workers look for stalled chunks. */
+  stalledIntervalMs?: number;
+  /** Times a chunk may stall (its worker died) before it is failed. */
+  maxStalledCount?: number;
+  /** How long to wait before retrying a chunk another worker is still running. */
+  busyRetryMs?: number;
+  log?: (m: string) => void;
+}
+
+export interface ChunkSummary {
+  chunkId: string;
+  documents: number;
+  pairs: number;
+  rejections: number;
+  requests: number;
+  tokens: number;
+  seconds: number;
+  finished_at: number;
+}
+
+export interface RunningWorker {
+  worker: Worker<ChunkJobData, ChunkSummary>;
+  /** Stops taking chunks; chunks in work stop at a committed point and go back to the queue. */
+  close(): Promise<void>;
+}
+
+interface RunContext {
+  config: RunConfig;
+  llm: LlmClient;
+}
+
+export function startWorker(opts: WorkerOptions): RunningWorker {
+  const log = opts.log ?? ((m: string) => process.stderr.write(m + "\n"));
+  const keys = queueKeys(opts.queue);
+  const lockTtl = opts.lockDurationMs ?? 60_000;
+  const runs = new Map<string, Promise<RunContext>>();
+  const shutdown = new AbortController();
+
+  // One model client per run (per process): its concurrency cap is shared by all chunks in work here.
+  const contextFor = (runId: string) => {
+    let ctx = runs.get(runId);
+    if (!ctx) {
+      ctx = (async () => {
+        const run = await loadRun(opts.redis, opts.queue, runId);
+        const { config, embeddedDefault } = resolveWorkerConfig(run, opts.layer);
+        // --rpm (the worker's, else the submitted run's) becomes the queue-wide limit in Redis,
+        // replacing the per-process pacer (both at once would only halve the rate).
+        const rpm = config.llm.rpm;
+        const permits = rpm > 0 ? new RedisRateLimit(opts.redis, { key: keys.rate, limit: rpm, windowMs: opts.rateWindowMs }) : undefined;
+        config.llm.rpm = 0;
+        if (config.llm.engine === "local" && !config.llm.modelFile) config.llm.modelFile = await prepareLocalModel({ log, embeddedDefault });
+        const llm = config.llm.engine === "openai" ? await createOpenAIClient(config.llm, { log, permits }) : await createLlmClient(config.llm, { log });
+        if (permits && config.llm.engine !== "openai") log(`queue: --rpm applies to the openai engine only (this run uses ${config.llm.engine})`);
+        return { config, llm };
+      })();
+      ctx.catch(() => runs.delete(runId)); // a config problem is retried with the next chunk, after the worker's fix
+      runs.set(runId, ctx);
+    }
+    return ctx;
+  };
+
+  const processChunk = async (job: Job<ChunkJobData, ChunkSummary>, token?: string): Promise<ChunkSummary> => {
+    const { chunkId, input, runId } = job.data;
+    const { config, llm } = await contextFor(runId);
+    try {
+      await access(input.path, constants.R_OK);
+    } catch (err) {
+      throw new Error(`cannot read ${input.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const lock = await ChunkLock.acquire(opts.redis, keys.lock(chunkId), lockTtl, `${process.pid}:`);
+    if (!lock) {
+      // Another worker is on this chunk (it stalled and came back, or a duplicate job): try later, without using an attempt.
+      await job.moveToDelayed(Date.now() + (opts.busyRetryMs ?? lockTtl), token);
+      throw new DelayedError(`chunk ${chunkId} is being processed by another worker`);
+    }
+    const stop = new AbortController();
+    const onShutdown = () => stop.abort();
+    shutdown.signal.addEventListener("abort", onShutdown);
+    lock.onLost(() => {
+      log(`queue: lost the lock of chunk ${chunkId}; stopping it (another worker will resume it)`);
+      stop.abort();
+    });
+    const tag = `c-${chunkId}`;
+    let gate: PairGate | undefined;
+    try {
+      gate = await openChunkGate(config, tag);
+      let lastReport = 0;
+      const progress = {
+        update(s: { documents: number; accepted: number }) {
+          const now = Date.now();
+          if (now - lastReport < 2000) return;
+          lastReport = now;
+          void job.updateProgress({ documents: s.documents, pairs: s.accepted, of: job.data.docs }).catch(() => undefined);
+          void opts.redis.hset(keys.chunksActive, chunkId, JSON.stringify({ documents: s.documents, pairs: s.accepted, of: job.data.docs, at: now })).catch(() => undefined);
+        },
+        stop() {},
+      };
+      await opts.redis.set(keys.startedAt, String(Date.now()), "NX");
+      const res = await runPipeline(config, { llm, gate, inputs: [input], tag, signal: stop.signal, log: (m) => log(`[${chunkId}] ${m}`), progress });
+      if (stop.signal.aborted) {
+        if (lock.lost) throw new Error(`lost the lock of chunk ${chunkId} (stalled?); it resumes from its checkpoint`);
+        // Shutting down: back to the queue without using an attempt; the next worker resumes the checkpoint.
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError(`worker shutting down; chunk ${chunkId} put back`);
+      }
+      if (res.stoppedBy === "model_errors" || res.failedUnits > 0) {
+        throw new Error(`${res.failedUnits} documents failed on the model server (${res.lastError ?? "unknown error"}); the retry resumes the chunk`);
+      }
+      const s = res.stats;
+      const summary: ChunkSummary = {
+        chunkId,
+        documents: s.documents_read,
+        pairs: s.qa_accepted,
+        rejections: Object.values(s.rejections).reduce((a, b) => a + b, 0),
+        requests: s.llm.requests,
+        tokens: s.llm.prompt_tokens + s.llm.completion_tokens,
+        seconds: s.wall_seconds,
+        finished_at: Date.now(),
+      };
+      // Keyed by chunk, so a chunk finished twice is counted once in `queue status`.
+      await opts.redis.multi().hset(keys.chunksDone, chunkId, JSON.stringify(summary)).hdel(keys.chunksActive, chunkId).exec();
+      writeJsonAtomic(join(runPaths(config.out).state, `times-${tag}.json`), { finished_at: new Date(summary.finished_at).toISOString(), wall_seconds: s.wall_seconds });
+      return summary;
+    } finally {
+      shutdown.signal.removeEventListener("abort", onShutdown);
+      await gate?.close();
+      await lock.release();
+    }
+  };
+
+  const worker = new Worker<ChunkJobData, ChunkSummary>(opts.queue, processChunk, {
+    connection: opts.redis,
+    concurrency: opts.chunksAtOnce ?? 2,
+    lockDuration: lockTtl,
+    stalledInterval: opts.stalledIntervalMs ?? 30_000,
+    maxStalledCount: opts.maxStalledCount ?? 3,
+    autorun: true,
+  });
+  worker.on("failed", (job, err) => {
+    if (job && !(err instanceof DelayedError)) log(`queue: chunk ${job.data.chunkId} failed (attempt ${job.attemptsMade}): ${err.message}`);
+  });
+  worker.on("completed", (job, r) => log(`queue: chunk ${job.data.chunkId} done: ${r.documents} documents, ${r.pairs} pairs`));
+  worker.on("error", (err) => log(`queue: ${err.message}`));
+
+  return {
+    worker,
+    async close() {
+      shutdown.abort();
+      await worker.close();
+      for (const ctx of runs.values()) await ctx.then((c) => c.llm.close()).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Curation per chunk: quality rules and decontamination are per pair and so exact; dedup
+ * sees one chunk only. The global dedup (and quotas) is `webscale-rl curate` over the
+ * drained run. Each chunk keeps its curator state under its own tag.
+ */
+async function openChunkGate(config: RunConfig, tag: string): Promise<PairGate | undefined> {
+  const o = curateOptionsOf(config);
+  // The same test as openRunGate (which keys its state by shard, not by chunk).
+  if (!(o.dedup || o.decontaminate || o.quality || o.maxPerDoc !== undefined)) return undefined;
+  return Curator.open(join(runPaths(config.out).state, `curate-${tag}`), o);
+}
