@@ -2,7 +2,8 @@
 import { Command, Option } from "commander";
 import { resolveRunConfig, parseQuota, parseShard, ConfigError } from "../config/load.js";
 import { createLlmClient } from "../llm/index.js";
-import { runPipeline } from "../pipeline/run.js";
+import { runPipeline, shardTag } from "../pipeline/run.js";
+import { runPaths } from "../io/run-dir.js";
 import { openRunGate } from "../pipeline/gate.js";
 import { prepareLocalModel } from "../llm/prepare-local.js";
 import { DEFAULT_DOMAINS } from "../config/schema.js";
@@ -166,7 +167,8 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
       const log = (m: string) => process.stderr.write(m + "\n");
       const { config, embeddedDefault } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
       if (config.llm.engine === "local" && !config.llm.modelFile) config.llm.modelFile = await prepareLocalModel({ log, embeddedDefault });
-      const llm = await createLlmClient(config.llm, { log });
+      // state/ and the writer tag let the batch engine find its in-flight batches after a kill.
+      const llm = await createLlmClient(config.llm, { log, stateDir: runPaths(config.out).state, stateName: shardTag(config) });
       const gate = await openRunGate(config);
       const stop = new AbortController();
       let interrupts = 0;

@@ -12,6 +12,10 @@ export { addLlmStats, emptyLlmStats, emptyCounters } from "./counters.js";
 
 export interface CreateLlmClientOptions {
   log?: (msg: string) => void;
+  /** The run's state/ folder: the batch engine keeps its submitted batches there (required for engine "batch"). */
+  stateDir?: string;
+  /** Names the batch engine's state files (the run's shard/writer tag; default "main"). */
+  stateName?: string;
 }
 
 export async function createLlmClient(cfg: LlmConfig, opts: CreateLlmClientOptions = {}): Promise<LlmClient> {
@@ -23,8 +27,12 @@ export async function createLlmClient(cfg: LlmConfig, opts: CreateLlmClientOptio
       const { createLocalClient } = await import("./local-engine.js");
       return createLocalClient(cfg, opts);
     }
-    case "batch":
-      throw new LlmError("config", "the batch engine is not available yet");
+    case "batch": {
+      // Batch API engine: needs the run's state/ to find its in-flight batches after a kill.
+      if (!opts.stateDir) throw new LlmError("config", "the batch engine needs the run's state folder (createLlmClient(cfg, { stateDir }))");
+      const { createBatchClient } = await import("./batch-engine.js");
+      return createBatchClient(cfg, { log: opts.log, stateDir: opts.stateDir, stateName: opts.stateName });
+    }
     default:
       throw new LlmError("config", `unknown model engine "${String((cfg as { engine: unknown }).engine)}"`);
   }
