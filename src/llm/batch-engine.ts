@@ -513,8 +513,8 @@ class BatchEngine implements LlmClient {
     const model = this.resolver!.modelFor(key); // throws the HTTP engine's config error for an unusable stage
     const d = this.cfg.defaults;
     const o = key === "" ? {} : (this.cfg.stages[key] ?? {});
-    const urls = o.baseUrl && o.baseUrl.length > 0 ? o.baseUrl : d.baseUrl.length > 0 ? d.baseUrl : [process.env.OPENAI_BASE_URL ?? ""];
-    const apiKey = o.apiKey ?? d.apiKey ?? process.env.OPENAI_API_KEY ?? PLACEHOLDER_API_KEY;
+    const urls = o.baseUrl && o.baseUrl.length > 0 ? o.baseUrl : d.baseUrl.length > 0 ? d.baseUrl : [process.env.OPENAI_BASE_URL || ""];
+    const apiKey = o.apiKey || d.apiKey || process.env.OPENAI_API_KEY || PLACEHOLDER_API_KEY;
     if (urls.length > 1) this.log(`batch: ${key || "default"}: several base URLs given; batches go to the first, ${endpointKey(urls[0])}`);
     const s: StageSettings = {
       model,
