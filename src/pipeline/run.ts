@@ -241,6 +241,8 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
 
       if (item.kind === "bad") {
         const key = `bad:${unitKey(item.rejection)}`;
+        // A bad line has no document id: its location picks the one shard that records it.
+        if (!inShard(key, config.shard)) continue;
         if (!ledger.finished.has(key)) {
           fs.outstanding++;
           const seq = await slot();

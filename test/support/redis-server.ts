@@ -1,0 +1,60 @@
+/** A real redis-server for tests: 127.0.0.1, a free port, a temp dir, no persistence. */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface TestRedis {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Why redis tests must skip, or undefined when redis-server is installed. */
+export function redisMissing(): string | undefined {
+  const r = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
+  return r.error || r.status !== 0 ? "redis-server not installed: run scripts/install-test-deps.sh (apt-get install redis-server)" : undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRedis(): Promise<TestRedis> {
+  const dir = mkdtempSync(join(tmpdir(), "wsrl-redis-"));
+  const port = await freePort();
+  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d;
+      if (output.includes("Ready to accept connections")) resolve();
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`redis-server exited (${code}): ${output.slice(-500)}`)));
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async close() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
