@@ -14,7 +14,7 @@ import { createBatchClient } from "../src/llm/batch-engine.js";
 import { BatchStore } from "../src/llm/batch-store.js";
 import { customIdOf, splitIntoFiles } from "../src/llm/batch-files.js";
 import { LlmError } from "../src/llm/types.js";
-import { EXAMPLES, readJsonl, runOn, tempDir } from "./support/pipeline-harness.js";
+import { allFiles, EXAMPLES, readJsonl, runOn, tempDir } from "./support/pipeline-harness.js";
 import { FAST, runBatchOn, startBatchServer } from "./support/fake-batch-api.js";
 
 const sorted = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).sort();
@@ -25,7 +25,7 @@ test("batch engine: the same pairs and rejections as the HTTP engine, counted pe
   try {
     await runOn(server.fake, [EXAMPLES], join(dir, "http"));
     const before = server.fake.requests.filter((r) => r.path === "/v1/chat/completions").length;
-    const { res, log } = await runBatchOn(server.fake, [EXAMPLES], join(dir, "batch"));
+    const { res, log } = await runBatchOn(server.fake, [EXAMPLES], join(dir, "batch"), {}, { llm: { defaults: { apiKey: "sk-test-SECRET-123456" } } });
     const lines = server.batch.submissions.reduce((n, s) => n + s.customIds.length, 0);
     assert.ok(server.batch.submissions.length >= 4, "one batch per stage wave at least");
     assert.equal(lines, server.fake.requests.filter((r) => r.path === "/v1/chat/completions").length - before, "every batch line ran once");
@@ -51,6 +51,8 @@ test("batch engine: the same pairs and rejections as the HTTP engine, counted pe
     assert.equal(recs.length, server.batch.submissions.length);
     assert.ok(recs.every((r) => r.status === "completed" && r.downloaded));
     assert.deepEqual(recs.map((r) => r.custom_ids), server.batch.submissions.map((s) => s.customIds));
+    for (const f of allFiles(join(dir, "batch"))) assert.ok(!readFileSync(f, "utf8").includes("SECRET-123456"), `API key leaked into ${f}`);
+    assert.ok(!log.join("\n").includes("SECRET-123456"));
   } finally {
     await server.close();
   }

@@ -259,14 +259,15 @@ export async function runBatchOn(
   engine: Partial<BatchEngineOptions> = {},
   layer: Record<string, unknown> = {},
 ): Promise<{ res: RunResult; log: string[] }> {
+  const { llm: llmLayer, ...rest } = layer as { llm?: { defaults?: Record<string, unknown> } };
   const { config } = resolveRunConfig(
     {
       inputs,
       out,
       progress: "none",
       curate: { dedup: false, decontaminate: false, quality: false },
-      ...layer,
-      llm: { engine: "batch", timeoutMs: 5000, maxRetries: 4, defaults: { baseUrl: [fake.url], model: "fake-model" } },
+      ...rest,
+      llm: { engine: "batch", timeoutMs: 5000, maxRetries: 4, defaults: { baseUrl: [fake.url], model: "fake-model", ...(llmLayer?.defaults ?? {}) } },
     },
     { env: {} },
   );
