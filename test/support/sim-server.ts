@@ -22,6 +22,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { startFakeOpenAI, type FakeHandler, type FakeOpenAI, type ReplyInfo, type ReplyShape } from "./fake-openai-server.js";
 import { stageHandlers } from "./fake-stage-handlers.js";
 import { estimateTokens } from "../../src/util/tokens.js";
+import { fnv1a32 } from "../../src/util/hash.js";
 
 export interface SimOptions {
   capacity: number;
@@ -35,6 +36,11 @@ export interface SimOptions {
   instant: boolean;
   /** Extra handlers by schema name (the stage handlers are always there). */
   handlers?: Record<string, FakeHandler>;
+  /**
+   * Make every document's personas its own (the fake handlers reuse a few per domain, which a
+   * real model does not): keeps a persona-first prompt from hitting the cache across documents.
+   */
+  documentPersonas: boolean;
 }
 
 export const DEFAULT_SIM: SimOptions = {
@@ -46,6 +52,7 @@ export const DEFAULT_SIM: SimOptions = {
   blockChars: 128,
   sampleMs: 10,
   instant: false,
+  documentPersonas: true,
 };
 
 export interface Degradation {
@@ -201,8 +208,16 @@ export async function startSimServer(options: Partial<SimOptions> = {}): Promise
     return { cachedTokens };
   }
 
+  const own = (h: FakeHandler): FakeHandler => async (ctx) => {
+    const v = (await h(ctx)) as { personas: string[] };
+    const tag = fnv1a32(ctx.document ?? "").toString(36);
+    return { ...v, personas: v.personas.map((p) => `${p} (reader ${tag})`) };
+  };
+  const personaHandlers = o.documentPersonas
+    ? { identify_result: own(stageHandlers.identify_result!), filter_identify_result: own(stageHandlers.filter_identify_result!) }
+    : {};
   const fake: FakeOpenAI = await startFakeOpenAI({
-    handlers: { ...stageHandlers, ...(o.handlers ?? {}) },
+    handlers: { ...stageHandlers, ...personaHandlers, ...(o.handlers ?? {}) },
     recordRequests: false,
     beforeReply: o.instant
       ? (info) => {
