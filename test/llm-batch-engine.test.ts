@@ -173,6 +173,28 @@ test("batch engine: a new client attaches to the in-flight batch of a closed one
   }
 });
 
+test("batch engine: refused response_format falls back to the prompt; an invalid reply gets one corrective turn", async () => {
+  const server = await startBatchServer({ rejectResponseFormat: true });
+  const schema = z.object({ answer: z.string(), score: z.number() });
+  try {
+    const llm = await createBatchClient(cfgFor(server.fake.url), { ...FAST, stateDir: join(tempDir(), "state") });
+    server.fake.addFault({ kind: "malformed", times: 1, match: (ctx) => ctx.mode === "prompt" });
+    const r = await llm.complete({ stage: "check", schemaName: "probe", schema, messages: [{ role: "user", content: "<document>\nx\n</document>" }] });
+    assert.equal(typeof r.value.score, "number");
+    const bodies = [...server.batch.files.values()].filter((f) => f.purpose === "batch").map((f) => JSON.parse(f.content.trim()).body);
+    assert.equal(bodies.length, 3, "refused, then malformed, then corrected");
+    assert.ok(bodies[0].response_format && !bodies[1].response_format && !bodies[2].response_format);
+    assert.match(bodies[1].messages.at(-1).content, /matching the schema "probe"/);
+    assert.equal(bodies[2].messages.at(-2).role, "assistant", "the corrective turn shows the model its reply");
+    const s = llm.stats();
+    assert.equal(s.requests, 3);
+    assert.equal(s.retries, 2);
+    await llm.close();
+  } finally {
+    await server.close();
+  }
+});
+
 test("batch store: ids are stable hashes of the request; a torn last line is skipped", () => {
   const body = { model: "m", messages: [{ role: "user", content: "hi" }] };
   assert.equal(customIdOf("filter", body), customIdOf("filter", structuredClone(body)));

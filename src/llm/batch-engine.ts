@@ -384,6 +384,7 @@ class BatchEngine implements LlmClient {
         this.live.set(rec.batch_id, b);
         for (const e of file) {
           e.batchId = rec.batch_id;
+          e.text = ""; // submitted: the line is no longer needed in memory
           b.waiting.set(e.id, e);
           this.owner.set(e.id, rec.batch_id);
         }
