@@ -1,6 +1,7 @@
 /** `webscale-rl run`: documents in, verified persona QA pairs out. */
 import { Command, Option } from "commander";
-import { resolveRunConfig, parseQuota, parseShard, ConfigError } from "../config/load.js";
+import { resolveRunConfig, parseShard, ConfigError } from "../config/load.js";
+import { parseDomainQuota } from "../curate/options.js";
 import { createLlmClient } from "../llm/index.js";
 import { runPipeline, shardTag } from "../pipeline/run.js";
 import { runPaths } from "../io/run-dir.js";
@@ -52,6 +53,7 @@ export interface RunFlags {
   decontaminate?: boolean;
   quality?: boolean;
   benchmarks?: string[];
+  benchmarkFields?: string[];
   domainQuota?: string;
   targetPairs?: number;
   maxPerDoc?: number;
@@ -75,7 +77,8 @@ export function flagsToLayer(inputs: string[], f: RunFlags): Record<string, unkn
     decontaminate: f.decontaminate === false ? false : undefined,
     quality: f.quality === false ? false : undefined,
     benchmarks: f.benchmarks,
-    domainQuota: f.domainQuota ? parseQuota(f.domainQuota) : undefined,
+    domainQuota: f.domainQuota ? parseDomainQuota(f.domainQuota) : undefined,
+    benchmarkFields: f.benchmarkFields,
     targetPairs: f.targetPairs,
     maxPerDoc: f.maxPerDoc,
   };
@@ -148,6 +151,7 @@ export function registerRun(program: Command): void {
     .option("--no-decontaminate", "curation: skip benchmark decontamination")
     .option("--no-quality", "curation: skip the deterministic answer-quality rules")
     .option("--benchmarks <files...>", "curation: benchmark files (JSONL/Parquet) to decontaminate against")
+    .option("--benchmark-fields <spec...>", "curation: text fields of benchmark files, [FILE=]PRESET or FIELD,FIELD (presets: gsm8k, math, mmlu, triviaqa, arc, humaneval, jeopardy, auto)")
     .option("--domain-quota <spec>", "curation: per-domain quota, shares or counts, e.g. Coding=0.15,Other=0.05 or Math=1000")
     .option("--target-pairs <n>", "curation: total pairs the shares of --domain-quota refer to", int("--target-pairs"))
     .option("--max-per-doc <n>", "curation: at most N accepted pairs per document", int("--max-per-doc"))

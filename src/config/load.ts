@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { RunConfig } from "./schema.js";
+import { wantsEmbeddedDefault } from "../llm/default-model.js";
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -68,18 +69,6 @@ export function parseShard(spec: string): { index: number; count: number } {
   return { index, count };
 }
 
-/** "Coding=0.15,Other=0.05" or "Math=1000" → { Coding: 0.15, ... }. */
-export function parseQuota(spec: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const part of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
-    const i = part.lastIndexOf("=");
-    const value = Number(part.slice(i + 1));
-    if (i <= 0 || !Number.isFinite(value) || value < 0) throw new ConfigError(`--domain-quota: "${part}" is not Domain=number`);
-    out[part.slice(0, i).trim()] = value;
-  }
-  return out;
-}
-
 function describeIssues(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
 }
@@ -107,8 +96,10 @@ export function resolveRunConfig(flagLayer: Plain, opts: { configFile?: string; 
   const hasBaseUrl = (Array.isArray(defaults.baseUrl) && defaults.baseUrl.length > 0) || Object.values(stages).some((s) => Array.isArray(s.baseUrl) && s.baseUrl.length > 0);
   let embeddedDefault = false;
   if (llm.engine === undefined) {
+    // The environment is already merged into the layers, hence the empty env here.
+    const nothingNamed = wantsEmbeddedDefault({ baseUrl: hasBaseUrl ? ["set"] : [], apiKey: anyStage("apiKey") ? "set" : undefined, model: anyStage("model") ? "set" : undefined, modelFile: llm.modelFile as string | undefined }, {});
     if (llm.modelFile) llm.engine = "local";
-    else if (!hasBaseUrl && !anyStage("apiKey") && !anyStage("model")) {
+    else if (nothingNamed) {
       llm.engine = "local";
       embeddedDefault = true;
     } else {

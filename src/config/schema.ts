@@ -85,23 +85,25 @@ export const RunConfig = z.object({
     rules: { symbolRatio: true, repetition: true, shortLines: true, nonText: true },
   }),
   llm: LlmConfig,
-  /** Curation stages after Check (see src/curate). Each switchable. */
+  /** Curation stages after Check (see src/curate and docs/curation.md). Each switchable. */
   curate: z
     .object({
       dedup: z.boolean().default(true),
       decontaminate: z.boolean().default(true),
-      benchmarks: z.array(z.string()).default([]),
       quality: z.boolean().default(true),
+      /** Benchmark files (JSONL/Parquet), or { path, fields?, preset? }. */
+      benchmarks: z.array(z.union([z.string(), z.object({ path: z.string(), fields: z.array(z.string()).optional(), preset: z.string().optional() })])).default([]),
+      /** `[FILE=]PRESET|FIELD,FIELD` entries naming the text fields of benchmark files. */
+      benchmarkFields: z.array(z.string()).optional(),
       domainQuota: z.record(z.string(), z.number()).default({}),
       /** The total that quota shares refer to. */
       targetPairs: z.number().int().positive().optional(),
       maxPerDoc: z.number().int().positive().optional(),
       ngram: z.number().int().positive().optional(),
-      nearDupThreshold: z.number().min(0).max(1).optional(),
+      nearDup: z.object({ threshold: z.number().min(0).max(1).optional(), numPerm: z.number().int().positive().optional(), shingle: z.number().int().positive().optional() }).optional(),
       maxAnswerWords: z.number().int().positive().optional(),
     })
-    .passthrough()
-    .default({ dedup: true, decontaminate: true, benchmarks: [], quality: true, domainQuota: {} }),
+    .default({ dedup: true, decontaminate: true, quality: true, benchmarks: [], domainQuota: {} }),
   /** Output part size: a new part file after this many records. */
   partRecords: z.number().int().positive().default(50_000),
   progress: z.enum(["auto", "bar", "log", "none"]).default("auto"),
