@@ -12,11 +12,9 @@ import type { RunConfig } from "../config/schema.js";
 import { runPaths } from "../io/run-dir.js";
 import { createLlmClient, type LlmClient } from "../llm/index.js";
 import { createOpenAIClient } from "../llm/openai-engine.js";
-import { prepareLocalModel } from "../llm/prepare-local.js";
 import { writeJsonAtomic } from "../pipeline/checkpoint.js";
-import { curateOptionsOf } from "../pipeline/gate.js";
+import { openRunGate } from "../pipeline/gate.js";
 import { runPipeline, type PairGate } from "../pipeline/run.js";
-import { Curator } from "../curate/curator.js";
 import { ChunkLock } from "./chunk-lock.js";
 import { RedisRateLimit } from "./redis-rate-limit.js";
 import { queueKeys } from "./redis.js";
@@ -77,13 +75,12 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     if (!ctx) {
       ctx = (async () => {
         const run = await loadRun(opts.redis, opts.queue, runId);
-        const { config, embeddedDefault } = resolveWorkerConfig(run, opts.layer);
+        const { config } = resolveWorkerConfig(run, opts.layer);
         // --rpm (the worker's, else the submitted run's) becomes the queue-wide limit in Redis,
         // replacing the per-process pacer (both at once would only halve the rate).
         const rpm = config.llm.rpm;
         const permits = rpm > 0 ? new RedisRateLimit(opts.redis, { key: keys.rate, limit: rpm, windowMs: opts.rateWindowMs }) : undefined;
         config.llm.rpm = 0;
-        if (config.llm.engine === "local" && !config.llm.modelFile) config.llm.modelFile = await prepareLocalModel({ log, embeddedDefault });
         const llm = config.llm.engine === "openai" ? await createOpenAIClient(config.llm, { log, permits }) : await createLlmClient(config.llm, { log });
         if (permits && config.llm.engine !== "openai") log(`queue: --rpm applies to the openai engine only (this run uses ${config.llm.engine})`);
         return { config, llm };
@@ -118,7 +115,9 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     const tag = `c-${chunkId}`;
     let gate: PairGate | undefined;
     try {
-      gate = await openChunkGate(config, tag);
+      // Curation per chunk: quality rules and decontamination are per pair, so exact; dedup sees
+      // one chunk only. The global dedup is `webscale-rl curate` over the drained run.
+      gate = await openRunGate(config, tag);
       let lastReport = 0;
       const progress = {
         update(s: { documents: number; accepted: number }) {
@@ -185,16 +184,4 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       for (const ctx of runs.values()) await ctx.then((c) => c.llm.close()).catch(() => undefined);
     },
   };
-}
-
-/**
- * Curation per chunk: quality rules and decontamination are per pair and so exact; dedup
- * sees one chunk only. The global dedup (and quotas) is `webscale-rl curate` over the
- * drained run. Each chunk keeps its curator state under its own tag.
- */
-async function openChunkGate(config: RunConfig, tag: string): Promise<PairGate | undefined> {
-  const o = curateOptionsOf(config);
-  // The same test as openRunGate (which keys its state by shard, not by chunk).
-  if (!(o.dedup || o.decontaminate || o.quality || o.maxPerDoc !== undefined)) return undefined;
-  return Curator.open(join(runPaths(config.out).state, `curate-${tag}`), o);
 }

@@ -1,0 +1,146 @@
+/**
+ * The BullMQ/Redis work queue against a real redis-server: two worker processes share the
+ * chunks, one is SIGKILLed mid-chunk and its chunk is retried by the other after the stall
+ * interval, the inputs are submitted twice; the outputs equal a single-process run's, with
+ * no duplicates or gaps. A chunk whose file vanished ends in the failed set with its error.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { EXAMPLES, readJsonl, REPO_ROOT, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
+import { redisMissing, startRedis } from "./support/redis-server.js";
+import { stageHandlers } from "./support/fake-stage-handlers.js";
+import type { FakeHandler } from "./support/fake-openai-server.js";
+
+/** The stage replies, a little slower, so that a chunk lasts long enough to be killed part-way. */
+const slowHandlers = (ms: number): Record<string, FakeHandler> =>
+  Object.fromEntries(Object.entries(stageHandlers).map(([name, h]) => [name, async (ctx) => (await new Promise((r) => setTimeout(r, ms)), h(ctx))]));
+
+function corpus(path: string, copies: number): void {
+  const docs = readFileSync(EXAMPLES, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const lines = [];
+  for (let c = 0; c < copies; c++) for (const d of docs) lines.push(JSON.stringify({ id: `${d.id}-q${c}`, text: d.text.replace(/\b(\d+)\b/g, (m: string) => String(Number(m) + c)) }));
+  lines.splice(9, 0, "{not json");
+  writeFileSync(path, lines.join("\n") + "\n");
+}
+
+function cli(args: string[]) {
+  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  let stdout = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  child.stdout.on("data", (d) => (stdout += d));
+  const exited = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+  return { child, exited, stderr: () => stderr, stdout: () => stdout };
+}
+
+async function ok(args: string[]): Promise<{ stderr: string; stdout: string }> {
+  const r = cli(args);
+  const code = await r.exited;
+  assert.equal(code, 0, `${args.slice(0, 2).join(" ")}: ${r.stderr()}`);
+  return { stderr: r.stderr(), stdout: r.stdout() };
+}
+
+const lines = (out: string, folder: string) => readJsonl(join(out, folder)).map((r) => JSON.stringify(r)).sort();
+const finishedLines = (out: string, chunk: string) => {
+  const f = join(out, "state", `finished-c-${chunk}.txt`);
+  return existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean).length : 0;
+};
+
+const skip = redisMissing();
+
+test("two workers, one killed mid-chunk, inputs submitted twice: outputs equal one process, no duplicates or gaps", { skip, timeout: 120_000 }, async () => {
+  const redisServer = await startRedis();
+  const fake = await startStageServer({ handlers: slowHandlers(20) });
+  const redis = new Redis(redisServer.url);
+  const dir = tempDir("wsrl-queue-");
+  const input = join(dir, "corpus.jsonl");
+  corpus(input, 4);
+  try {
+    const ref = join(dir, "ref");
+    await runOn(fake, [input], ref);
+    const out = join(dir, "queued");
+    const curationOff = ["--no-dedup", "--no-quality", "--no-decontaminate"];
+    const submit = ["queue", "submit", input, "--redis", redisServer.url, "--out", out, "--chunk-docs", "30", "--model", "fake-model", "--base-url", fake.url, ...curationOff];
+    const first = await ok(submit);
+    assert.match(first.stderr, /queued 4 new chunks \(4 in all, 0 already queued\) from 1 files, 101 documents/);
+    const second = await ok(submit);
+    assert.match(second.stderr, /queued 0 new chunks \(4 in all, 4 already queued\)/, "a second submit adds nothing");
+
+    const work = ["queue", "work", "--redis", redisServer.url, "--until-empty", "--chunks-at-once", "1", "--concurrency", "3", "--lock-duration", "1500", "--stalled-interval", "500"];
+    const a = cli(work);
+    const b = cli(work);
+    // Kill worker A while it holds a chunk that is part-way done.
+    let victim: string | undefined;
+    while (!victim) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (a.child.exitCode !== null) assert.fail(`worker A ended before it could be killed: ${a.stderr()}`);
+      for (const key of await redis.keys("wsrl:webscale-rl:lock:*")) {
+        const owner = await redis.get(key);
+        const chunk = key.split(":").pop()!;
+        const n = finishedLines(out, chunk);
+        if (owner?.startsWith(`${a.child.pid}:`) && n >= 2 && n < 25) victim = chunk;
+      }
+    }
+    a.child.kill("SIGKILL");
+    await a.exited;
+    const doneAtKill = finishedLines(out, victim);
+    assert.equal(await b.exited, 0, b.stderr());
+    assert.match(b.stderr(), new RegExp(`chunk ${victim} done`), "the survivor finished the killed worker's chunk");
+    assert.ok(finishedLines(out, victim) >= doneAtKill);
+
+    for (const folder of ["qa", "rejected", "documents"]) assert.deepEqual(lines(out, folder), lines(ref, folder), `${folder}: the queue's outputs equal the single run's`);
+    const qa = readJsonl(join(out, "qa"));
+    assert.equal(new Set(qa.map((r) => r.id)).size, qa.length, "no pair twice");
+    assert.ok(qa.length > 20);
+
+    const status = JSON.parse((await ok(["queue", "status", "--redis", redisServer.url, "--json"])).stdout);
+    assert.deepEqual({ ...status.chunks }, { waiting: 0, active: 0, delayed: 0, completed: 4, failed: 0, total: 4 });
+    assert.equal(status.documents.done, 101);
+    assert.equal(status.documents.submitted, 101);
+    assert.equal(status.pairs, qa.length);
+
+    const merged = await ok(["merge", out]);
+    assert.match(merged.stderr, /4 writers \(4 queue chunks\)/);
+    const stats = JSON.parse(readFileSync(join(out, "stats.json"), "utf8"));
+    const refStats = JSON.parse(readFileSync(join(ref, "stats.json"), "utf8"));
+    assert.deepEqual(stats.funnel, refStats.funnel);
+    assert.deepEqual(stats.rejections, refStats.rejections);
+    const run = JSON.parse(readFileSync(join(out, "run.json"), "utf8"));
+    assert.equal(run.config.out, out);
+  } finally {
+    redis.disconnect();
+    await fake.close();
+    await redisServer.close();
+  }
+});
+
+test("a chunk that keeps failing lands in the failed set with its error; status lists it", { skip, timeout: 60_000 }, async () => {
+  const redisServer = await startRedis();
+  const fake = await startStageServer();
+  const dir = tempDir("wsrl-queue-fail-");
+  const input = join(dir, "gone.jsonl");
+  corpus(input, 1);
+  try {
+    const out = join(dir, "out");
+    await ok(["queue", "submit", input, "--redis", redisServer.url, "--queue", "q2", "--out", out, "--chunk-docs", "100", "--attempts", "2", "--backoff", "0.1", "--model", "fake-model", "--base-url", fake.url]);
+    rmSync(input);
+    await ok(["queue", "work", "--redis", redisServer.url, "--queue", "q2", "--until-empty"]);
+    const status = JSON.parse((await ok(["queue", "status", "--redis", redisServer.url, "--queue", "q2", "--json"])).stdout);
+    assert.equal(status.chunks.failed, 1);
+    assert.equal(status.chunks.completed, 0);
+    assert.equal(status.failures.length, 1);
+    assert.equal(status.failures[0].attempts, 2);
+    assert.match(status.failures[0].error, /cannot read .*gone\.jsonl: ENOENT/);
+    const text = (await ok(["queue", "status", "--redis", redisServer.url, "--queue", "q2"])).stdout;
+    assert.match(text, /1 failed/);
+    assert.match(text, /gone\.jsonl lines 1-26 after 2 attempts: cannot read/);
+    assert.equal(fake.requests.length, 0);
+  } finally {
+    await fake.close();
+    await redisServer.close();
+  }
+});
