@@ -14,7 +14,7 @@ import { lexicalEmbed } from "../src/report/lexical-embed.js";
 import { remoteEmbed } from "../src/report/remote-embed.js";
 import { meanPairwiseDistance, toMatrix, kmeans, clusterCoverage } from "../src/report/diversity.js";
 import { stratify, passageAround } from "../src/report/collect.js";
-import { Reservoir, seededRandom } from "../src/report/random.js";
+import { Reservoir, seededRandom } from "../src/util/random.js";
 import { assertPlainSvg, barChart, renderVegaLite } from "../src/report/charts.js";
 import { buildReport } from "../src/report/build.js";
 import { startFakeOpenAI } from "./support/fake-openai-server.js";

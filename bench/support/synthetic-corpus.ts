@@ -7,18 +7,9 @@
  */
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
+import { seededRandom as rng } from "../../src/util/random.js";
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as rng } from "../../src/util/random.js";
 
 const NAMES = ["Okafor", "Lindqvist", "Marsh", "Tanaka", "Ribeiro", "Haddad", "Novak", "Clarke", "Moreau", "Iyer", "Kowalski", "Brennan"];
 const PLACES = ["Aberdeen", "Porto", "Kyoto", "Lagos", "Tucson", "Tromso", "Ghent", "Mysore", "Valparaiso", "Halifax"];

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { jsonlLines, readDocumentRecords, readQa, readRejections, readStats, runPaths, type RecordParseError } from "../io/run-dir.js";
 import type { QaRecord, Rejection, SourceLocation, Stats } from "../records.js";
-import { Reservoir, seededRandom } from "./random.js";
+import { Reservoir, seededRandom } from "../util/random.js";
 
 /** One row of the sample browser, with short keys because up to ~25k of them are embedded. */
 export interface TableRow {

@@ -5,7 +5,7 @@
  */
 import { UMAP } from "umap-js";
 import { normalise } from "./lexical-embed.js";
-import { seededRandom } from "./random.js";
+import { seededRandom } from "../util/random.js";
 
 /** Vectors wider than this are randomly projected down first (Johnson-Lindenstrauss). */
 const WORK_DIMS = 256;

@@ -5,6 +5,7 @@
  * vocabulary with byte fallback, so any text (and any JSON the grammar asks for) can be encoded.
  */
 import { writeFileSync } from "node:fs";
+import { seededRandom as rng } from "../../src/util/random.js";
 
 const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
 const ALIGNMENT = 32;
@@ -123,17 +124,6 @@ function writeMeta(w: Writer, key: string, v: MetaValue): void {
   }
 }
 
-/** Deterministic PRNG (mulberry32) so the generated file is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The vocabulary: specials, 256 byte tokens, then printable ASCII and a few word pieces. */
 function buildVocab(): { tokens: string[]; scores: number[]; types: number[] } {

@@ -10,6 +10,7 @@ import { DEFAULT_DOMAINS } from "../../src/config/schema.js";
 import { runPaths } from "../../src/io/run-dir.js";
 import { shortHash } from "../../src/util/hash.js";
 import { PROMPT_VERSION, VERSION } from "../../src/version.js";
+import { seededRandom as prng } from "../../src/util/random.js";
 
 export interface SyntheticRunOptions {
   pairs: number;
@@ -40,17 +41,6 @@ export const SYNTHETIC_MODELS = { filter: "gpt-4.1", identify: "gpt-4.1-mini", g
 const PERSONAS = ["curious student", "domain expert", "journalist", "practitioner", "teacher", "policy analyst", "hobbyist"];
 const WORDS = "the of energy river market protein algorithm theorem museum tariff vaccine curriculum orbit lattice harbor".split(" ");
 
-/** Small, fast, seeded PRNG (mulberry32): the same seed gives the same run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function answerFor(type: AnswerType, n: number): string {
   switch (type) {

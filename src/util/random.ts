@@ -1,4 +1,4 @@
-/** Seeded randomness for the report: the same run and seed give the same samples and map. */
+/** Seeded randomness: the same seed gives the same samples, report map, synthetic data and test fixtures. */
 
 /** mulberry32: tiny, fast, good enough for sampling and UMAP initialisation. */
 export function seededRandom(seed: number): () => number {
