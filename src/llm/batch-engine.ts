@@ -19,7 +19,7 @@ import { endpointKey } from "./endpoint-pool.js";
 import { sleep } from "./limiter.js";
 import { createOpenAIClient, PLACEHOLDER_API_KEY } from "./openai-engine.js";
 import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffOptions } from "./retry.js";
-import { appendToLastUser, correctionMessages, jsonSchemaOf, parseReply, schemaInstruction } from "./structured.js";
+import { chatRequestBody, correctionMessages, jsonSchemaOf, parseReply } from "./structured.js";
 import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type Usage } from "./types.js";
 import { BatchStore, TERMINAL_STATUSES, type BatchRecord } from "./batch-store.js";
 import {
@@ -227,19 +227,8 @@ class BatchEngine implements LlmClient {
 
     for (;;) {
       const mode = s.structured === "prompt" || this.promptOnly.has(`${s.queue.key}|${s.model}`) ? "prompt" : "json_schema";
-      const messages = mode === "prompt" ? appendToLastUser(req.messages, schemaInstruction(req.schemaName, jsonSchema)) : req.messages.map((m) => ({ ...m }));
-      messages.push(...correction);
       // The same body the HTTP engine sends, so replies (and the fake server's handlers) match.
-      const body = {
-        model: s.model,
-        messages,
-        temperature: s.temperature ?? req.sampling?.temperature,
-        max_tokens: s.maxTokens ?? req.sampling?.max_tokens,
-        seed: req.sampling?.seed,
-        ...(mode === "json_schema"
-          ? { response_format: { type: "json_schema", json_schema: { name: req.schemaName, schema: jsonSchema, strict: false } } }
-          : {}),
-      };
+      const body = chatRequestBody(s, req, jsonSchema, mode, correction);
       let line: ResultLine;
       try {
         line = await this.request(s.queue, customIdOf(req.stage, body), body, () => book({ requests: 1, retries: sent > 0 ? 1 : 0 }), req.signal);

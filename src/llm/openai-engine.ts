@@ -13,7 +13,7 @@ import { DEFAULT_EJECTION, Endpoint, EndpointPool, endpointKey, type EjectionOpt
 import { createLimiter, RpmPacer, sleep, type Limiter } from "./limiter.js";
 import type { RequestPermits } from "./shared-rate-limit.js";
 import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffOptions, type Failure } from "./retry.js";
-import { appendToLastUser, correctionMessages, jsonSchemaOf, parseReply, schemaInstruction } from "./structured.js";
+import { chatRequestBody, correctionMessages, jsonSchemaOf, parseReply } from "./structured.js";
 import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type Usage } from "./types.js";
 
 /** Placeholder key for local servers that want none (the SDK insists on one). */
@@ -124,18 +124,7 @@ class OpenAIEngine implements LlmClient {
         ep = s.pool.pick(avoid);
         lastKey = ep.key;
         mode = s.structured === "prompt" || this.promptOnly.has(`${ep.key}|${s.model}`) ? "prompt" : "json_schema";
-        const messages = mode === "prompt" ? appendToLastUser(req.messages, schemaInstruction(req.schemaName, jsonSchema)) : req.messages.map((m) => ({ ...m }));
-        messages.push(...correction);
-        const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
-          model: s.model,
-          messages,
-          temperature: s.temperature ?? req.sampling?.temperature,
-          max_tokens: s.maxTokens ?? req.sampling?.max_tokens,
-          seed: req.sampling?.seed,
-          ...(mode === "json_schema"
-            ? { response_format: { type: "json_schema", json_schema: { name: req.schemaName, schema: jsonSchema, strict: false } } }
-            : {}),
-        };
+        const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = chatRequestBody(s, req, jsonSchema, mode, correction);
         book({ requests: 1, retries: sent > 0 ? 1 : 0 });
         sent++;
         let endpointFailed = false;

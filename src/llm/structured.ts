@@ -106,3 +106,27 @@ export function correctionMessages(raw: string, errors: string, schemaName: stri
     },
   ];
 }
+
+/**
+ * The chat-completions body both online and batch engines send for one attempt: the stage's
+ * model and sampling, the schema as response_format or embedded in the prompt, and any
+ * corrective turns. One builder, so a batch line and a live request are the same request.
+ */
+export function chatRequestBody(
+  s: { model: string; temperature?: number; maxTokens?: number },
+  req: { messages: ChatMessage[]; schemaName: string; sampling?: { temperature?: number; max_tokens?: number; seed?: number } },
+  jsonSchema: unknown,
+  mode: "prompt" | "json_schema",
+  correction: ChatMessage[],
+) {
+  const messages = mode === "prompt" ? appendToLastUser(req.messages, schemaInstruction(req.schemaName, jsonSchema)) : req.messages.map((m) => ({ ...m }));
+  messages.push(...correction);
+  return {
+    model: s.model,
+    messages,
+    temperature: s.temperature ?? req.sampling?.temperature,
+    max_tokens: s.maxTokens ?? req.sampling?.max_tokens,
+    seed: req.sampling?.seed,
+    ...(mode === "json_schema" ? { response_format: { type: "json_schema" as const, json_schema: { name: req.schemaName, schema: jsonSchema as Record<string, unknown>, strict: false } } } : {}),
+  };
+}
