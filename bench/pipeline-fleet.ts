@@ -14,7 +14,9 @@
  *   npx tsx bench/pipeline-fleet.ts [--only saturation,auto,degrade,tokens] [--seconds 30]
  *       [--warmup 10] [--token-docs 400] [--capacity 256]
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -36,6 +38,9 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "10" },
     "token-docs": { type: "string", default: "400" },
     capacity: { type: "string", default: "256" },
+    /** Internal: run one measured scenario in this (child) process, print its JSON, exit. */
+    scenario: { type: "string" },
+    corpus: { type: "string" },
   },
 });
 const only = new Set(values.only!.split(","));
@@ -50,6 +55,11 @@ const TIMING: Partial<SimOptions> = { capacity, overheadMs: 20, prefillMsPer1k: 
 const print = (o: unknown) => process.stdout.write(JSON.stringify(o) + "\n");
 const pct = (x: number) => Math.round(1000 * x) / 10;
 
+if (values.scenario) {
+  await scenario(values.scenario, values.corpus!);
+  process.exit(0);
+}
+
 const dir = mkdtempSync(join(tmpdir(), "wsrl-fleet-"));
 try {
   const corpus = join(dir, "docs.jsonl");
@@ -57,68 +67,14 @@ try {
   const docsNeeded = Math.max(Number(values["token-docs"]), Math.ceil(((warmup + seconds) * capacity) / 6));
   await writeCorpus(corpus, { docs: docsNeeded, seed: 11 });
 
-  for (const [name, concurrency] of [["saturation", capacity], ["auto", "auto"]] as const) {
+  for (const name of ["saturation", "auto", "degrade"]) {
     if (!only.has(name)) continue;
-    const sim = await startSimServerProcess(TIMING);
-    try {
-      const r = await runOnSim(sim, { inputs: [corpus], concurrency, warmupS: warmup, measureS: seconds });
-      const w = r.window!;
-      print({
-        bench: `fleet.${name}`,
-        concurrency,
-        capacity,
-        in_flight_mean: Math.round(w.running_mean),
-        in_flight_p95: w.running_p95,
-        in_flight_pct_of_capacity: pct(w.running_mean / capacity),
-        target_pct: name === "saturation" ? 95 : 0.9 * 95,
-        server_queue_mean: Math.round(w.queue_mean),
-        docs_per_s: +w.docs_per_s.toFixed(1),
-        pairs_per_s: +w.pairs_per_s.toFixed(1),
-        requests_per_doc: +r.requests_per_doc.toFixed(2),
-        cpu_ms_per_doc: +r.cpu_ms_per_doc.toFixed(2),
-        peak_rss_mb: Math.round(r.peak_rss_mb),
-        window_s: seconds,
-      });
-    } finally {
-      await sim.close();
-    }
-  }
-
-  if (only.has("degrade")) {
-    const sim = await startSimServerProcess(TIMING);
-    try {
-      let healthy: Awaited<ReturnType<typeof sim.gauges>> | undefined;
-      const half = seconds / 2;
-      const r = await runOnSim(sim, {
-        inputs: [corpus],
-        concurrency: "auto",
-        warmupS: warmup,
-        measureS: seconds,
-        onWindow: (s) =>
-          void setTimeout(async () => {
-            healthy = await s.gauges();
-            await s.reset();
-            await s.degrade({ capacity: Math.round(capacity / 4), maxQueue: Math.round(capacity / 8), status: 503 });
-          }, half * 1000),
-      });
-      const d = r.window!;
-      print({
-        bench: "fleet.degrade",
-        healthy: { capacity, in_flight_mean: Math.round(healthy!.running_mean), queue_mean: Math.round(healthy!.queue_mean) },
-        degraded: {
-          capacity: d.capacity,
-          max_queue: Math.round(capacity / 8),
-          in_flight_mean: Math.round(d.running_mean),
-          queue_mean: Math.round(d.queue_mean),
-          refused_503: d.refused,
-          served: d.requests,
-          refused_pct: pct(d.refused / Math.max(1, d.refused + d.requests)),
-        },
-        documents_failed: r.documents - r.accepted >= 0 ? undefined : undefined,
-      });
-    } finally {
-      await sim.close();
-    }
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), "--scenario", name, "--corpus", corpus], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    process.stdout.write(child.stdout);
+    if (child.status !== 0) throw new Error(`scenario ${name} exited with ${child.status}`);
   }
 
   if (only.has("tokens")) {
@@ -199,5 +155,71 @@ async function* referenceDocs(inputs: string[], limit: number, config: ReturnTyp
     if (seen++ >= limit) return;
     if (item.kind !== "doc" || prefilter(item.doc, config.prefilter)) continue;
     yield* toUnits(item.doc, config.maxDocTokens, config.docOverflow);
+  }
+}
+
+/** One measured scenario (in a child process: the pipeline is left running when the window closes). */
+async function scenario(name: string, corpus: string): Promise<void> {
+  if (name !== "degrade") {
+    const concurrency = name === "saturation" ? capacity : "auto";
+    const sim = await startSimServerProcess(TIMING);
+    try {
+      const r = await runOnSim(sim, { inputs: [corpus], concurrency, warmupS: warmup, measureS: seconds });
+      const w = r.window!;
+      print({
+        bench: `fleet.${name}`,
+        concurrency,
+        capacity,
+        in_flight_mean: Math.round(w.running_mean),
+        in_flight_p95: w.running_p95,
+        in_flight_pct_of_capacity: pct(w.running_mean / capacity),
+        target_pct: name === "saturation" ? 95 : 0.9 * 95,
+        server_queue_mean: Math.round(w.queue_mean),
+        docs_per_s: +w.docs_per_s.toFixed(1),
+        pairs_per_s: +w.pairs_per_s.toFixed(1),
+        requests_per_doc: +r.requests_per_doc.toFixed(2),
+        cpu_ms_per_doc: +r.cpu_ms_per_doc.toFixed(2),
+        peak_rss_mb: Math.round(r.peak_rss_mb),
+        window_s: seconds,
+      });
+    } finally {
+      await sim.close();
+    }
+  }
+
+  if (name === "degrade") {
+    const sim = await startSimServerProcess(TIMING);
+    try {
+      let healthy: Awaited<ReturnType<typeof sim.gauges>> | undefined;
+      const half = seconds / 2;
+      const r = await runOnSim(sim, {
+        inputs: [corpus],
+        concurrency: "auto",
+        warmupS: warmup,
+        measureS: seconds,
+        onWindow: (s) =>
+          void setTimeout(async () => {
+            healthy = await s.gauges();
+            await s.reset();
+            await s.degrade({ capacity: Math.round(capacity / 4), maxQueue: Math.round(capacity / 8), status: 503 });
+          }, half * 1000),
+      });
+      const d = r.window!;
+      print({
+        bench: "fleet.degrade",
+        healthy: { capacity, in_flight_mean: Math.round(healthy!.running_mean), queue_mean: Math.round(healthy!.queue_mean) },
+        degraded: {
+          capacity: d.capacity,
+          max_queue: Math.round(capacity / 8),
+          in_flight_mean: Math.round(d.running_mean),
+          queue_mean: Math.round(d.queue_mean),
+          refused_503: d.refused,
+          served: d.requests,
+          refused_pct: pct(d.refused / Math.max(1, d.refused + d.requests)),
+        },
+      });
+    } finally {
+      await sim.close();
+    }
   }
 }

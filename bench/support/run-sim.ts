@@ -12,7 +12,11 @@ export interface SimRunOptions {
   inputs: string[];
   layer?: Record<string, unknown>;
   concurrency: number | "auto";
-  /** Measure a steady-state window: gauges reset after `warmupS`, read after `warmupS + measureS`, then the run stops. */
+  /**
+   * Measure a steady-state window: gauges reset after `warmupS`, read after `warmupS + measureS`;
+   * then the figures return at once, without waiting for the in-flight documents to drain (the
+   * caller exits the process).
+   */
   warmupS?: number;
   measureS?: number;
   /** Called when the measurement window opens (e.g. to degrade the server later). */
@@ -50,7 +54,7 @@ export async function runOnSim(sim: SimServer, o: SimRunOptions): Promise<SimRun
   let last: ProgressSnapshot = { documents: 0, accepted: 0, inFlight: 0, tokens: 0, elapsed: 0 };
   const ctrl = new AbortController();
   let window: SimRunFigures["window"];
-  let measuring: Promise<void> = Promise.resolve();
+  let measuring: Promise<void> | undefined;
   if (o.measureS) {
     measuring = (async () => {
       await new Promise((r) => setTimeout(r, (o.warmupS ?? 5) * 1000));
@@ -68,18 +72,18 @@ export async function runOnSim(sim: SimServer, o: SimRunOptions): Promise<SimRun
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();
   try {
-    const res = await runPipeline(config, {
+    const running = runPipeline(config, {
       llm,
       log: () => {},
       signal: ctrl.signal,
       progress: { update: (s) => void (last = s), stop() {} },
     });
+    const res = measuring ? (await measuring, undefined) : await running;
     const seconds = (Date.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    await measuring;
     const s = llm.stats();
-    const documents = res.stats.documents_read ?? last.documents;
-    const accepted = res.stats.qa_accepted ?? last.accepted;
+    const documents = res?.stats.documents_read ?? last.documents;
+    const accepted = res?.stats.qa_accepted ?? last.accepted;
     return {
       documents,
       accepted,
@@ -94,7 +98,9 @@ export async function runOnSim(sim: SimServer, o: SimRunOptions): Promise<SimRun
       window,
     };
   } finally {
-    await llm.close();
-    rmSync(out, { recursive: true, force: true });
+    if (!measuring) {
+      await llm.close();
+      rmSync(out, { recursive: true, force: true });
+    }
   }
 }
