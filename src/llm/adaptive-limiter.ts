@@ -12,8 +12,8 @@
  * under congestion never sticks, because congestion makes the limit fall until rounds run at
  * the true floor again.
  */
-import { LlmError } from "./types.js";
 import type { Limiter, LimiterFeedback } from "./limiter.js";
+import { WaitQueue } from "./wait-queue.js";
 
 export interface AdaptiveOptions {
   initial: number;
@@ -50,7 +50,7 @@ export class AdaptiveLimiter implements Limiter {
   private readonly o: AdaptiveOptions;
   private cap: number;
   private inFlight = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting = new WaitQueue();
   private slowStart = true;
   /** Per-token latencies and denominators of the current round. */
   private samples: number[] = [];
@@ -78,25 +78,9 @@ export class AdaptiveLimiter implements Limiter {
     return this.inFlight;
   }
 
-  async acquire(signal?: AbortSignal): Promise<() => void> {
-    if (this.inFlight >= this.limit || this.waiting.length > 0) {
-      await new Promise<void>((resolve, reject) => {
-        const wake = () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        const onAbort = () => {
-          const i = this.waiting.indexOf(wake);
-          if (i >= 0) this.waiting.splice(i, 1);
-          reject(new LlmError("aborted", "request aborted while waiting for a slot"));
-        };
-        if (signal?.aborted) return onAbort();
-        signal?.addEventListener("abort", onAbort, { once: true });
-        this.waiting.push(wake);
-      });
-    } else {
-      this.inFlight++;
-    }
+  async acquire(signal?: AbortSignal, priority = 0): Promise<() => void> {
+    if (this.inFlight >= this.limit || this.waiting.length > 0) await this.waiting.wait(priority, signal);
+    else this.inFlight++;
     this.peakInRound = Math.max(this.peakInRound, this.inFlight);
     let released = false;
     return () => {

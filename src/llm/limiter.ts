@@ -5,6 +5,7 @@
  */
 import { LlmError } from "./types.js";
 import { AdaptiveLimiter } from "./adaptive-limiter.js";
+import { WaitQueue } from "./wait-queue.js";
 
 /** What an adaptive limiter learns from a finished request. */
 export interface LimiterFeedback {
@@ -14,8 +15,8 @@ export interface LimiterFeedback {
 }
 
 export interface Limiter {
-  /** Waits for a slot; call the returned function exactly once when the request is done. */
-  acquire(signal?: AbortSignal): Promise<() => void>;
+  /** Waits for a slot (higher `priority` first); call the returned function exactly once when the request is done. */
+  acquire(signal?: AbortSignal, priority?: number): Promise<() => void>;
   /** The current cap. */
   readonly limit: number;
   /** The most the cap can grow to (adaptive limiters); the orchestrator sizes its window from it. */
@@ -26,29 +27,13 @@ export interface Limiter {
 
 export class FixedLimiter implements Limiter {
   private inFlight = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting = new WaitQueue();
 
   constructor(readonly limit: number) {}
 
-  async acquire(signal?: AbortSignal): Promise<() => void> {
-    if (this.inFlight >= this.limit) {
-      await new Promise<void>((resolve, reject) => {
-        const wake = () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        const onAbort = () => {
-          const i = this.waiting.indexOf(wake);
-          if (i >= 0) this.waiting.splice(i, 1);
-          reject(new LlmError("aborted", "request aborted while waiting for a slot"));
-        };
-        if (signal?.aborted) return onAbort();
-        signal?.addEventListener("abort", onAbort, { once: true });
-        this.waiting.push(wake);
-      });
-    } else {
-      this.inFlight++;
-    }
+  async acquire(signal?: AbortSignal, priority = 0): Promise<() => void> {
+    if (this.inFlight >= this.limit) await this.waiting.wait(priority, signal);
+    else this.inFlight++;
     let released = false;
     return () => {
       if (released) return;

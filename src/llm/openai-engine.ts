@@ -13,6 +13,7 @@ import { DEFAULT_EJECTION, Endpoint, EndpointPool, endpointKey, type EjectionOpt
 import { createLimiter, RpmPacer, sleep, type Limiter } from "./limiter.js";
 import type { RequestPermits } from "./shared-rate-limit.js";
 import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffOptions, type Failure } from "./retry.js";
+import { stagePriority } from "./wait-queue.js";
 import { chatRequestBody, correctionMessages, jsonSchemaOf, parseReply } from "./structured.js";
 import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type Usage } from "./types.js";
 
@@ -114,7 +115,7 @@ class OpenAIEngine implements LlmClient {
 
     for (;;) {
       if (req.signal?.aborted) fail(new LlmError("aborted", "request aborted", { stage: req.stage }));
-      const release = await this.limiter.acquire(req.signal);
+      const release = await this.limiter.acquire(req.signal, stagePriority(req.stage));
       let ep: Endpoint<OpenAI>;
       let mode: "json_schema" | "prompt";
       let outcome: Awaited<ReturnType<OpenAIEngine["send"]>>;
