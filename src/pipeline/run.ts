@@ -22,6 +22,7 @@ import { Ledger, writeJsonAtomic, type Checkpoint } from "./checkpoint.js";
 import { StatsTracker } from "./stats-tracker.js";
 import { Semaphore } from "./semaphore.js";
 import { toUnits, unitKey } from "./units.js";
+import { estimateTokens } from "../util/tokens.js";
 import { makeProgress, type Progress } from "./progress.js";
 import { redactConfig } from "../config/redact.js";
 import { PROMPT_VERSION, VERSION } from "../version.js";
@@ -253,7 +254,8 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
       const doc = item.doc;
       if (!inShard(doc.id, config.shard)) continue;
 
-      const pre = prefilter(doc, config.prefilter);
+      const tokens = estimateTokens(doc.text);
+      const pre = prefilter(doc, config.prefilter, tokens);
       if (pre) {
         const key = unitKey(doc);
         if (!ledger.finished.has(key)) {
@@ -263,7 +265,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
         }
         continue;
       }
-      const units = toUnits(doc, config.maxDocTokens, config.docOverflow);
+      const units = toUnits(doc, config.maxDocTokens, config.docOverflow, tokens);
       for (let i = 0; i < units.length; i++) {
         const unit = units[i]!;
         const key = unitKey(doc, units.length > 1 ? i : undefined);

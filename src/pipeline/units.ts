@@ -13,8 +13,8 @@ export function unitKey(doc: Pick<Doc, "source">, window?: number): string {
   return `${fnv1a32(s.file).toString(36)}:${s.line ?? s.row ?? ""}${window === undefined ? "" : "#" + window}`;
 }
 
-export function toUnits(doc: Doc, maxTokens: number, overflow: "split" | "truncate"): Doc[] {
-  if (estimateTokens(doc.text) <= maxTokens) return [doc];
+export function toUnits(doc: Doc, maxTokens: number, overflow: "split" | "truncate", tokens = estimateTokens(doc.text)): Doc[] {
+  if (tokens <= maxTokens) return [doc];
   const windows = splitByTokens(doc.text, maxTokens);
   if (overflow === "truncate") return [{ ...doc, text: windows[0]! }];
   return windows.map((text, index) => ({

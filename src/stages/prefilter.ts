@@ -11,14 +11,14 @@ import type { Doc, Rejection } from "../records.js";
 import { estimateTokens } from "../util/tokens.js";
 import { rejectDoc } from "./outcome.js";
 
-export function prefilter(doc: Doc, cfg: PrefilterConfig): Rejection | null {
+/** `tokens`: the document's estimate when the caller has it already (it is needed again for windowing). */
+export function prefilter(doc: Doc, cfg: PrefilterConfig, tokens = estimateTokens(doc.text)): Rejection | null {
   const text = doc.text;
-  const tokens = estimateTokens(text);
   if (tokens < cfg.minTokens) return rejectDoc(doc, "prefilter", "too_short", `${tokens} tokens < ${cfg.minTokens}`);
   const r = cfg.rules;
   if (r.nonText) {
     if (/[\u0000\uFFFD]/.test(text)) return rejectDoc(doc, "prefilter", "non_text", "NUL or undecodable characters");
-    const longest = text.split(/\s+/).reduce((m, w) => Math.max(m, w.length), 0);
+    const longest = longestRun(text);
     if (longest > 0.5 * text.length && longest > 200) return rejectDoc(doc, "prefilter", "non_text", "one unbroken token");
   }
   if (r.symbolRatio) {
@@ -51,4 +51,16 @@ function symbolRatio(text: string): number {
     if (c < 128 && !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) symbols++;
   }
   return total === 0 ? 0 : symbols / total;
+}
+
+/** Length of the longest run of non-whitespace characters, without splitting the text. */
+function longestRun(text: string): number {
+  let best = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) run = 0;
+    else if (++run > best) best = run;
+  }
+  return best;
 }

@@ -4,14 +4,35 @@
  * Counting word pieces and punctuation marks separately lands within ~15% of BPE tokenizers
  * on English prose, and is the same estimate for every party that compares figures.
  */
-const PIECE = /[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu;
+/** Whitespace, and the punctuation outside ASCII that is common in web text (count as separate pieces). */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || (c >= 0x2000 && c <= 0x200b) || c === 0x3000 || c === 0xfeff;
+}
+function isNonAsciiPunct(c: number): boolean {
+  return (c >= 0x2010 && c <= 0x206f) || (c >= 0x3001 && c <= 0x3003) || c === 0xab || c === 0xbb || c === 0xb7;
+}
 
+/**
+ * One pass over char codes (no regex, no allocation): this runs on every document, and the
+ * profile of the non-model path put the regex version at a fifth of all CPU time. Letters
+ * and digits (any non-ASCII character outside the punctuation ranges counts as a letter)
+ * form words; every other visible character is a piece of its own.
+ */
 export function estimateTokens(text: string): number {
   let n = 0;
-  for (const m of text.matchAll(PIECE)) {
+  let word = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const alnum = c < 128 ? (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) : !isSpace(c) && !isNonAsciiPunct(c);
+    if (alnum) {
+      word++;
+      continue;
+    }
     // Long words split into several BPE tokens: about one per 6 characters past the first 6.
-    n += m[0].length > 6 ? 1 + Math.floor((m[0].length - 1) / 6) : 1;
+    if (word > 0) (n += word > 6 ? 1 + Math.floor((word - 1) / 6) : 1), (word = 0);
+    if (!(c < 128 ? c === 32 || (c >= 9 && c <= 13) : isSpace(c))) n++;
   }
+  if (word > 0) n += word > 6 ? 1 + Math.floor((word - 1) / 6) : 1;
   return n;
 }
 
