@@ -1,0 +1,122 @@
+/**
+ * Queue guards against a real redis-server, with in-process workers: the global rate limit
+ * holds across two workers (requests counted at the server, per window), and a chunk whose
+ * lock another worker holds is not run until that lock is released.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { EXAMPLES, readJsonl, startStageServer, tempDir } from "./support/pipeline-harness.js";
+import { redisMissing, startRedis } from "./support/redis-server.js";
+import { stageHandlers } from "./support/fake-stage-handlers.js";
+import type { FakeHandler } from "./support/fake-openai-server.js";
+import { submitRun } from "../src/queue/submit.js";
+import { startWorker } from "../src/queue/worker.js";
+import { ChunkLock } from "../src/queue/chunk-lock.js";
+import { queueKeys } from "../src/queue/redis.js";
+
+const skip = redisMissing();
+
+function runLayer(out: string, fakeUrl: string, extra: Record<string, unknown> = {}) {
+  return {
+    inputs: [EXAMPLES],
+    out,
+    progress: "none",
+    curate: { dedup: false, decontaminate: false, quality: false },
+    ...extra,
+    llm: { timeoutMs: 5000, maxRetries: 2, defaults: { baseUrl: [fakeUrl], model: "fake-model" }, ...((extra.llm as object) ?? {}) },
+  };
+}
+
+async function until(cond: () => Promise<boolean>, what: string, limitMs = 60_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test("--rpm holds across two workers: no window of the server's request log holds more than the limit", { skip, timeout: 60_000 }, async () => {
+  const redisServer = await startRedis();
+  const stamps: number[] = [];
+  const handlers: Record<string, FakeHandler> = Object.fromEntries(Object.entries(stageHandlers).map(([n, h]) => [n, (ctx) => (stamps.push(Date.now()), h(ctx))]));
+  const fake = await startStageServer({ handlers });
+  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+  const dir = tempDir("wsrl-rpm-");
+  const LIMIT = 25;
+  const WINDOW = 1000;
+  // Permits are granted on Redis's clock; a request reaches the server a little later (here the
+  // test, both workers and the server share one event loop, so up to ~150 ms at startup). So the
+  // server's log is checked over windows shorter by that allowance.
+  const CHECK = WINDOW - 200;
+  const workers: ReturnType<typeof startWorker>[] = [];
+  const conns: Redis[] = [];
+  try {
+    const res = await submitRun({ redis, queue: "rpm", layer: runLayer(join(dir, "out"), fake.url, { llm: { rpm: LIMIT, concurrency: 8 } }), chunkDocs: 7 });
+    for (let i = 0; i < 2; i++) {
+      const conn = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+      conns.push(conn);
+      workers.push(startWorker({ redis: conn, queue: "rpm", layer: {}, rateWindowMs: WINDOW, chunksAtOnce: 2, log: () => {} }));
+    }
+    const q = new Queue("rpm", { connection: redis });
+    await until(async () => (await q.getJobCounts("completed")).completed === res.chunks, "all chunks");
+    await q.close();
+    assert.ok(stamps.length >= 3 * LIMIT, `enough requests for the limit to bind (${stamps.length})`);
+    stamps.sort((a, b) => a - b);
+    let worst = 0;
+    for (let i = 0, j = 0; i < stamps.length; i++) {
+      while (j < stamps.length && stamps[j]! < stamps[i]! + CHECK) j++;
+      worst = Math.max(worst, j - i);
+    }
+    assert.ok(worst <= LIMIT + 2, `at most ${LIMIT} (+2 slack) requests in any ${CHECK} ms window, saw ${worst}`);
+  } finally {
+    for (const w of workers) await w.close();
+    for (const c of conns) c.disconnect();
+    redis.disconnect();
+    await fake.close();
+    await redisServer.close();
+  }
+});
+
+test("a chunk locked by another worker waits (no attempt used) and runs once the lock is released", { skip, timeout: 60_000 }, async () => {
+  const redisServer = await startRedis();
+  const fake = await startStageServer();
+  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+  const dir = tempDir("wsrl-lock-");
+  const out = join(dir, "out");
+  let worker: ReturnType<typeof startWorker> | undefined;
+  const conn = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+  try {
+    const res = await submitRun({ redis, queue: "lock", layer: runLayer(out, fake.url), chunkDocs: 100 });
+    assert.equal(res.chunks, 1);
+    const q = new Queue("lock", { connection: redis });
+    const [job] = await q.getJobs(["waiting"]);
+    const chunkId = job!.data.chunkId as string;
+    const held = await ChunkLock.acquire(redis, queueKeys("lock").lock(chunkId), 60_000, "other:");
+    assert.ok(held);
+    worker = startWorker({ redis: conn, queue: "lock", layer: {}, busyRetryMs: 200, log: () => {} });
+    // The worker tries, finds the lock taken, and puts the chunk back (delayed) — more than once.
+    let bounces = 0;
+    await until(async () => {
+      if ((await q.getJobCounts("delayed")).delayed > 0) bounces++;
+      return bounces >= 3;
+    }, "the chunk to be put back while locked");
+    assert.equal(fake.requests.length, 0, "no work on a locked chunk");
+    assert.ok(!existsSync(join(out, "state", `finished-c-${chunkId}.txt`)));
+    await held!.release();
+    await until(async () => (await q.getJobCounts("completed")).completed === 1, "the chunk to complete");
+    const done = await q.getJob(chunkId);
+    assert.equal(done!.attemptsMade, 1, "waiting for the lock used no attempts");
+    assert.ok(readJsonl(join(out, "qa")).length > 0);
+    await q.close();
+  } finally {
+    await worker?.close();
+    conn.disconnect();
+    redis.disconnect();
+    await fake.close();
+    await redisServer.close();
+  }
+});
