@@ -192,7 +192,9 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
         log(
           `Done: ${s.documents_read} documents → ${s.qa_accepted} QA pairs (${rate} per document) in ${s.wall_seconds.toFixed(1)} s; ` +
             `${s.llm.requests} model requests, ${s.llm.prompt_tokens + s.llm.completion_tokens} tokens.\n` +
-            `Outputs in ${config.out}/ (qa/, rejected/, documents/, stats.json).`,
+            (config.shard
+              ? `Outputs in ${config.out}/ (qa/, rejected/, documents/; this shard's stats in state/stats-${shardTag(config)}.json: run \`webscale-rl merge ${config.out}\` when all shards are done for stats.json).`
+              : `Outputs in ${config.out}/ (qa/, rejected/, documents/, stats.json).`),
         );
         if (res.stoppedBy === "signal") process.exitCode = 130;
         else if (res.stoppedBy === "model_errors") {
