@@ -169,8 +169,8 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
     )
     .action(async (inputs: string[], flags: RunFlags) => {
       const log = (m: string) => process.stderr.write(m + "\n");
-      const { config, embeddedDefault } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
-      if (config.llm.engine === "local" && !config.llm.modelFile) config.llm.modelFile = await prepareLocalModel({ log, embeddedDefault });
+      const { config } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
+      if (config.llm.engine === "local" && !config.llm.modelFile) config.llm.modelFile = await prepareLocalModel({ log });
       // state/ and the writer tag let the batch engine find its in-flight batches after a kill.
       const llm = await createLlmClient(config.llm, { log, stateDir: runPaths(config.out).state, stateName: shardTag(config) });
       const gate = await openRunGate(config);

@@ -75,13 +75,12 @@ function describeIssues(err: z.ZodError): string {
 
 export interface ResolvedRun {
   config: RunConfig;
-  /** True when nothing named a model server, so the embedded local default applies. */
-  embeddedDefault: boolean;
 }
 
 /**
- * `flagLayer` has the same shape as the config file (only the keys the user gave).
- * `engineGiven`: whether --engine or the file set the engine.
+ * `flagLayer` has the same shape as the config file (only the keys the user gave). When
+ * nothing names a model server, key or model, the engine is the local one on its embedded
+ * default model.
  */
 export function resolveRunConfig(flagLayer: Plain, opts: { configFile?: string; env?: NodeJS.ProcessEnv } = {}): ResolvedRun {
   const fileLayer = opts.configFile ? readConfigFile(opts.configFile) : {};
@@ -94,15 +93,12 @@ export function resolveRunConfig(flagLayer: Plain, opts: { configFile?: string; 
 
   const anyStage = (key: string) => defaults[key] !== undefined || Object.values(stages).some((s) => s[key] !== undefined);
   const hasBaseUrl = (Array.isArray(defaults.baseUrl) && defaults.baseUrl.length > 0) || Object.values(stages).some((s) => Array.isArray(s.baseUrl) && s.baseUrl.length > 0);
-  let embeddedDefault = false;
   if (llm.engine === undefined) {
     // The environment is already merged into the layers, hence the empty env here.
     const nothingNamed = wantsEmbeddedDefault({ baseUrl: hasBaseUrl ? ["set"] : [], apiKey: anyStage("apiKey") ? "set" : undefined, model: anyStage("model") ? "set" : undefined, modelFile: llm.modelFile as string | undefined }, {});
     if (llm.modelFile) llm.engine = "local";
-    else if (nothingNamed) {
-      llm.engine = "local";
-      embeddedDefault = true;
-    } else {
+    else if (nothingNamed) llm.engine = "local";
+    else {
       llm.engine = "openai";
       // An API key alone means OpenAI itself, as the openai SDK assumes.
       if (!hasBaseUrl && anyStage("apiKey")) defaults.baseUrl = ["https://api.openai.com/v1"];
@@ -121,5 +117,5 @@ export function resolveRunConfig(flagLayer: Plain, opts: { configFile?: string; 
   const config = parsed.data;
   const unknownQuota = Object.keys(config.curate.domainQuota).filter((d) => !config.domains.includes(d));
   if (unknownQuota.length) throw new ConfigError(`--domain-quota names unknown domains: ${unknownQuota.join(", ")} (domains: ${config.domains.join("; ")})`);
-  return { config, embeddedDefault };
+  return { config };
 }

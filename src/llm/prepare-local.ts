@@ -6,7 +6,7 @@
 import { LlmConfig } from "../config/schema.js";
 import { resolveEmbeddedDefault } from "./default-model.js";
 
-export async function prepareLocalModel(opts: { log: (m: string) => void; embeddedDefault?: boolean }): Promise<string> {
+export async function prepareLocalModel(opts: { log: (m: string) => void }): Promise<string> {
   const resolved = await resolveEmbeddedDefault(LlmConfig.parse({ engine: "local" }), { log: opts.log });
   return resolved.modelFile!;
 }

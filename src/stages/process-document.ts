@@ -53,10 +53,7 @@ export function makeProcessor(ctx: StageContext, hooks: ProcessHooks = {}) {
       id = i.value;
     } else {
       const fi = await filterIdentifyStage(doc, ctx, fiSchema);
-      if (!fi.ok) {
-        if (fi.rejection.reason !== "filter.not_qualified") result.reached = "prefilter";
-        return fail(fi.rejection);
-      }
+      if (!fi.ok) return fail(fi.rejection);
       result.reached = "filter";
       id = fi.value;
     }
