@@ -57,11 +57,16 @@ export function sampleDemos(library: DemoLibrary, domain: string, k: number, see
   return scored.slice(0, Math.min(k, pool.length)).map((x) => x.d);
 }
 
-export function formatDemos(demos: Demo[]): string {
+/**
+ * Demos as they appear after the task line. The paper plan shows each demo's material, so the
+ * model sees a passage turned into a pair; the efficient plan shows persona, question and
+ * answer only (a third of the tokens), since everything after the document is prefilled on
+ * every call. Either way the demos show the questions' self-contained style and answer forms.
+ */
+export function formatDemos(demos: Demo[], withMaterial: boolean): string {
   if (demos.length === 0) return "";
   const blocks = demos.map(
-    (d, i) =>
-      `Example ${i + 1}\nMaterial: ${d.material}\nPersona: ${d.persona}\nQuestion: ${d.question}\nAnswer: ${d.answer} (answer_type: ${d.answer_type})`,
+    (d) => `${withMaterial ? `Material: ${d.material}\n` : ""}Persona: ${d.persona}\nQuestion: ${d.question}\nAnswer: ${d.answer} (${d.answer_type})`,
   );
-  return `Examples of good pairs, written from other short materials in this domain:\n\n${blocks.join("\n\n")}\n\n`;
+  return `\nExamples from other ${withMaterial ? "materials" : "documents"} in this domain:\n\n${blocks.join("\n\n")}\n`;
 }

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { Doc } from "../records.js";
-import { checkAllPrompt, filterIdentifyPrompt, generateAllPrompt } from "../prompts/efficient.js";
+import { filterClassifyPrompt, verifyPrompt, writePrompt } from "../prompts/tasks.js";
 import { sampleDemos } from "../prompts/demos.js";
 import { callModel, rejectDoc, type Outcome, type StageContext } from "./outcome.js";
 import { CheckVerdict, GeneratedPair, rejectPair, type PairDraft } from "./pairs.js";
@@ -24,7 +24,7 @@ export async function filterIdentifyStage(
   ctx: StageContext,
   schema = filterIdentifySchema(ctx.config.domains, ctx.config.personas),
 ): Promise<Outcome<Identified>> {
-  const out = await callModel(ctx, doc, "filter_identify", "filter_identify_result", schema, filterIdentifyPrompt(doc, ctx.config.domains, ctx.config.personas));
+  const out = await callModel(ctx, doc, "filter_identify", "filter_identify_result", schema, filterClassifyPrompt(ctx.system, doc));
   if (!out.ok) return out;
   if (!out.value.qualified) return { ok: false, rejection: rejectDoc(doc, "filter", "not_qualified", out.value.reason, out.raw) };
   return { ...out, value: { domain: out.value.domain, personas: distinctPersonas(out.value.personas, ctx.config.personas) } };
@@ -36,7 +36,7 @@ export function generateAllSchema(maxPairs: number) {
 
 export async function generateAllStage(doc: Doc, id: Identified, ctx: StageContext): Promise<Outcome<PairDraft[]>> {
   const demos = sampleDemos(ctx.demos, id.domain, ctx.config.fewShot, ctx.config.seed, doc.id);
-  const out = await callModel(ctx, doc, "generate_all", "generated_pairs", generateAllSchema(id.personas.length), generateAllPrompt(doc, id.domain, id.personas, demos));
+  const out = await callModel(ctx, doc, "generate_all", "generated_pairs", generateAllSchema(id.personas.length), writePrompt(ctx.system, doc, id.domain, id.personas, demos, false));
   if (!out.ok) return out;
   // Pairs are matched to the requested personas by position; a persona the model renamed keeps the requested name.
   const pairs = out.value.pairs.slice(0, id.personas.length).map((p, i) => ({ ...p, persona: id.personas[i]!, domain: id.domain }));
@@ -47,7 +47,7 @@ export const CheckAllResult = z.object({ verdicts: z.array(CheckVerdict.extend({
 
 /** Returns one verdict (or a rejection) per input pair, in order. */
 export async function checkAllStage(doc: Doc, pairs: PairDraft[], ctx: StageContext): Promise<Outcome<CheckVerdict>[]> {
-  const out = await callModel(ctx, doc, "check_all", "check_verdicts", CheckAllResult, checkAllPrompt(doc, pairs));
+  const out = await callModel(ctx, doc, "check_all", "check_verdicts", CheckAllResult, verifyPrompt(ctx.system, doc, pairs));
   if (!out.ok) return pairs.map((p) => ({ ok: false, rejection: rejectPair(doc, "check", out.rejection.reason.split(".").pop()!, p, out.rejection.detail, out.rejection.raw) }));
   const byIndex = new Map(out.value.verdicts.map((v) => [v.pair, v]));
   return pairs.map((p, i) => {

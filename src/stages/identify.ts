@@ -1,7 +1,7 @@
 /** Stage 2: an LLM picks one domain from the configured list and 1..N personas. */
 import { z } from "zod";
 import type { Doc } from "../records.js";
-import { identifyPrompt } from "../prompts/identify.js";
+import { classifyPrompt } from "../prompts/tasks.js";
 import { callModel, type Outcome, type StageContext } from "./outcome.js";
 
 export function identifySchema(domains: string[], maxPersonas: number) {
@@ -24,7 +24,7 @@ export function distinctPersonas(personas: string[], max: number): string[] {
 }
 
 export async function identifyStage(doc: Doc, ctx: StageContext, schema = identifySchema(ctx.config.domains, ctx.config.personas)): Promise<Outcome<Identified>> {
-  const out = await callModel(ctx, doc, "identify", "identify_result", schema, identifyPrompt(doc, ctx.config.domains, ctx.config.personas));
+  const out = await callModel(ctx, doc, "identify", "identify_result", schema, classifyPrompt(ctx.system, doc));
   if (!out.ok) return out;
   return { ...out, value: { domain: out.value.domain, personas: distinctPersonas(out.value.personas, ctx.config.personas) } };
 }

@@ -15,6 +15,8 @@ export interface StageContext {
   llm: LlmClient;
   config: RunConfig;
   demos: DemoLibrary;
+  /** The run's handbook (prompts/handbook.ts): the system message of every call. */
+  system: string;
 }
 
 export type Outcome<T> = { ok: true; value: T; raw: string; model: string } | { ok: false; rejection: Rejection };

@@ -107,10 +107,6 @@ export function fakeVerdict(doc: string, question: string, answer: string) {
   };
 }
 
-function personaOf(userText: string): string {
-  return /point of view of this persona: (.+?)\.\n/.exec(userText)?.[1] ?? "reader";
-}
-
 function pairsIn(userText: string): { question: string; answer: string }[] {
   const out: { question: string; answer: string }[] = [];
   const re = /Question: (.*)\nProposed answer: (.*)/g;
@@ -118,8 +114,13 @@ function pairsIn(userText: string): { question: string; answer: string }[] {
   return out;
 }
 
+/** Our prompts list personas; the reference pattern (bench/support/reference-driver.ts) names one in a sentence. */
+function personaOf(userText: string): string {
+  return listedPersonas(userText)[0] ?? /point of view of this persona: (.+?)\.\n/.exec(userText)?.[1] ?? "reader";
+}
+
 function listedPersonas(userText: string): string[] {
-  const block = /these personas[^\n]*:\n((?:\d+\. .+\n)+)/.exec(userText)?.[1] ?? "";
+  const block = /Personas:\n((?:\d+\. .+\n?)+)/.exec(userText)?.[1] ?? "";
   return block
     .split("\n")
     .map((l) => l.replace(/^\d+\.\s*/, "").trim())
