@@ -4,7 +4,8 @@
  * its floor, then grows additively; it cuts multiplicatively on 429/503, or when latency rises
  * well above the floor, which is what a server that queues (vLLM beyond its batch size) shows:
  * by Little's law, once requests in flight exceed what the server runs, latency grows in
- * proportion. Tolerating some excess keeps a small queue at the server, so it never idles.
+ * proportion, and the ratio says by how much to cut. Tolerating some excess keeps a small
+ * queue at the server, so it never idles.
  *
  * Latency is compared per completion token (decode dominates a request's time), so a change in
  * the mix of calls (short verdicts vs. long generations) is not mistaken for queueing. The
@@ -40,7 +41,7 @@ export const DEFAULT_ADAPTIVE: AdaptiveOptions = {
   tolerance: 1.3,
   backoff: 0.85,
   step: 4,
-  slowStartFactor: 1.5,
+  slowStartFactor: 2,
   floorRounds: 100,
   slackMs: 5,
   now: () => Date.now(),
@@ -58,6 +59,7 @@ export class AdaptiveLimiter implements Limiter {
   private peakInRound = 0;
   private floors: number[] = [];
   private lastCut = -Infinity;
+  private lastChange = -Infinity;
   /** Every decision, for tests and the benchmark's trace. */
   readonly history: { at: number; limit: number; why: string }[] = [];
 
@@ -92,22 +94,32 @@ export class AdaptiveLimiter implements Limiter {
   }
 
   onResult(outcome: "ok" | "overloaded" | "failed", info?: LimiterFeedback): void {
-    if (outcome === "overloaded") return this.cut("overloaded (429/503)");
+    if (outcome === "overloaded") {
+      // One multiplicative cut per burst, and one slot less for every further refusal in it: the
+      // refusals count the excess, so a server that suddenly takes a quarter of what it did
+      // sheds the surplus in one burst, while a stray 503 costs little.
+      if (this.o.now() - this.lastCut < 250) return void (this.cap = Math.max(this.o.min, this.cap - 1));
+      return this.cut("overloaded (429/503)");
+    }
     if (outcome !== "ok" || !info) return;
-    // Requests sent before the last cut still carry the old queue: they say nothing about the new limit.
-    if (this.o.now() - info.latencyMs < this.lastCut) return;
+    // Requests sent before the last change ran under the old limit: they say nothing about the
+    // new one. Judging each limit only by its own requests keeps slow start from doubling again
+    // before the latency of the last doubling is in (the overshoot that fills a server's queue).
+    if (this.o.now() - info.latencyMs < this.lastChange) return;
     // +8: even a one-token reply has a fixed cost, and it keeps tiny replies from dominating.
     const denom = (info.completionTokens ?? 0) + 8;
     this.samples.push(info.latencyMs / denom);
     this.denomSum += denom;
-    if (this.samples.length >= Math.max(16, this.limit / 2)) this.endRound();
+    // A round: half the limit's worth of results, at least 16 (or the whole limit, when smaller).
+    if (this.samples.length >= Math.max(Math.min(16, this.limit), this.limit / 2)) this.endRound();
   }
 
   private endRound(): void {
     const sorted = this.samples.sort((a, b) => a - b);
     const median = sorted[sorted.length >> 1]!;
     const meanDenom = this.denomSum / sorted.length;
-    const usedFully = this.peakInRound >= this.limit * 0.9;
+    const peak = this.peakInRound;
+    const usedFully = peak >= this.limit * 0.9;
     this.samples = [];
     this.denomSum = 0;
     this.peakInRound = this.inFlight;
@@ -115,13 +127,18 @@ export class AdaptiveLimiter implements Limiter {
     if (this.floors.length > this.o.floorRounds) this.floors.shift();
     const floor = Math.min(...this.floors);
     const queueing = median > floor * this.o.tolerance && (median - floor) * meanDenom > this.o.slackMs;
-    if (queueing) return this.cut(`latency ${(median / floor).toFixed(2)}× floor`);
+    // Little's law: a server that queues stretches latency by in-flight ÷ what it runs, so
+    // peak × floor ÷ median estimates what it runs. Cutting straight there (with a little
+    // headroom, so it keeps a short queue and never idles) undoes a slow-start overshoot in
+    // one or two rounds instead of a dozen multiplicative steps.
+    if (queueing) return this.cut(`latency ${(median / floor).toFixed(2)}× floor`, ((peak * floor) / median) * (1 + this.o.tolerance) / 2);
     // Grow only when the limit was the bottleneck; an application with less demand keeps its cap.
     if (!usedFully) return;
     this.set(this.slowStart ? this.cap * this.o.slowStartFactor : this.cap + this.o.step, this.slowStart ? "slow start" : "additive increase");
   }
 
-  private cut(why: string): void {
+  /** Cuts by `backoff`, or further toward `target` (never below half in one step). */
+  private cut(why: string, target = Infinity): void {
     const now = this.o.now();
     // One cut per burst of bad news: results of requests sent before the last cut say nothing new.
     if (now - this.lastCut < 250) return;
@@ -129,11 +146,12 @@ export class AdaptiveLimiter implements Limiter {
     this.slowStart = false;
     this.samples = [];
     this.denomSum = 0;
-    this.set(this.cap * this.o.backoff, why);
+    this.set(Math.min(this.cap * this.o.backoff, Math.max(this.cap / 2, target)), why);
   }
 
   private set(cap: number, why: string): void {
     this.cap = Math.min(this.o.max, Math.max(this.o.min, cap));
+    this.lastChange = this.o.now();
     this.history.push({ at: this.o.now(), limit: this.limit, why });
     this.wake();
   }
