@@ -15,7 +15,7 @@ export function unitKey(doc: Pick<Doc, "source">, window?: number): string {
 
 export function toUnits(doc: Doc, maxTokens: number, overflow: "split" | "truncate", tokens = estimateTokens(doc.text)): Doc[] {
   if (tokens <= maxTokens) return [doc];
-  const windows = splitByTokens(doc.text, maxTokens);
+  const windows = splitByTokens(doc.text, maxTokens, tokens);
   if (overflow === "truncate") return [{ ...doc, text: windows[0]! }];
   return windows.map((text, index) => ({
     id: `${doc.id}#w${index}`,

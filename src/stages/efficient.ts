@@ -30,8 +30,17 @@ export async function filterIdentifyStage(
   return { ...out, value: { domain: out.value.domain, personas: distinctPersonas(out.value.personas, ctx.config.personas) } };
 }
 
+const PersonaPair = GeneratedPair.extend({ persona: z.string() });
+const generateAllSchemas = new Map<number, ReturnType<typeof buildGenerateAllSchema>>();
+function buildGenerateAllSchema(maxPairs: number) {
+  return z.object({ pairs: z.array(PersonaPair).min(1).max(maxPairs) });
+}
+
+/** One schema per persona count, built once: building zod schemas per document showed in the profile. */
 export function generateAllSchema(maxPairs: number) {
-  return z.object({ pairs: z.array(GeneratedPair.extend({ persona: z.string() })).min(1).max(maxPairs) });
+  let schema = generateAllSchemas.get(maxPairs);
+  if (!schema) generateAllSchemas.set(maxPairs, (schema = buildGenerateAllSchema(maxPairs)));
+  return schema;
 }
 
 export async function generateAllStage(doc: Doc, id: Identified, ctx: StageContext): Promise<Outcome<PairDraft[]>> {
