@@ -46,11 +46,12 @@ test("3 shards in parallel (one killed and resumed) = one process; merge gives t
     const args = (i: number) => ["run", input, "--out", out, "--shard", `${i}/3`, "--base-url", fake.url, "--model", "fake-model", "--concurrency", "2", "--progress", "none", "--no-dedup", "--no-quality", "--no-decontaminate"];
 
     const runs = [0, 1, 2].map((i) => cli(args(i)));
-    // Kill shard 1 once it has committed some units, while the others go on.
+    // Kill shard 1 once it has committed some units, while the others go on. The ledger of
+    // finished units is written just before the checkpoint that commits it: wait for both.
     for (;;) {
       await new Promise((r) => setTimeout(r, 20));
       if (runs[1]!.child.exitCode !== null) assert.fail(`shard 1 ended before it could be killed: ${runs[1]!.stderr()}`);
-      if (finished(out, "s1of3") >= 5) break;
+      if (finished(out, "s1of3") >= 5 && existsSync(join(out, "state", "checkpoint-s1of3.json"))) break;
     }
     runs[1]!.child.kill("SIGKILL");
     await runs[1]!.exited;
