@@ -8,7 +8,7 @@
  */
 import type { PrefilterConfig } from "../config/schema.js";
 import type { Doc, Rejection } from "../records.js";
-import { estimateTokens, isSpace } from "../util/tokens.js";
+import { estimateTokens, isAsciiAlnum, isAsciiSpace, isSpace } from "../util/tokens.js";
 import { rejectDoc } from "./outcome.js";
 
 /** `tokens`: the document's estimate when the caller has it already (it is needed again for windowing). */
@@ -82,7 +82,7 @@ export function textShape(text: string): TextShape {
       first = -1;
       continue;
     }
-    if (c === 32 || (c >= 9 && c <= 13)) {
+    if (isAsciiSpace(c)) {
       run = 0;
       inWord = false;
       continue;
@@ -95,7 +95,7 @@ export function textShape(text: string): TextShape {
     }
     if (++run > longestRun) longestRun = run;
     visible++;
-    if (c < 128 && !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) symbols++;
+    if (c < 128 && !isAsciiAlnum(c)) symbols++;
     if (c === 0 || c === 0xfffd) badChars = true;
   }
   return { badChars, longestRun, visible, symbols, lines, shortLines };
