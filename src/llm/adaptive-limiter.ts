@@ -98,7 +98,7 @@ export class AdaptiveLimiter implements Limiter {
       // One multiplicative cut per burst, and one slot less for every further refusal in it: the
       // refusals count the excess, so a server that suddenly takes a quarter of what it did
       // sheds the surplus in one burst, while a stray 503 costs little.
-      if (this.o.now() - this.lastCut < 250) return void (this.cap = Math.max(this.o.min, this.cap - 1));
+      if (this.inBurst()) return void (this.cap = Math.max(this.o.min, this.cap - 1));
       return this.cut("overloaded (429/503)");
     }
     if (outcome !== "ok" || !info) return;
@@ -139,14 +139,18 @@ export class AdaptiveLimiter implements Limiter {
 
   /** Cuts by `backoff`, or further toward `target` (never below half in one step). */
   private cut(why: string, target = Infinity): void {
-    const now = this.o.now();
     // One cut per burst of bad news: results of requests sent before the last cut say nothing new.
-    if (now - this.lastCut < 250) return;
-    this.lastCut = now;
+    if (this.inBurst()) return;
+    this.lastCut = this.o.now();
     this.slowStart = false;
     this.samples = [];
     this.denomSum = 0;
     this.set(Math.min(this.cap * this.o.backoff, Math.max(this.cap / 2, target)), why);
+  }
+
+  /** Within 250 ms of the last cut: the same burst of bad news. */
+  private inBurst(): boolean {
+    return this.o.now() - this.lastCut < 250;
   }
 
   private set(cap: number, why: string): void {

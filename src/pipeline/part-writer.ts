@@ -19,6 +19,8 @@ export class PartWriter {
   private fd: number | undefined;
   private pending: string[] = [];
   private pendingChars = 0;
+  /** Bytes written since the last sync: an idle writer's commit costs no fdatasync. */
+  private unsynced = false;
   private pos: PartPosition = { part: 0, bytes: 0, records: 0 };
 
   /** `tag` keeps writers of different shards apart in a shared folder: part-<tag>-00000.jsonl. */
@@ -65,7 +67,12 @@ export class PartWriter {
   /** Writes buffered records (rotating parts at maxRecords) and syncs to disk. */
   flush(): void {
     this.write();
-    if (this.fd !== undefined) fdatasyncSync(this.fd);
+    this.sync();
+  }
+
+  private sync(): void {
+    if (this.unsynced && this.fd !== undefined) fdatasyncSync(this.fd);
+    this.unsynced = false;
   }
 
   private write(): void {
@@ -78,6 +85,7 @@ export class PartWriter {
       const text = chunk.join("\n") + "\n";
       const buf = Buffer.from(text, "utf8");
       writeSync(this.openFd(), buf);
+      this.unsynced = true;
       this.pos.bytes += buf.length;
       this.pos.records += chunk.length;
       i += chunk.length;
@@ -101,7 +109,7 @@ export class PartWriter {
 
   private rotate(): void {
     // The commit's sync covers only the open part: a full part is synced as it is closed.
-    if (this.fd !== undefined) fdatasyncSync(this.fd);
+    this.sync();
     this.close();
     this.pos = { part: this.pos.part + 1, bytes: 0, records: 0 };
   }
