@@ -12,6 +12,7 @@ import { resolveRunConfig } from "../src/config/load.js";
 import { createLlmClient } from "../src/llm/index.js";
 import { runPipeline } from "../src/pipeline/run.js";
 import { estimateTokens } from "../src/util/tokens.js";
+import { handbook } from "../src/prompts/handbook.js";
 import { stageHandlers } from "./support/fake-stage-handlers.js";
 import type { FakeHandler } from "./support/fake-openai-server.js";
 import { startSimServer } from "./support/sim-server.js";
@@ -92,9 +93,7 @@ test("efficient plan on a prefix-caching server: the handbook is prefilled once 
     assert.ok(res.stats.qa_accepted > 10);
     const g = await sim.gauges();
     const fi = g.by_schema.filter_identify_result!;
-    const handbookTokens = estimateTokens(
-      (await import("../src/prompts/handbook.js")).handbook(config.domains, config.personas),
-    );
+    const handbookTokens = estimateTokens(handbook(config.domains, config.personas));
     // The first call of each document pays for its document; the handbook before it is cached
     // for every call after the run's first (less the block it shares with the document).
     assert.ok(fi.cached_tokens >= (fi.requests - 1) * (handbookTokens - 40), `handbook cached: ${fi.cached_tokens} over ${fi.requests} calls`);

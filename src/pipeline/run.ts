@@ -13,7 +13,6 @@ import type { DocumentRecord, QaRecord, Rejection, Stats } from "../records.js";
 import { runPaths } from "../io/run-dir.js";
 import { expandInputs, readSources, type InputSpec } from "../io/sources/index.js";
 import { loadDemoLibrary } from "../prompts/demos.js";
-import { handbook } from "../prompts/handbook.js";
 import { makeProcessor, planStages, type DocResult } from "../stages/process-document.js";
 import { prefilter } from "../stages/prefilter.js";
 import { TransientFailure } from "../stages/outcome.js";
@@ -102,7 +101,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
 
   const { library, missing } = loadDemoLibrary(config.domains, config.demosDir);
   if (missing.length) log(`No demonstrations for: ${missing.join(", ")} (those domains are generated zero-shot).`);
-  const processDocument = makeProcessor({ llm, config, demos: library, system: handbook(config.domains, config.personas) }, { quotaAllows: gate ? (d) => gate.quotaAllows(d) : undefined });
+  const processDocument = makeProcessor({ llm, config, demos: library }, { quotaAllows: gate ? (d) => gate.quotaAllows(d) : undefined });
 
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1000;

@@ -11,6 +11,7 @@ import { checkStage } from "./check.js";
 import { checkAllStage, filterIdentifySchema, filterIdentifyStage, generateAllStage } from "./efficient.js";
 import { buildQaRecord, leaksVerbatim, rejectPair, verdictFailure, type CheckVerdict, type PairDraft } from "./pairs.js";
 import { rejectDoc, type Outcome, type StageContext } from "./outcome.js";
+import { handbook } from "../prompts/handbook.js";
 
 export interface DocResult {
   doc: Doc;
@@ -32,10 +33,11 @@ export function planStages(plan: "paper" | "efficient"): string[] {
   return plan === "paper" ? ["filter", "identify", "generate", "check"] : ["filter_identify", "generate_all", "check_all"];
 }
 
-export function makeProcessor(ctx: StageContext, hooks: ProcessHooks = {}) {
-  const { config, llm } = ctx;
+export function makeProcessor(base: Omit<StageContext, "system">, hooks: ProcessHooks = {}) {
+  const { config, llm } = base;
+  // The handbook and the schemas depend on the configured domains and persona count only: build them once.
+  const ctx: StageContext = { ...base, system: handbook(config.domains, config.personas) };
   const models = Object.fromEntries(planStages(config.plan).map((s) => [s, llm.modelFor(s)]));
-  // Schemas depend on the configured domains and persona count only: build them once.
   const idSchema = identifySchema(config.domains, config.personas);
   const fiSchema = filterIdentifySchema(config.domains, config.personas);
 
