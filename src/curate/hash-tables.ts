@@ -34,53 +34,46 @@ export class Hash64Map {
     return fmix32(lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
   }
 
-  /** The value stored for the key, or -1. */
-  get(hi: number, lo: number): number {
+  /** The slot holding the key, or the empty slot where it would go (linear probing). */
+  private find(hi: number, lo: number): number {
     const { vals, mask } = this;
     let i = this.slot(hi, lo);
-    for (;;) {
-      const v = vals[i];
-      if (v === 0) return -1;
-      if (this.hi[i] === hi && this.lo[i] === lo) return v - 1;
-      i = (i + 1) & mask;
-    }
+    while (vals[i] !== 0 && !(this.hi[i] === hi && this.lo[i] === lo)) i = (i + 1) & mask;
+    return i;
+  }
+
+  /** The value stored for the key, or -1. */
+  get(hi: number, lo: number): number {
+    return this.vals[this.find(hi, lo)] - 1;
   }
 
   /** Stores the value unless the key is present; returns the value now stored. */
   setIfAbsent(hi: number, lo: number, value: number): number {
-    if ((this.size + 1) > this.vals.length * MAX_LOAD) this.rehash(this.vals.length * 2);
-    const { vals, mask } = this;
-    let i = this.slot(hi, lo);
-    for (;;) {
-      const v = vals[i];
-      if (v === 0) {
-        this.hi[i] = hi;
-        this.lo[i] = lo;
-        vals[i] = value + 1;
-        this.size++;
-        return value;
-      }
-      if (this.hi[i] === hi && this.lo[i] === lo) return v - 1;
-      i = (i + 1) & mask;
-    }
+    this.reserve();
+    const i = this.find(hi, lo);
+    if (this.vals[i] !== 0) return this.vals[i] - 1;
+    this.insertAt(i, hi, lo, value);
+    return value;
   }
 
   /** Overwrites (or inserts) the value for the key. */
   put(hi: number, lo: number, value: number): void {
-    if ((this.size + 1) > this.vals.length * MAX_LOAD) this.rehash(this.vals.length * 2);
-    const { vals, mask } = this;
-    let i = this.slot(hi, lo);
-    for (;;) {
-      if (vals[i] === 0) {
-        this.hi[i] = hi;
-        this.lo[i] = lo;
-        this.size++;
-        break;
-      }
-      if (this.hi[i] === hi && this.lo[i] === lo) break;
-      i = (i + 1) & mask;
-    }
-    vals[i] = value + 1;
+    this.reserve();
+    const i = this.find(hi, lo);
+    if (this.vals[i] === 0) this.insertAt(i, hi, lo, value);
+    else this.vals[i] = value + 1;
+  }
+
+  private insertAt(i: number, hi: number, lo: number, value: number): void {
+    this.hi[i] = hi;
+    this.lo[i] = lo;
+    this.vals[i] = value + 1;
+    this.size++;
+  }
+
+  /** Room for one more key within the load factor. */
+  private reserve(): void {
+    if (this.size + 1 > this.vals.length * MAX_LOAD) this.rehash(this.vals.length * 2);
   }
 
   private rehash(cap: number): void {
