@@ -57,12 +57,18 @@ export const QaRecord = z.object({
     self_contained: z.boolean(),
     /** True when the answer can be read off the question; accepted pairs have false. */
     leakage: z.boolean(),
+    /** The verifier found exactly one right answer to the question (src/quality/answerable.ts). */
+    unique: z.boolean().optional(),
+    /** A judge that saw only the question (never the document) found it answerable as defined in src/quality/answerable.ts. */
+    answerable: z.boolean().optional(),
   }),
   /** Model name used per LLM stage, e.g. { filter: "gpt-4.1", generate: "gpt-4.1", ... }. */
   models: z.record(z.string(), z.string()),
   prompt_version: z.string(),
-  /** Other accepted written forms of the answer, when the generator gave any. */
+  /** Other accepted written forms of the answer that the verifier confirmed (unconfirmed ones are dropped). */
   aliases: z.array(z.string()).optional(),
+  /** For list answers: true when the order of the items is part of the answer (a sequence, a ranking). */
+  ordered: z.boolean().optional(),
 });
 export type QaRecord = z.infer<typeof QaRecord>;
 

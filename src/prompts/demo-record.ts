@@ -10,6 +10,10 @@ export const Demo = z.object({
   question: z.string().min(1),
   answer: z.string().min(1),
   answer_type: AnswerType,
+  /** Other correct written forms of the answer (each must score 1 against the answer in the reward). */
+  aliases: z.array(z.string()).optional(),
+  /** List answers: whether the order of the items matters. */
+  ordered: z.boolean().optional(),
 });
 export type Demo = z.infer<typeof Demo>;
 
