@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { Demo, domainSlug } from "../src/prompts/demo-record.js";
 import { DEFAULT_DOMAINS } from "../src/config/schema.js";
 import { loadDemoLibrary } from "../src/prompts/demos.js";
+import { ANSWERABLE_DEFINITION, ANSWERABLE_HOW } from "../src/quality/answerable.js";
 // The guards and the reward exactly as the code exports them today. Other work changes these
 // modules; when a function moves or is renamed, re-point the adapters below and nothing else.
 import { leaksVerbatim } from "../src/stages/pairs.js";
@@ -206,6 +207,13 @@ test("demos cover varied personas and answer types within each domain", () => {
     assert.equal(new Set(mine.map((d) => d.persona)).size, mine.length, `${domain}: personas repeat`);
     assert.ok(new Set(mine.map((d) => d.answer_type)).size >= 2, `${domain}: only one answer type`);
   }
+});
+
+test("docs/demos.md quotes the definition of an answerable question word for word", () => {
+  // The Markdown quote, without its "> " markers and line breaks.
+  const doc = readFileSync(path.join(repoRoot, "docs/demos.md"), "utf8").replace(/\n> ?/g, " ").replace(/\s+/g, " ");
+  assert.ok(doc.includes(ANSWERABLE_DEFINITION), "docs/demos.md does not quote ANSWERABLE_DEFINITION");
+  assert.ok(doc.includes(ANSWERABLE_HOW), "docs/demos.md does not quote ANSWERABLE_HOW");
 });
 
 test("the library loader finds demos for every default domain in the shipped folder", () => {
