@@ -245,7 +245,7 @@ class BatchEngine implements LlmClient {
         const usage = usageOf(completion);
         book({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, cached_prompt_tokens: usage.cached_prompt_tokens });
         const raw = completion?.choices?.[0]?.message?.content ?? "";
-        const parsed = parseReply(raw, req.schema);
+        const parsed = parseReply(raw, req.schema, completion?.choices?.[0]?.finish_reason === "length");
         if (parsed.ok) return { value: parsed.value, usage, raw, model: completion.model || s.model };
         if (correction.length === 0) {
           // One corrective turn, as online; it goes into a later batch.

@@ -257,9 +257,9 @@ class LocalEngine implements LlmClient {
         this.release(slot);
       }
 
-      const parsed = parseReply(raw, req.schema);
+      const parsed = parseReply(raw, req.schema, stopReason === "maxTokens");
       if (parsed.ok) return { value: parsed.value, usage, raw, model: s.model };
-      const why = stopReason === "maxTokens" ? `${parsed.errors} (the reply was cut off at the token limit)` : parsed.errors;
+      const why = parsed.errors;
       if (attempt === 0) {
         // The grammar fixes the shape; what it cannot express (patterns, ranges) or a reply cut
         // off at max_tokens gets one corrective turn, as with the HTTP engine.

@@ -67,8 +67,21 @@ export function extractJsonText(raw: string): string {
 
 export type ParseOutcome<T> = { ok: true; value: T; repaired: boolean } | { ok: false; errors: string };
 
-/** Parse and validate a reply; `repaired` tells whether jsonrepair had to fix the text. */
-export function parseReply<S extends z.ZodType>(raw: string, schema: S): ParseOutcome<z.infer<S>> {
+/**
+ * Parse and validate a reply; `repaired` tells whether jsonrepair had to fix the text.
+ * `cut`: the server stopped at max_tokens. jsonrepair would close a cut-off string and the
+ * value might validate, silently truncated; such a reply fails instead (the engines give it
+ * their one corrective turn, then reject it with its raw text).
+ */
+export function parseReply<S extends z.ZodType>(raw: string, schema: S, cut = false): ParseOutcome<z.infer<S>> {
+  const out = parseJsonReply(raw, schema);
+  if (!cut) return out;
+  const note = "the reply was cut off at the token limit (max_tokens)";
+  if (out.ok) return out.repaired ? { ok: false, errors: note } : out;
+  return { ok: false, errors: `${out.errors} (${note})` };
+}
+
+function parseJsonReply<S extends z.ZodType>(raw: string, schema: S): ParseOutcome<z.infer<S>> {
   const text = extractJsonText(raw);
   let value: unknown;
   let repaired = false;

@@ -37,7 +37,9 @@ export type FaultKind =
   | "truncated_json"
   | "reject_response_format"
   | "context_length"
-  | "reset";
+  | "reset"
+  /** The model never stops writing: the reply runs until max_tokens (or the context) cuts it, with finish_reason "length". */
+  | "loop";
 export interface Fault {
   kind: FaultKind;
   /** How many matching requests this fault hits (default 1; Infinity = always). */
@@ -211,14 +213,23 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       });
     }
 
+    // Like a real server: a reply longer than max_tokens (or than the context left) stops there.
+    const limit = Math.min(Number(body.max_completion_tokens ?? body.max_tokens) || Infinity, contextTokens - promptTokens);
     let content: string;
-    if (fault?.kind === "malformed") {
+    let finishReason = "stop";
+    if (fault?.kind === "loop") {
+      content = `{"question": "${"and then the same clause again, ".repeat(limit + 1)}`;
+    } else if (fault?.kind === "malformed") {
       content = "Sure! Here is what I think about the document: it looks fine to me, nothing more to add.";
     } else {
       const handler = ctx.schemaName !== undefined ? handlers.get(ctx.schemaName) : undefined;
       const value = handler ? await handler(ctx) : valueForSchema(ctx.jsonSchema, ctx.document ?? ctx.userText);
       content = JSON.stringify(value);
       if (fault?.kind === "truncated_json") content = content.slice(0, Math.floor(content.length / 2));
+    }
+    if (estimateTokens(content) > limit) {
+      content = cutToTokens(content, limit);
+      finishReason = "length";
     }
     const completionTokens = estimateTokens(content);
     const shape = (await opts.beforeReply?.({ ctx, promptTokens, completionTokens })) ?? {};
@@ -231,7 +242,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       object: "chat.completion",
       created: 0,
       model: typeof body.model === "string" && body.model ? body.model : model,
-      choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop", logprobs: null }],
+      choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: finishReason, logprobs: null }],
       usage: {
         prompt_tokens: promptTokens,
         completion_tokens: completionTokens,
@@ -289,6 +300,18 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       });
     },
   };
+}
+
+/** The longest prefix of `text` within `tokens` by the shared estimate. */
+function cutToTokens(text: string, tokens: number): string {
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (estimateTokens(text.slice(0, mid)) <= tokens) lo = mid;
+    else hi = mid - 1;
+  }
+  return text.slice(0, lo);
 }
 
 function parseBody(text: string): any {
