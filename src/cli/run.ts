@@ -140,7 +140,7 @@ export function registerRun(program: Command): void {
     .option("--seed <n>", "seed for demo sampling and model sampling (default 42)", int("--seed"))
     .addOption(new Option("--plan <plan>", "paper: the paper's four stages; efficient: 3 calls per document (default: paper)").choices(["paper", "efficient"]))
     .option("--personas <n>", "max personas per document (default 3)", int("--personas"))
-    .option("--few-shot <n>", "demonstrations per generate prompt (default 2)", int("--few-shot"))
+    .option("--few-shot <n>", "demonstrations per generate prompt (default 2; 1 with --plan efficient)", int("--few-shot"))
     .option("--demos <dir>", "folder of <domain-slug>.jsonl demos that add or replace domains")
     .option("--max-doc-tokens <n>", "longer documents are split into windows (default 6000)", int("--max-doc-tokens"))
     .addOption(new Option("--doc-overflow <mode>", "what to do with longer documents (default split)").choices(["split", "truncate"]))

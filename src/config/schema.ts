@@ -63,7 +63,14 @@ export const PrefilterConfig = z.object({
 });
 export type PrefilterConfig = z.infer<typeof PrefilterConfig>;
 
-export const RunConfig = z.object({
+/**
+ * Demos per generate prompt when not set. The efficient plan shows demos without material and
+ * everything after the document is prefilled per call, so it shows one: its handbook carries
+ * the rules, and its token budget (docs/performance.md) pays for the blind answerability call.
+ */
+export const DEFAULT_FEW_SHOT = { paper: 2, efficient: 1 } as const;
+
+const RunConfigFields = z.object({
   inputs: z.array(z.string()).min(1),
   out: z.string(),
   textField: z.string().default("text"),
@@ -74,7 +81,8 @@ export const RunConfig = z.object({
   maxDocTokens: z.number().int().positive().default(6000),
   docOverflow: z.enum(["split", "truncate"]).default("split"),
   personas: z.number().int().min(1).max(10).default(3),
-  fewShot: z.number().int().min(0).max(8).default(2),
+  /** Demos per generate prompt; unset = 2 in the paper plan, 1 in the efficient plan (DEFAULT_FEW_SHOT). */
+  fewShot: z.number().int().min(0).max(8).optional(),
   demosDir: z.string().optional(),
   domains: z.array(z.string()).min(1).default([...DEFAULT_DOMAINS]),
   plan: z.enum(["paper", "efficient"]).default("paper"),
@@ -108,4 +116,5 @@ export const RunConfig = z.object({
   partRecords: z.number().int().positive().default(50_000),
   progress: z.enum(["auto", "bar", "log", "none"]).default("auto"),
 });
-export type RunConfig = z.infer<typeof RunConfig>;
+export const RunConfig = RunConfigFields.transform((c) => ({ ...c, fewShot: c.fewShot ?? DEFAULT_FEW_SHOT[c.plan] }));
+export type RunConfig = z.output<typeof RunConfig>;
