@@ -33,8 +33,8 @@ export const ANSWER_TYPES = ["number", "date", "entity", "short_phrase", "yes_no
 export const AnswerType = z.enum(ANSWER_TYPES);
 export type AnswerType = z.infer<typeof AnswerType>;
 
-/** The stages that call a model. `*_all` / `filter_identify` belong to `--plan efficient`. */
-export const LLM_STAGES = ["filter", "identify", "generate", "check", "filter_identify", "generate_all", "check_all", "judge"] as const;
+/** The stages that call a model. `*_all` / `filter_identify` belong to `--plan efficient`; `answerable*` is the blind answerability judge. */
+export const LLM_STAGES = ["filter", "identify", "generate", "check", "answerable", "filter_identify", "generate_all", "check_all", "answerable_all", "judge"] as const;
 export type LlmStage = (typeof LLM_STAGES)[number];
 
 /** An accepted question-answer pair: one JSON line in `qa/part-*.jsonl`. */
@@ -46,6 +46,8 @@ export const QaRecord = z.object({
   answer_type: AnswerType,
   domain: z.string(),
   persona: z.string(),
+  /** What that persona wants to learn from the document (identify stage). */
+  persona_focus: z.string().optional(),
   doc_id: z.string(),
   source: SourceLocation,
   checks: z.object({

@@ -37,7 +37,7 @@ test("batch engine: the same pairs and rejections as the HTTP engine, counted pe
     const llm = res.stats.llm;
     assert.equal(llm.requests, lines);
     assert.ok(llm.prompt_tokens > 0 && llm.completion_tokens > 0);
-    assert.deepEqual(Object.keys(llm.by_stage).sort(), ["check", "filter", "generate", "identify"]);
+    assert.deepEqual(Object.keys(llm.by_stage).sort(), ["answerable", "check", "filter", "generate", "identify"]);
     const batchKey = `batch:${server.fake.url}`;
     assert.equal(llm.by_endpoint![batchKey].requests, server.batch.submissions.length, "batches submitted");
     assert.equal(llm.by_endpoint![batchKey].errors, 0);

@@ -19,9 +19,10 @@ test("paper plan: complete records, coded rejections, stats that add up, no secr
     for (const r of qa) {
       const rec = QaRecord.parse(r);
       assert.ok(rec.question && rec.answer && rec.persona && rec.domain && rec.doc_id && rec.source.file);
-      assert.deepEqual(Object.keys(rec.models).sort(), ["check", "filter", "generate", "identify"]);
+      assert.deepEqual(Object.keys(rec.models).sort(), ["answerable", "check", "filter", "generate", "identify"]);
       assert.equal(rec.checks.leakage, false);
-      assert.ok(rec.checks.grounded && rec.checks.correct && rec.checks.self_contained);
+      assert.ok(rec.checks.grounded && rec.checks.correct && rec.checks.self_contained && rec.checks.unique && rec.checks.answerable);
+      assert.ok(rec.persona_focus, "a persona carries what that reader wants");
     }
     assert.equal(new Set(qa.map((r) => r.id)).size, qa.length, "pair ids are unique");
     for (const r of rejected) {
@@ -50,17 +51,20 @@ test("paper plan: complete records, coded rejections, stats that add up, no secr
   }
 });
 
-test("efficient plan: 3 calls per qualified document, same record contract", async () => {
+test("efficient plan: 3 calls per qualified document and one blind answerability call, same record contract", async () => {
   const fake = await startStageServer();
   const out = tempDir();
   try {
     const res = await runOn(fake, [EXAMPLES], out, { plan: "efficient" });
     const qa = readJsonl(join(out, "qa"));
     assert.ok(qa.length >= 20);
-    for (const r of qa) assert.deepEqual(Object.keys(QaRecord.parse(r).models).sort(), ["check_all", "filter_identify", "generate_all"]);
+    for (const r of qa) assert.deepEqual(Object.keys(QaRecord.parse(r).models).sort(), ["answerable_all", "check_all", "filter_identify", "generate_all"]);
     const s = res.stats;
     assert.equal(s.llm.by_stage.filter_identify!.requests, s.funnel.prefilter_passed);
     assert.equal(s.llm.by_stage.generate_all!.requests, s.funnel.identified);
+    // One check call and at most one blind answerability call per document with pairs.
+    assert.ok(s.llm.by_stage.check_all!.requests <= s.funnel.identified);
+    assert.ok(s.llm.by_stage.answerable_all!.requests <= s.llm.by_stage.check_all!.requests);
     assertStatsAddUp(s);
   } finally {
     await fake.close();

@@ -13,6 +13,7 @@ import { createLlmClient } from "../src/llm/index.js";
 import { runPipeline } from "../src/pipeline/run.js";
 import { estimateTokens } from "../src/util/tokens.js";
 import { handbook } from "../src/prompts/handbook.js";
+import { ANSWERABILITY_SYSTEM } from "../src/prompts/answerability.js";
 import { stageHandlers } from "./support/fake-stage-handlers.js";
 import type { FakeHandler } from "./support/fake-openai-server.js";
 import { startSimServer } from "./support/sim-server.js";
@@ -46,15 +47,23 @@ for (const plan of ["paper", "efficient"] as const) {
     try {
       const res = await runOn(fake, [EXAMPLES], tempDir(), { plan });
       assert.ok(res.stats.qa_accepted > 10);
-      const systems = new Set(seen.map((s) => s.system));
-      assert.equal(systems.size, 1, "one system message for the whole run");
+      // The blind answerability judge has its own system message and never sees the document.
+      const blind = seen.filter((s) => s.schema.startsWith("answerable_"));
+      assert.ok(blind.length > 0, "the answerability judge was asked");
+      for (const b of blind) {
+        assert.equal(b.system, ANSWERABILITY_SYSTEM);
+        assert.ok(!b.user.includes("<document>") && !b.user.includes("Proposed answer"), "the judge sees neither the document nor the answer");
+      }
+      const withDocument = seen.filter((s) => !s.schema.startsWith("answerable_"));
+      const systems = new Set(withDocument.map((s) => s.system));
+      assert.equal(systems.size, 1, "one system message for every call on a document");
       const [handbook] = systems;
       const { config } = resolveRunConfig({ inputs: [EXAMPLES], out: "x" }, { env: {} });
       for (const d of config.domains) assert.ok(handbook!.includes(d), `the handbook names the domain ${d}`);
       for (const task of ["FILTER", "CLASSIFY", "WRITE", "VERIFY"]) assert.ok(handbook!.includes(`${task}:`), `the handbook states ${task}`);
 
       const sentences = handbook!.split(/(?<=\.)\s+/).filter((s) => s.length > 40);
-      for (const s of seen) {
+      for (const s of withDocument) {
         assert.ok(s.user.startsWith("<document>\n"), `${s.schema}: the document comes first`);
         const tail = afterDocument(s.user);
         for (const rule of sentences) assert.ok(!tail.includes(rule), `${s.schema}: a handbook rule repeated after the document: ${rule}`);

@@ -55,7 +55,7 @@ export async function runReference(
     const f = await call("filter", "filter_verdict", FilterVerdict, `${FILTER}\n\n${docBlock(doc)}`);
     if (!f.qualified) return;
     const id = await call("identify", "identify_result", idSchema, `${IDENTIFY(opts.domains)}\n\n${docBlock(doc)}`);
-    for (const persona of id.personas) {
+    for (const persona of id.personas.map((p) => p.role)) {
       const head = opts.personaAfterDemos
         ? `${GENERATE(id.domain)}\n\n${demos}\n\nPersona: take the point of view of this persona: ${persona}.\n`
         : `${GENERATE(id.domain, persona)}\n\n${demos}\n\n`;

@@ -7,7 +7,7 @@ import { LlmError } from "./types.js";
  * and nothing finishes (or is recorded) for a long time; serving check before generate before
  * identify before filter keeps documents flowing through to the output.
  */
-export const STAGE_PRIORITY: Record<string, number> = { check: 4, check_all: 4, generate: 3, generate_all: 3, identify: 2, filter: 1, filter_identify: 1 };
+export const STAGE_PRIORITY: Record<string, number> = { answerable: 5, answerable_all: 5, check: 4, check_all: 4, generate: 3, generate_all: 3, identify: 2, filter: 1, filter_identify: 1 };
 
 export function stagePriority(stage: string): number {
   return STAGE_PRIORITY[stage] ?? 0;

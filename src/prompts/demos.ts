@@ -58,15 +58,19 @@ export function sampleDemos(library: DemoLibrary, domain: string, k: number, see
 }
 
 /**
- * Demos as they appear after the task line. The paper plan shows each demo's material, so the
- * model sees a passage turned into a pair; the efficient plan shows persona, question and
- * answer only (a third of the tokens), since everything after the document is prefilled on
- * every call. Either way the demos show the questions' self-contained style and answer forms.
+ * Demos as they appear after the task line. The paper plan shows each demo's material,
+ * persona and aliases, so the model sees a passage turned into a pair for one reader; the
+ * efficient plan shows question and answer only (under a third of the tokens), since
+ * everything after the document is prefilled on every call. Either way the demos show
+ * answerable questions and checkable answer forms, and which lists are ordered.
  */
 export function formatDemos(demos: Demo[], withMaterial: boolean): string {
   if (demos.length === 0) return "";
-  const blocks = demos.map(
-    (d) => `${withMaterial ? `Material: ${d.material}\n` : ""}Persona: ${d.persona}\nQuestion: ${d.question}\nAnswer: ${d.answer} (${d.answer_type})`,
-  );
-  return `\nExamples from other ${withMaterial ? "materials" : "documents"} in this domain:\n\n${blocks.join("\n\n")}\n`;
+  const blocks = demos.map((d) => {
+    const type = d.answer_type === "list" && d.ordered ? "list, ordered" : d.answer_type;
+    const aliases = withMaterial && d.aliases?.length ? `; also: ${d.aliases.join(" | ")}` : "";
+    const answer = `Question: ${d.question}\nAnswer: ${d.answer} (${type}${aliases})`;
+    return withMaterial ? `Material: ${d.material}\nPersona: ${d.persona}\n${answer}` : answer;
+  });
+  return `\nExamples from other ${withMaterial ? "materials" : "documents"}:\n\n${blocks.join("\n\n")}\n`;
 }

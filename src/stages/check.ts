@@ -5,7 +5,7 @@ import { callModel, type Outcome, type StageContext } from "./outcome.js";
 import { CheckVerdict, rejectPair, type PairDraft } from "./pairs.js";
 
 export async function checkStage(doc: Doc, pair: PairDraft, ctx: StageContext): Promise<Outcome<CheckVerdict>> {
-  return callModel(ctx, doc, "check", "check_verdict", CheckVerdict, verifyPrompt(ctx.system, doc, [pair]), (code, detail, raw) =>
+  return callModel(ctx, doc, "check", "check_verdict", CheckVerdict, verifyPrompt(ctx.system, doc, [pair]), 1, (code, detail, raw) =>
     rejectPair(doc, "check", code, pair, detail, raw),
   );
 }

@@ -10,6 +10,7 @@ import { LlmError, type ChatMessage, type LlmClient } from "../llm/types.js";
 import type { Doc, Rejection } from "../records.js";
 import type { DemoLibrary } from "../prompts/demos.js";
 import type { RunConfig } from "../config/schema.js";
+import { stageSampling } from "./sampling.js";
 
 export interface StageContext {
   llm: LlmClient;
@@ -39,10 +40,12 @@ export async function callModel<S extends z.ZodType>(
   schemaName: string,
   schema: S,
   messages: ChatMessage[],
+  /** Personas, pairs or questions the reply holds: sizes its max_tokens (stages/sampling.ts). */
+  items = 1,
   onReject: (code: string, detail: string, raw?: string) => Rejection = (code, detail, raw) => rejectDoc(doc, stage, code, detail, raw),
 ): Promise<Outcome<z.infer<S>>> {
   try {
-    const res = await ctx.llm.complete({ stage, messages, schema, schemaName, sampling: { seed: ctx.config.seed } });
+    const res = await ctx.llm.complete({ stage, messages, schema, schemaName, sampling: stageSampling(stage, items, ctx.config.seed) });
     return { ok: true, value: res.value, raw: res.raw, model: res.model };
   } catch (err) {
     if (!(err instanceof LlmError)) throw err;

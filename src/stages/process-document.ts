@@ -2,14 +2,20 @@
  * One document (or window) through the LLM stages of the chosen plan. Returns everything
  * the document produced; the orchestrator writes it. Throws TransientFailure when the model
  * layer could not be reached, so the document stays unfinished and is redone on resume.
+ *
+ * The order of a document's pairs: generate → deterministic guards and same-document
+ * duplicates (no model call) → the verifier with the document → the blind answerability
+ * judge (question only) for the pairs the verifier kept → accepted.
  */
 import type { Doc, QaRecord, Rejection } from "../records.js";
 import { filterStage } from "./filter.js";
 import { identifySchema, identifyStage, type Identified } from "./identify.js";
 import { generateStage } from "./generate.js";
 import { checkStage } from "./check.js";
+import { answerableAllStage, answerableStage } from "./answerable.js";
 import { checkAllStage, filterIdentifySchema, filterIdentifyStage, generateAllStage } from "./efficient.js";
-import { buildQaRecord, leaksVerbatim, rejectPair, verdictFailure, type CheckVerdict, type PairDraft } from "./pairs.js";
+import { buildQaRecord, leaksVerbatim, rejectPair, verdictDetail, verdictFailure, type CheckVerdict, type PairDraft } from "./pairs.js";
+import { distinctPairs } from "./distinct-pairs.js";
 import { rejectDoc, type Outcome, type StageContext } from "./outcome.js";
 import { handbook } from "../prompts/handbook.js";
 
@@ -21,6 +27,7 @@ export interface DocResult {
   accepted: QaRecord[];
   rejections: Rejection[];
   pairsGenerated: number;
+  /** Pairs that got a verifier's verdict (accepted, or rejected by the verifier or the answerability judge). */
   pairsChecked: number;
 }
 
@@ -30,72 +37,101 @@ export interface ProcessHooks {
 }
 
 export function planStages(plan: "paper" | "efficient"): string[] {
-  return plan === "paper" ? ["filter", "identify", "generate", "check"] : ["filter_identify", "generate_all", "check_all"];
+  return plan === "paper" ? ["filter", "identify", "generate", "check", "answerable"] : ["filter_identify", "generate_all", "check_all", "answerable_all"];
 }
+
+type Verified = { draft: PairDraft; verdict: CheckVerdict };
 
 export function makeProcessor(base: Omit<StageContext, "system">, hooks: ProcessHooks = {}) {
   const { config, llm } = base;
+  const paper = config.plan === "paper";
   // The handbook and the schemas depend on the configured domains and persona count only: build them once.
   const ctx: StageContext = { ...base, system: handbook(config.domains, config.personas) };
   const models = Object.fromEntries(planStages(config.plan).map((s) => [s, llm.modelFor(s)]));
   const idSchema = identifySchema(config.domains, config.personas);
   const fiSchema = filterIdentifySchema(config.domains, config.personas);
 
-  return async function processDocument(doc: Doc): Promise<DocResult> {
-    const result: DocResult = { doc, reached: "prefilter", accepted: [], rejections: [], pairsGenerated: 0, pairsChecked: 0 };
-    const fail = (r: Rejection) => (result.rejections.push(r), result);
-
-    let id: Identified;
-    if (config.plan === "paper") {
+  /** Filter and identify (one call in the efficient plan). */
+  async function identify(doc: Doc, result: DocResult): Promise<Identified | undefined> {
+    if (paper) {
       const f = await filterStage(doc, ctx);
-      if (!f.ok) return fail(f.rejection);
+      if (!f.ok) return void result.rejections.push(f.rejection);
       result.reached = "filter";
       const i = await identifyStage(doc, ctx, idSchema);
-      if (!i.ok) return fail(i.rejection);
-      id = i.value;
-    } else {
-      const fi = await filterIdentifyStage(doc, ctx, fiSchema);
-      if (!fi.ok) return fail(fi.rejection);
-      result.reached = "filter";
-      id = fi.value;
+      if (!i.ok) return void result.rejections.push(i.rejection);
+      return i.value;
     }
-    result.reached = "identify";
-    result.domain = id.domain;
-    if (hooks.quotaAllows && !hooks.quotaAllows(id.domain)) return fail(rejectDoc(doc, "quota", "skipped", `quota for ${id.domain} is full: generation skipped`));
-    result.reached = "generate";
+    const fi = await filterIdentifyStage(doc, ctx, fiSchema);
+    if (!fi.ok) return void result.rejections.push(fi.rejection);
+    result.reached = "filter";
+    return fi.value;
+  }
 
-    // Generate.
-    let drafts: PairDraft[] = [];
-    if (config.plan === "paper") {
-      const outs = await Promise.all(id.personas.map((p) => generateStage(doc, id.domain, p, ctx)));
-      for (const o of outs) o.ok ? drafts.push(o.value) : result.rejections.push(o.rejection);
-    } else {
-      const g = await generateAllStage(doc, id, ctx);
-      if (!g.ok) return fail({ ...g.rejection, kind: "pair" });
-      drafts = g.value;
+  async function generate(doc: Doc, id: Identified, result: DocResult): Promise<PairDraft[]> {
+    if (paper) {
+      const outs = await Promise.all(id.personas.map((_, i) => generateStage(doc, id.domain, id.personas, i, ctx)));
+      return outs.flatMap((o) => (o.ok ? [o.value] : (result.rejections.push(o.rejection), [])));
     }
-    result.pairsGenerated = drafts.length;
+    const g = await generateAllStage(doc, id, ctx);
+    if (!g.ok) return result.rejections.push({ ...g.rejection, kind: "pair" }), [];
+    return g.value;
+  }
 
-    // Deterministic leakage guard before paying for a check call.
-    const toCheck: PairDraft[] = [];
+  /** The checks that need no model: a pair that leaks its answer, or repeats an earlier pair's point. */
+  function guard(doc: Doc, drafts: PairDraft[], result: DocResult): PairDraft[] {
+    const clean: PairDraft[] = [];
     for (const d of drafts) {
       if (leaksVerbatim(d)) result.rejections.push(rejectPair(doc, "check", "answer_in_question", d, "the answer stands verbatim in the question"));
-      else toCheck.push(d);
+      else clean.push(d);
     }
+    const { kept, duplicates } = distinctPairs(clean);
+    for (const { pair, of } of duplicates) result.rejections.push(rejectPair(doc, "check", "duplicate_pair", pair, `same answer and nearly the same question as the pair for ${of.persona}`));
+    return kept;
+  }
 
-    // Check.
-    let verdicts: Outcome<CheckVerdict>[] = [];
-    if (toCheck.length > 0) {
-      verdicts = config.plan === "paper" ? await Promise.all(toCheck.map((d) => checkStage(doc, d, ctx))) : await checkAllStage(doc, toCheck, ctx);
-    }
-    toCheck.forEach((d, k) => {
-      const v = verdicts[k]!;
+  async function verify(doc: Doc, drafts: PairDraft[], result: DocResult): Promise<Verified[]> {
+    if (drafts.length === 0) return [];
+    const outs: Outcome<CheckVerdict>[] = paper ? await Promise.all(drafts.map((d) => checkStage(doc, d, ctx))) : await checkAllStage(doc, drafts, ctx);
+    const verified: Verified[] = [];
+    drafts.forEach((draft, k) => {
+      const v = outs[k]!;
       if (!v.ok) return void result.rejections.push(v.rejection);
       result.pairsChecked++;
       const failure = verdictFailure(v.value);
-      if (failure) result.rejections.push(rejectPair(doc, "check", failure, d, v.value.reason, v.raw));
-      else result.accepted.push(buildQaRecord(doc, d, v.value, models));
+      if (failure) result.rejections.push(rejectPair(doc, "check", failure, draft, verdictDetail(v.value), v.raw));
+      else verified.push({ draft, verdict: v.value });
     });
+    return verified;
+  }
+
+  /** The blind judge: only pairs whose question alone leads to their answer are accepted. */
+  async function acceptAnswerable(doc: Doc, verified: Verified[], result: DocResult): Promise<void> {
+    if (verified.length === 0) return;
+    const drafts = verified.map((v) => v.draft);
+    const outs = paper ? await Promise.all(drafts.map((d) => answerableStage(doc, d, ctx))) : await answerableAllStage(doc, drafts, ctx);
+    verified.forEach(({ draft, verdict }, k) => {
+      const a = outs[k]!;
+      if (!a.ok) return void result.rejections.push(a.rejection);
+      if (!a.value.answerable) result.rejections.push(rejectPair(doc, "answerable", "not_answerable", draft, `needs: ${a.value.needs}`, a.raw));
+      else result.accepted.push(buildQaRecord(doc, draft, verdict, models));
+    });
+  }
+
+  return async function processDocument(doc: Doc): Promise<DocResult> {
+    const result: DocResult = { doc, reached: "prefilter", accepted: [], rejections: [], pairsGenerated: 0, pairsChecked: 0 };
+    const id = await identify(doc, result);
+    if (!id) return result;
+    result.reached = "identify";
+    result.domain = id.domain;
+    if (hooks.quotaAllows && !hooks.quotaAllows(id.domain)) {
+      result.rejections.push(rejectDoc(doc, "quota", "skipped", `quota for ${id.domain} is full: generation skipped`));
+      return result;
+    }
+    result.reached = "generate";
+    const drafts = await generate(doc, id, result);
+    result.pairsGenerated = drafts.length;
+    const verified = await verify(doc, guard(doc, drafts, result), result);
+    await acceptAnswerable(doc, verified, result);
     return result;
   };
 }

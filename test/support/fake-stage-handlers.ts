@@ -70,15 +70,20 @@ export function fakeDomain(doc: string, domains: string[]): string {
   return best;
 }
 
-function fakePersonas(domain: string, max: number): string[] {
-  return (PERSONAS[domain] ?? GENERIC_PERSONAS).slice(0, Math.max(1, max));
+function fakePersonas(domain: string, max: number): { role: string; wants: string }[] {
+  return (PERSONAS[domain] ?? GENERIC_PERSONAS).slice(0, Math.max(1, max)).map((role) => ({ role, wants: `the facts a ${role} would check` }));
 }
 
-/** A fill-in question on a sentence with a number (or else a capitalised name), chosen per persona. */
-export function fakePair(doc: string, persona: string) {
+/**
+ * A fill-in question on a sentence with a number (or else a capitalised name), chosen per
+ * persona. Given the persona's place in the document's list (`index`), personas take
+ * different sentences while the document has enough, as the prompt asks of a real writer.
+ */
+export function fakePair(doc: string, persona: string, index?: number) {
   const candidates = sentences(doc).filter((s) => /\d/.test(s) || /\s[A-Z][a-z]{2,}/.test(s));
   const pool = candidates.length ? candidates : sentences(doc);
-  const sentence = pool[fnv1a32(persona) % Math.max(1, pool.length)] ?? doc.slice(0, 200);
+  const pick = index === undefined ? fnv1a32(persona) : fnv1a32(doc) + index;
+  const sentence = pool[pick % Math.max(1, pool.length)] ?? doc.slice(0, 200);
   const num = /\d[\d,.]*\d|\d/.exec(sentence);
   const name = /\s([A-Z][a-z]{2,})/.exec(sentence);
   const answer = num ? num[0] : name ? name[1]! : words(sentence)[0]!;
@@ -92,40 +97,72 @@ export function fakePair(doc: string, persona: string) {
   };
 }
 
-export function fakeVerdict(doc: string, question: string, answer: string) {
+/** The verifier's reply, in the order the real one works: evidence, its own answer, notes, then verdicts. */
+export function fakeVerdict(doc: string, question: string, answer: string, aliases: string[] = []) {
   const grounded = doc.includes(answer);
   // A real verifier disagrees with the generator now and then: reject about one pair in seven, deterministically.
   const correct = grounded && fnv1a32(question) % 7 !== 0;
-  const selfContained = words(question).length >= 12 && !/\bthe (text|passage|article)\b/i.test(question);
+  const selfContained = fakeAnswerable(question).answerable;
   const leakage = containsWords(question, answer);
+  const evidence = grounded ? (sentences(doc).find((s) => s.includes(answer)) ?? answer) : "none";
   return {
+    evidence,
+    own_answer: grounded ? (correct ? answer : `not ${answer}`) : "",
+    notes: !correct && grounded ? "the proposed answer does not answer the question" : grounded ? (selfContained ? "the answer is stated in the document" : "the question is too short to stand alone") : "the answer is not in the document",
     correct,
     grounded,
+    unique: true,
     self_contained: selfContained,
     leakage,
-    reason: !correct && grounded ? "the proposed answer does not answer the question" : grounded ? (selfContained ? "the answer is stated in the document" : "the question is too short to stand alone") : "the answer is not in the document",
+    // Confirms the aliases that are written forms of the answer (they contain it, with at most two more words), not other answers.
+    confirmed_aliases: aliases.filter((a) => containsWords(a, answer) && words(a).length <= words(answer).length + 2),
   };
 }
 
-function pairsIn(userText: string): { question: string; answer: string }[] {
-  const out: { question: string; answer: string }[] = [];
-  const re = /Question: (.*)\nProposed answer: (.*)/g;
-  for (const m of userText.matchAll(re)) out.push({ question: m[1]!, answer: m[2]! });
+/** The blind judge: a question under twelve words, or one that leans on "the text" or "the study", cannot stand alone. */
+export function fakeAnswerable(question: string) {
+  const leans = /\b(?:the|this) (?:text|passage|article|document|study|author)\b/i.exec(question);
+  if (leans) return { needs: `"${leans[0]}", which the reader never saw`, answerable: false };
+  if (words(question).length < 12) return { needs: "the setting the question leaves out", answerable: false };
+  return { needs: "nothing", answerable: true };
+}
+
+function pairsIn(userText: string): { question: string; answer: string; aliases: string[] }[] {
+  const out: { question: string; answer: string; aliases: string[] }[] = [];
+  const re = /^(?:Question:|Q\d+\.) (.*)\nProposed answer: (.*)(?:\nAliases: (.*))?/gm;
+  for (const m of userText.matchAll(re)) out.push({ question: m[1]!, answer: m[2]!, aliases: m[3] ? m[3].split(" | ") : [] });
   return out;
 }
 
-/** Our prompts list personas; the reference pattern (bench/support/reference-driver.ts) names one in a sentence. */
-function personaOf(userText: string): string {
-  return listedPersonas(userText)[0] ?? /point of view of this persona: (.+?)\.\n/.exec(userText)?.[1] ?? "reader";
+/** The questions shown to the blind judge: "Question: …" alone, or "Q1. …" lines. */
+function judgedQuestions(userText: string): string[] {
+  const one = /^Question: (.*)$/m.exec(userText);
+  if (one) return [one[1]!];
+  return [...userText.matchAll(/^Q\d+\. (.*)$/gm)].map((m) => m[1]!);
+}
+
+/** Our prompts list personas ("P1. role; wants: …") and say which one to write for; the reference pattern (bench/support/reference-driver.ts) names one in a sentence, without a place in a list. */
+function personaOf(userText: string): { persona: string; index?: number } {
+  const listed = listedPersonas(userText);
+  if (listed.length === 0) return { persona: /point of view of this persona: (.+?)\.\n/.exec(userText)?.[1] ?? "reader" };
+  const index = Number(/Write for P(\d+) only\./.exec(userText)?.[1] ?? 1) - 1;
+  return { persona: listed[index] ?? "reader", index };
 }
 
 function listedPersonas(userText: string): string[] {
-  const block = /Personas:\n((?:\d+\. .+\n?)+)/.exec(userText)?.[1] ?? "";
+  const block = /Personas:\n((?:P\d+\. .+\n?)+)/.exec(userText)?.[1] ?? "";
   return block
     .split("\n")
-    .map((l) => l.replace(/^\d+\.\s*/, "").trim())
+    .map((l) => l.replace(/^P\d+\.\s*/, "").replace(/; wants: .*$/, "").trim())
     .filter(Boolean);
 }
+
+/** The labels of a keyed reply (P1, P2… or Q1, Q2…): the schema's property names, in order. */
+function labelsOf(schema: unknown): string[] {
+  return Object.keys((schema as { properties?: Record<string, unknown> })?.properties ?? {});
+}
+
+const keyed = <T>(labels: string[], item: (i: number) => T) => Object.fromEntries(labels.map((l, i) => [l, item(i)]));
 
 const doc = (ctx: FakeRequestContext) => ctx.document ?? "";
 
@@ -136,16 +173,30 @@ export const stageHandlers: Record<string, FakeHandler> = {
     const domain = fakeDomain(doc(ctx), domains);
     return { domain, personas: fakePersonas(domain, maxItemsOf(ctx.jsonSchema, "personas")) };
   },
-  generated_pair: (ctx) => fakePair(doc(ctx), personaOf(ctx.userText)),
-  check_verdict: (ctx) => {
-    const p = pairsIn(ctx.userText)[0] ?? { question: "", answer: "" };
-    return fakeVerdict(doc(ctx), p.question, p.answer);
+  generated_pair: (ctx) => {
+    const { persona, index } = personaOf(ctx.userText);
+    return fakePair(doc(ctx), persona, index);
   },
+  check_verdict: (ctx) => {
+    const p = pairsIn(ctx.userText)[0] ?? { question: "", answer: "", aliases: [] };
+    return fakeVerdict(doc(ctx), p.question, p.answer, p.aliases);
+  },
+  answerable_verdict: (ctx) => fakeAnswerable(judgedQuestions(ctx.userText)[0] ?? ""),
   filter_identify_result: (ctx) => {
     const domains = enumOf(ctx.jsonSchema, "domain") ?? ["Other"];
     const domain = fakeDomain(doc(ctx), domains);
     return { ...fakeQualified(doc(ctx)), domain, personas: fakePersonas(domain, maxItemsOf(ctx.jsonSchema, "personas")) };
   },
-  generated_pairs: (ctx) => ({ pairs: listedPersonas(ctx.userText).map((persona) => ({ persona, ...fakePair(doc(ctx), persona) })) }),
-  check_verdicts: (ctx) => ({ verdicts: pairsIn(ctx.userText).map((p, i) => ({ pair: i + 1, ...fakeVerdict(doc(ctx), p.question, p.answer) })) }),
+  generated_pairs: (ctx) => {
+    const personas = listedPersonas(ctx.userText);
+    return keyed(labelsOf(ctx.jsonSchema), (i) => fakePair(doc(ctx), personas[i] ?? "reader", i));
+  },
+  check_verdicts: (ctx) => {
+    const pairs = pairsIn(ctx.userText);
+    return keyed(labelsOf(ctx.jsonSchema), (i) => fakeVerdict(doc(ctx), pairs[i]?.question ?? "", pairs[i]?.answer ?? "", pairs[i]?.aliases));
+  },
+  answerable_verdicts: (ctx) => {
+    const questions = judgedQuestions(ctx.userText);
+    return keyed(labelsOf(ctx.jsonSchema), (i) => fakeAnswerable(questions[i] ?? ""));
+  },
 };

@@ -209,9 +209,9 @@ export async function startSimServer(options: Partial<SimOptions> = {}): Promise
   }
 
   const own = (h: FakeHandler): FakeHandler => async (ctx) => {
-    const v = (await h(ctx)) as { personas: string[] };
+    const v = (await h(ctx)) as { personas: { role: string; wants: string }[] };
     const tag = fnv1a32(ctx.document ?? "").toString(36);
-    return { ...v, personas: v.personas.map((p) => `${p} (reader ${tag})`) };
+    return { ...v, personas: v.personas.map((p) => ({ ...p, role: `${p.role} (reader ${tag})` })) };
   };
   const personaHandlers = o.documentPersonas
     ? { identify_result: own(stageHandlers.identify_result!), filter_identify_result: own(stageHandlers.filter_identify_result!) }

@@ -12,8 +12,12 @@ export function assertStatsAddUp(stats: Stats) {
   assert.equal(units, f.prefilter_passed + sum(stage("prefilter")), "units = prefilter passed + prefilter rejections");
   assert.equal(f.prefilter_passed - f.filter_passed, sum((c) => c.startsWith("filter.") || c.startsWith("filter_identify.")), "filter step");
   assert.equal(f.filter_passed - f.identified, sum(stage("identify")), "identify step");
-  assert.equal(f.pairs_generated, f.pairs_checked + (r["check.answer_in_question"] ?? 0) + sum((c) => /^check\.(invalid_output|context_length|missing_verdict)$/.test(c)), "generated = checked + guarded + check failures");
-  assert.equal(f.pairs_checked, f.pairs_accepted + sum((c) => /^check\.(incorrect|not_grounded|not_self_contained|leakage)$/.test(c)), "checked = accepted + check rejections");
+  // Under check.*: the verifier's verdicts, its failed calls, and the guards before it (no model call).
+  const verdict = (c: string) => /^check\.(incorrect|not_grounded|not_unique|not_self_contained|leakage)$/.test(c);
+  const failedCall = (c: string) => /^check\.(invalid_output|context_length)$/.test(c);
+  const guarded = sum((c) => c.startsWith("check.") && !verdict(c) && !failedCall(c));
+  assert.equal(f.pairs_generated, f.pairs_checked + guarded + sum(failedCall), "generated = checked + guarded + check failures");
+  assert.equal(f.pairs_checked, f.pairs_accepted + sum(verdict) + sum(stage("answerable")), "checked = accepted + verifier and answerability rejections");
   const curation = sum((c) => stage("dedup", "decontaminate", "quality")(c) || c === "quota.domain_full" || c === "quota.max_per_doc");
   assert.equal(f.pairs_accepted, stats.qa_accepted + curation, "accepted = kept + curation rejections");
   assert.equal(stats.documents_finished, stats.documents_read);
