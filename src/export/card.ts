@@ -85,7 +85,7 @@ export function renderCard(input: CardInput): string {
   const out: string[] = [`---\n${fm}---`, "", `# ${input.name}`, ""];
   out.push(
     `Verifiable question–answer pairs for reinforcement learning, mined from pretraining documents with the Webscale-RL method (Cen et al., 2025) by \`${input.producer}\`. ` +
-      "Each pair comes from one source document, was written for one persona (an audience who would care about the document), and was checked by a verifier model for correctness, grounding in the document, self-containedness and answer leakage.",
+      "Each pair comes from one source document, was written for one persona (an audience who would care about the document), and was checked by an independent verifier model (with the document) for correctness, grounding, a unique right answer and answer leakage, and by a judge that saw only the question for answerability: a reader who never saw the document must be able to reach the one short answer from the question alone.",
     "",
     `**${fmt(total)} pairs**: ${splits.map((s) => `${s} ${fmt(input.splitRows[s] ?? 0)}`).join(", ")}. ${input.testRule}`,
     "",

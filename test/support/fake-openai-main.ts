@@ -1,11 +1,14 @@
 /**
  * Runs the fake OpenAI-compatible server standalone, for child-process tests and benchmarks.
  *   npx tsx test/support/fake-openai-main.ts [--port N] [--host H] [--model NAME]
- *       [--context-tokens N] [--reject-response-format]
+ *       [--context-tokens N] [--reject-response-format] [--stages]
+ * `--stages`: answer the pipeline's stages with the deterministic stage handlers
+ * (fake-stage-handlers.ts) instead of schema-filled values, so a CLI run keeps pairs.
  * Prints the base URL (…/v1) on its first stdout line, then serves until SIGINT/SIGTERM.
  */
 import { parseArgs } from "node:util";
 import { startFakeOpenAI } from "./fake-openai-server.js";
+import { stageHandlers } from "./fake-stage-handlers.js";
 
 const { values } = parseArgs({
   options: {
@@ -14,6 +17,7 @@ const { values } = parseArgs({
     model: { type: "string" },
     "context-tokens": { type: "string" },
     "reject-response-format": { type: "boolean", default: false },
+    stages: { type: "boolean", default: false },
   },
 });
 
@@ -23,6 +27,7 @@ const fake = await startFakeOpenAI({
   model: values.model,
   contextTokens: values["context-tokens"] ? Number(values["context-tokens"]) : undefined,
   rejectResponseFormat: values["reject-response-format"],
+  handlers: values.stages ? stageHandlers : undefined,
 });
 process.stdout.write(`${fake.url}\n`);
 
