@@ -209,11 +209,13 @@ test("demos cover varied personas and answer types within each domain", () => {
   }
 });
 
-test("docs/demos.md quotes the definition of an answerable question word for word", () => {
-  // The Markdown quote, without its "> " markers and line breaks.
-  const doc = readFileSync(path.join(repoRoot, "docs/demos.md"), "utf8").replace(/\n> ?/g, " ").replace(/\s+/g, " ");
-  assert.ok(doc.includes(ANSWERABLE_DEFINITION), "docs/demos.md does not quote ANSWERABLE_DEFINITION");
-  assert.ok(doc.includes(ANSWERABLE_HOW), "docs/demos.md does not quote ANSWERABLE_HOW");
+test("the README, docs/demos.md and docs/method.md quote the definition of an answerable question word for word", () => {
+  for (const [file, how] of [["README.md", false], ["docs/demos.md", true], ["docs/method.md", true]] as const) {
+    // The Markdown text without quote markers, italics and line breaks.
+    const doc = readFileSync(path.join(repoRoot, file), "utf8").replace(/\n> ?/g, " ").replace(/\*/g, "").replace(/\s+/g, " ");
+    assert.ok(doc.includes(ANSWERABLE_DEFINITION), `${file} does not quote ANSWERABLE_DEFINITION`);
+    if (how) assert.ok(doc.includes(ANSWERABLE_HOW), `${file} does not quote ANSWERABLE_HOW`);
+  }
 });
 
 test("the library loader finds demos for every default domain in the shipped folder", () => {
