@@ -67,6 +67,11 @@ export const QaRecord = z.object({
   /** Model name used per LLM stage, e.g. { filter: "gpt-4.1", generate: "gpt-4.1", ... }. */
   models: z.record(z.string(), z.string()),
   prompt_version: z.string(),
+  /**
+   * The answer as the writer gave it, when the guards (src/quality/answer-form.ts) reduced a
+   * sentence to its checkable core ("No, sellers are prohibited …" → answer "No").
+   */
+  answer_original: z.string().optional(),
   /** Other accepted written forms of the answer that the verifier confirmed (unconfirmed ones are dropped). */
   aliases: z.array(z.string()).optional(),
   /** For list answers: true when the order of the items is part of the answer (a sequence, a ranking). */

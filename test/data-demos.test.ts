@@ -16,19 +16,21 @@ import { loadDemoLibrary } from "../src/prompts/demos.js";
 import { ANSWERABLE_DEFINITION, ANSWERABLE_HOW } from "../src/quality/answerable.js";
 // The guards and the reward exactly as the code exports them today. Other work changes these
 // modules; when a function moves or is renamed, re-point the adapters below and nothing else.
-import { leaksVerbatim } from "../src/stages/pairs.js";
-import { checkQuality, isNumberAnswer } from "../src/curate/quality.js";
+import { guardPair } from "../src/quality/guards.js";
+import { findLeak } from "../src/quality/leakage.js";
+import { inferAnswerType, isNumberAnswer } from "../src/quality/answer-types.js";
 import { defaultCurateOptions } from "../src/curate/options.js";
 import { scoreResponse } from "../src/reward/score.js";
 import { parseQuantity } from "../src/reward/numbers.js";
 import { ANSWER_CLOSE, ANSWER_OPEN } from "../src/policy-format.js";
 
-/** The generate stage's leakage guard: the answer stands verbatim in the question. */
-const leaks = (question: string, answer: string): boolean => leaksVerbatim({ question, answer });
-/** The curation quality rules (placeholder, length, context reference, type mismatch); null = passes. */
+/** The guards' leakage rule: the answer can be read off the question (the form's type inferred, as for an alias). */
+const leaks = (question: string, answer: string): boolean => findLeak(question, answer, inferAnswerType(answer)) !== null;
+/** The deterministic pair guards (src/quality, run before the check call and by curation); null = passes unchanged. */
 const qualityIssue = (d: Demo): string | null => {
-  const issue = checkQuality(d, defaultCurateOptions.maxAnswerWords);
-  return issue && `${issue.code}: ${issue.detail}`;
+  const g = guardPair(d, { maxAnswerWords: defaultCurateOptions.maxAnswerWords });
+  if (!g.ok) return `${g.code}: ${g.detail}`;
+  return g.reducedFrom ? `sentence answer: the guards would keep only "${g.answer}"` : null;
 };
 /** The quality rules' reading of an answer as a number (a year reads as one too). */
 const readsAsNumber = (answer: string): boolean => isNumberAnswer(answer);

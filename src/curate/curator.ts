@@ -13,7 +13,7 @@ import { MultiMap32 } from "./hash-tables.js";
 import { HEADER_WORDS, KeptStore, type KeptListener } from "./kept-store.js";
 import { estimateJaccard, MinHasher, optimalBands } from "./minhash.js";
 import { validateCurateOptions, type CurateOptions } from "./options.js";
-import { checkQuality } from "./quality.js";
+import { guardPair } from "../quality/guards.js";
 import { Quotas } from "./quota.js";
 import { WordHashes } from "./words.js";
 
@@ -101,7 +101,11 @@ export class Curator {
     return this.quotas.allows(domain);
   }
 
-  /** Runs every enabled rule; null = admitted (and remembered as kept). */
+  /**
+   * Runs every enabled rule; null = admitted (and remembered as kept). A sentence answer with a
+   * checkable core is reduced in place: `rec.answer` becomes the core (and `rec.answer_type`
+   * yes_no for a "Yes, …" answer), the sentence goes to `rec.answer_original`.
+   */
   admit(rec: QaRecord): Rejection | null {
     const c = this.counters;
     c.pairs_in++;
@@ -114,8 +118,13 @@ export class Curator {
       return null;
     }
     if (this.opts.quality) {
-      const issue = checkQuality(rec, this.opts.maxAnswerWords);
-      if (issue) return this.reject(rec, "quality", issue.code, issue.detail);
+      const g = guardPair(rec, { maxAnswerWords: this.opts.maxAnswerWords });
+      if (!g.ok) return this.reject(rec, "quality", g.code, g.detail);
+      if (g.reducedFrom) {
+        rec.answer = g.answer;
+        rec.answer_type = g.answer_type;
+        rec.answer_original = g.reducedFrom;
+      }
     }
     const w = this.words.set(rec.question);
     const qLen = w.length;

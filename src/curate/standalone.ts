@@ -16,7 +16,7 @@ import { shortHash } from "../util/hash.js";
 import { VERSION } from "../version.js";
 import { Curator } from "./curator.js";
 import { CurateConfigError, type CurateOptions } from "./options.js";
-import { inferAnswerType } from "./quality.js";
+import { inferAnswerType } from "../quality/answer-types.js";
 
 export interface CurateJob {
   inputs: string[];

@@ -1,10 +1,11 @@
 /**
  * Pair-level logic shared by both plans: the generated-pair and verdict schemas, the
- * deterministic leakage guard, the verdict → rejection rule and the QaRecord builder.
+ * verdict → rejection rule and the QaRecord builder. (The deterministic guards that run
+ * before the check call live in src/quality, shared with curation.)
  */
 import { z } from "zod";
 import { AnswerType, type Doc, type QaRecord, type Rejection } from "../records.js";
-import { containsWords, normalizeText } from "../util/normalize.js";
+import { normalizeText } from "../util/normalize.js";
 import { shortHash } from "../util/hash.js";
 import { PROMPT_VERSION } from "../version.js";
 
@@ -44,6 +45,8 @@ export interface PairDraft extends GeneratedPair {
   persona: string;
   persona_focus?: string;
   domain: string;
+  /** Set when a guard reduced a sentence answer to its core: the answer as written. */
+  answer_original?: string;
 }
 
 export function pairId(docId: string, p: { persona: string; question: string; answer: string }): string {
@@ -68,11 +71,6 @@ export function rejectPair(doc: Doc, stage: string, code: string, pair: PairDraf
     },
     raw,
   };
-}
-
-/** The guard that needs no model: a pair whose normalised answer stands verbatim in its question leaks it. */
-export function leaksVerbatim(pair: { question: string; answer: string }): boolean {
-  return containsWords(pair.question, pair.answer);
 }
 
 /** The first failed criterion names the rejection; a pair passes only if all five hold. */
@@ -118,6 +116,7 @@ export function buildQaRecord(doc: Doc, pair: PairDraft, v: CheckVerdict, models
     checks: { correct: v.correct, grounded: v.grounded, self_contained: v.self_contained, leakage: v.leakage, unique: v.unique, answerable: true },
     models,
     prompt_version: PROMPT_VERSION,
+    ...(pair.answer_original ? { answer_original: pair.answer_original } : {}),
     ...(aliases.length ? { aliases } : {}),
     ...(pair.answer_type === "list" && pair.ordered !== undefined ? { ordered: pair.ordered } : {}),
   };

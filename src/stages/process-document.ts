@@ -14,7 +14,8 @@ import { generateStage } from "./generate.js";
 import { checkStage } from "./check.js";
 import { answerableAllStage, answerableStage } from "./answerable.js";
 import { checkAllStage, filterIdentifySchema, filterIdentifyStage, generateAllStage } from "./efficient.js";
-import { buildQaRecord, leaksVerbatim, rejectPair, verdictDetail, verdictFailure, type CheckVerdict, type PairDraft } from "./pairs.js";
+import { buildQaRecord, rejectPair, verdictDetail, verdictFailure, type CheckVerdict, type PairDraft } from "./pairs.js";
+import { DEFAULT_MAX_ANSWER_WORDS, guardPair } from "../quality/guards.js";
 import { distinctPairs } from "./distinct-pairs.js";
 import { rejectDoc, type Outcome, type StageContext } from "./outcome.js";
 import { handbook } from "../prompts/handbook.js";
@@ -77,12 +78,18 @@ export function makeProcessor(base: Omit<StageContext, "system">, hooks: Process
     return g.value;
   }
 
-  /** The checks that need no model: a pair that leaks its answer, or repeats an earlier pair's point. */
+  /**
+   * The checks that need no model: the deterministic pair guards (src/quality, the same ones
+   * curation runs; `check.<code>`, a sentence answer goes on reduced to its core), then a pair
+   * that repeats an earlier pair's point.
+   */
   function guard(doc: Doc, drafts: PairDraft[], result: DocResult): PairDraft[] {
     const clean: PairDraft[] = [];
+    const guardOpts = { maxAnswerWords: config.curate.maxAnswerWords ?? DEFAULT_MAX_ANSWER_WORDS };
     for (const d of drafts) {
-      if (leaksVerbatim(d)) result.rejections.push(rejectPair(doc, "check", "answer_in_question", d, "the answer stands verbatim in the question"));
-      else clean.push(d);
+      const g = guardPair(d, guardOpts);
+      if (!g.ok) result.rejections.push(rejectPair(doc, "check", g.code, d, g.detail));
+      else clean.push(g.reducedFrom ? { ...d, answer: g.answer, answer_type: g.answer_type, answer_original: g.reducedFrom } : d);
     }
     const { kept, duplicates } = distinctPairs(clean);
     for (const { pair, of } of duplicates) result.rejections.push(rejectPair(doc, "check", "duplicate_pair", pair, `same answer and nearly the same question as the pair for ${of.persona}`));
