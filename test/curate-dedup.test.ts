@@ -60,7 +60,7 @@ test("dedup state survives close and reopen; re-admitting a kept id is accepted"
     await second.close();
 
     // Different signature settings cannot resume this state.
-    await assert.rejects(Curator.open(dir, opts({ nearDup: { threshold: 0.8, numPerm: 64, shingle: 3 } })), /numPerm=128/);
+    await assert.rejects(Curator.open(dir, opts({ nearDup: { ...defaultCurateOptions.nearDup, numPerm: 64 } })), /numPerm=128/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -92,6 +92,30 @@ test("a torn last record in the state log (crash mid-write) is cut off on open",
     assert.equal(again.admit(qa("x", qs[3]))?.data?.duplicate_of, "t3");
     assert.equal(again.admit(qa("y", "A brand new question about the moons of Jupiter and their orbits?")), null);
     await again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("short paraphrases are near-duplicates; template siblings with other numbers or answers are not", async () => {
+  const dir = tmp();
+  try {
+    const cur = await Curator.open(dir, opts());
+    const birds = "Volunteers on a small island counted 312 puffins and 148 razorbills on one June morning. How many birds did they count?";
+    assert.equal(cur.admit(qa("birds", birds, "460")), null);
+    // Two words added ("individual … in total"), one changed: the same question, the same answer.
+    const para = cur.admit(qa("para", birds.replace("How many birds did they count?", "How many individual birds were counted in total?"), "460 birds"));
+    assert.equal(para?.reason, "dedup.near");
+    assert.equal(para?.data?.duplicate_of, "birds");
+    // The same template with other numbers is another question.
+    assert.equal(cur.admit(qa("other-numbers", birds.replace("312", "290"), "438")), null);
+    // One word changed that changes the answer: kept, because the answers differ.
+    assert.equal(cur.admit(qa("celsius", "What is the boiling point of pure water at sea level, in degrees Celsius?", "100")), null);
+    assert.equal(cur.admit(qa("fahrenheit", "What is the boiling point of pure water at sea level, in degrees Fahrenheit?", "212")), null);
+    // Operators make questions differ even when their words do not.
+    assert.equal(cur.admit(qa("floor-div", "In Python 3, what does the expression 7 // 2 evaluate to?", "3")), null);
+    assert.equal(cur.admit(qa("true-div", "In Python 3, what does the expression 7 / 2 evaluate to?", "3.5")), null);
+    await cur.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -65,9 +65,10 @@ test("quota config errors stop before work with a hint", async () => {
 
 test("curateOptionsFromConfig maps RunConfig's curate section with defaults", async () => {
   const { curateOptionsFromConfig } = await import("../src/curate/config.js");
-  const o = curateOptionsFromConfig({ benchmarks: ["/b/gsm8k_test.jsonl", "/b/x.parquet"], benchmarkFields: ["gsm8k_test.jsonl=gsm8k", "question,context"], domainQuota: { Math: 10 }, maxPerDoc: 2 });
+  const o = curateOptionsFromConfig({ benchmarks: ["/b/gsm8k_test.jsonl", "/b/x.parquet"], benchmarkFields: ["gsm8k_test.jsonl=gsm8k", "question,context"], domainQuota: { Math: 10 }, maxPerDoc: 2, nearDup: { threshold: 0.9 } });
   assert.deepEqual(o.benchmarks, [{ path: "/b/gsm8k_test.jsonl", preset: "gsm8k" }, { path: "/b/x.parquet", fields: ["question", "context"] }]);
   assert.equal(o.ngram, 13);
-  assert.deepEqual(o.nearDup, { threshold: 0.8, numPerm: 128, shingle: 3 });
+  // A partial nearDup keeps the defaults for what it does not name.
+  assert.deepEqual(o.nearDup, { ...defaultCurateOptions.nearDup, threshold: 0.9 });
   assert.equal(o.maxPerDoc, 2);
 });

@@ -13,6 +13,7 @@ interface CurateFlags {
   benchmarkFields?: string[];
   ngram: string;
   nearDupThreshold: string;
+  nearDupAnswerThreshold: string;
   numPerm: string;
   shingle: string;
   dedup: boolean;
@@ -39,7 +40,12 @@ export function curateOptionsFromFlags(f: CurateFlags): CurateOptions {
     dedup: f.dedup,
     decontaminate: f.decontaminate,
     quality: f.quality,
-    nearDup: { threshold: num(f.nearDupThreshold, "--near-dup-threshold", false), numPerm: num(f.numPerm, "--num-perm"), shingle: num(f.shingle, "--shingle") },
+    nearDup: {
+      threshold: num(f.nearDupThreshold, "--near-dup-threshold", false),
+      answerThreshold: num(f.nearDupAnswerThreshold, "--near-dup-answer-threshold", false),
+      numPerm: num(f.numPerm, "--num-perm"),
+      shingle: num(f.shingle, "--shingle"),
+    },
     ngram: num(f.ngram, "--ngram"),
     maxAnswerWords: num(f.maxAnswerWords, "--max-answer-words"),
     benchmarks: parseBenchmarkSpecs(f.benchmarks ?? [], f.benchmarkFields ?? [], PRESET_NAMES),
@@ -64,9 +70,10 @@ export function registerCurate(program: Command): void {
     .option("--benchmarks <files...>", "benchmark files (JSONL or Parquet) to decontaminate against")
     .option("--benchmark-fields <spec...>", `text fields per benchmark: [FILE=]PRESET|FIELD,FIELD (presets: ${PRESET_NAMES.join(", ")}; default auto)`)
     .option("--ngram <n>", "word n-gram length for decontamination", String(defaultCurateOptions.ngram))
-    .option("--near-dup-threshold <j>", "estimated Jaccard at or above which questions are near-duplicates", String(defaultCurateOptions.nearDup.threshold))
+    .option("--near-dup-threshold <j>", "estimated Jaccard of content words at or above which questions are near-duplicates, whatever their answers", String(defaultCurateOptions.nearDup.threshold))
+    .option("--near-dup-answer-threshold <j>", "the same, lower, for pairs whose answers agree", String(defaultCurateOptions.nearDup.answerThreshold))
     .option("--num-perm <n>", "MinHash permutations", String(defaultCurateOptions.nearDup.numPerm))
-    .option("--shingle <n>", "words per MinHash shingle", String(defaultCurateOptions.nearDup.shingle))
+    .option("--shingle <n>", "content words per MinHash shingle", String(defaultCurateOptions.nearDup.shingle))
     .option("--no-dedup", "keep exact and near duplicates")
     .option("--no-decontaminate", "skip benchmark decontamination")
     .option("--no-quality", "skip the answer-quality rules")

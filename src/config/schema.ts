@@ -108,7 +108,7 @@ const RunConfigFields = z.object({
       targetPairs: z.number().int().positive().optional(),
       maxPerDoc: z.number().int().positive().optional(),
       ngram: z.number().int().positive().optional(),
-      nearDup: z.object({ threshold: z.number().min(0).max(1).optional(), numPerm: z.number().int().positive().optional(), shingle: z.number().int().positive().optional() }).optional(),
+      nearDup: z.object({ threshold: z.number().min(0).max(1).optional(), answerThreshold: z.number().min(0).max(1).optional(), numPerm: z.number().int().positive().optional(), shingle: z.number().int().positive().optional() }).optional(),
       maxAnswerWords: z.number().int().positive().optional(),
     })
     .default({ dedup: true, decontaminate: true, quality: true, benchmarks: [], domainQuota: {} }),

@@ -16,6 +16,7 @@ import { validateCurateOptions, type CurateOptions } from "./options.js";
 import { guardPair } from "../quality/guards.js";
 import { Quotas } from "./quota.js";
 import { WordHashes } from "./words.js";
+import { answerKey, questionFeatures } from "../quality/similarity.js";
 
 export { defaultCurateOptions, type CurateOptions } from "./options.js";
 
@@ -36,6 +37,10 @@ export class Curator {
   private readonly idH = new Uint32Array(2);
   private readonly docH = new Uint32Array(2);
   private readonly sig: Uint32Array;
+  private features = new Uint32Array(64);
+  private readonly tmp = new Uint32Array(2);
+  private answerKey = 0;
+  private numbersKey = 0;
   private readonly keys: Uint32Array;
   private readonly other: Uint32Array;
   private readonly lsh = new MultiMap32();
@@ -51,8 +56,9 @@ export class Curator {
     readonly opts: CurateOptions,
     private readonly index: NgramIndex | null,
   ) {
-    const { numPerm, shingle, threshold } = opts.nearDup;
-    this.hasher = opts.dedup ? new MinHasher(numPerm, shingle, MINHASH_SEED, optimalBands(threshold, numPerm)) : null;
+    const { numPerm, shingle, answerThreshold } = opts.nearDup;
+    // Bands for the lower threshold: every pair that could pass either test becomes a candidate.
+    this.hasher = opts.dedup ? new MinHasher(numPerm, shingle, MINHASH_SEED, optimalBands(answerThreshold, numPerm)) : null;
     this.sig = new Uint32Array(numPerm);
     this.keys = new Uint32Array(numPerm);
     this.other = new Uint32Array(HEADER_WORDS + numPerm);
@@ -144,9 +150,10 @@ export class Curator {
     let hasSig = false;
     w.prefixHash(qLen, this.h);
     if (this.hasher) {
+      const n = this.featureHashes(rec);
       const exact = this.store.byExact.get(this.h[0], this.h[1]);
       if (exact >= 0) return this.reject(rec, "dedup", "exact", undefined, { duplicate_of: this.store.id(exact) });
-      hasSig = this.hasher.signature(w, qLen, this.sig);
+      hasSig = this.hasher.signature(this.features, n, this.sig);
       if (hasSig) {
         const near = this.nearDuplicate();
         if (near) return this.reject(rec, "dedup", "near", `estimated Jaccard ${near.similarity.toFixed(2)}`, { duplicate_of: this.store.id(near.index), similarity: near.similarity });
@@ -162,6 +169,7 @@ export class Curator {
       {
         exactHi: this.h[0], exactLo: this.h[1], idHi: this.idH[0], idLo: this.idH[1], docHi: this.docH[0], docLo: this.docH[1],
         domain: this.store.domainNumber(rec.domain), id: rec.id, sig: hasSig ? this.sig : null,
+        answerKey: this.answerKey, numbersKey: this.numbersKey,
       },
       this.onKept,
     );
@@ -169,7 +177,31 @@ export class Curator {
     return null;
   }
 
-  /** The first kept pair whose LSH buckets meet this signature and whose estimated Jaccard passes. */
+  /**
+   * Hashes the question's content words into `features` (returns how many), and sets the
+   * answer and number keys. Operators go into the exact key too: "7 // 2" is not "7 / 2".
+   */
+  private featureHashes(rec: QaRecord): number {
+    const f = questionFeatures(rec.question);
+    if (this.features.length < f.words.length) this.features = new Uint32Array(f.words.length * 2);
+    let ops = 0;
+    f.words.forEach((word, i) => {
+      hashString64(word, this.tmp);
+      this.features[i] = this.tmp[0];
+      if (word.startsWith("$")) ops = (ops + this.tmp[0]) >>> 0;
+    });
+    if (ops !== 0) this.h[0] = (this.h[0] ^ ops) >>> 0;
+    hashString64(answerKey(rec.answer), this.tmp);
+    this.answerKey = this.tmp[0];
+    hashString64(f.numbers.join(" "), this.tmp);
+    this.numbersKey = this.tmp[0];
+    return f.words.length;
+  }
+
+  /**
+   * The first kept pair whose LSH buckets meet this signature, with the same numbers, and an
+   * estimated Jaccard at `threshold`, or at `answerThreshold` with an agreeing answer.
+   */
   private nearDuplicate(): { index: number; similarity: number } | null {
     const hasher = this.hasher!;
     hasher.bandKeys(this.sig, this.keys);
@@ -182,8 +214,10 @@ export class Curator {
         if (checked.includes(index)) return false;
         checked.push(index);
         this.store.record(index, this.other);
+        if (this.other[12] !== this.numbersKey) return false;
         const sim = estimateJaccard(this.sig, this.other.subarray(HEADER_WORDS), hasher.numPerm);
-        if (sim >= this.opts.nearDup.threshold) {
+        const { threshold, answerThreshold } = this.opts.nearDup;
+        if (sim >= threshold || (sim >= answerThreshold && this.other[11] === this.answerKey)) {
           found = { index, similarity: sim };
           return true;
         }
@@ -235,7 +269,7 @@ export class Curator {
         enabled: this.opts.dedup,
         exact: c.rejected["dedup.exact"] ?? 0,
         near: c.rejected["dedup.near"] ?? 0,
-        ...(this.hasher ? { threshold: this.opts.nearDup.threshold, num_perm: this.hasher.numPerm, shingle: this.hasher.shingle, bands: this.hasher.lsh.bands, rows: this.hasher.lsh.rows } : {}),
+        ...(this.hasher ? { threshold: this.opts.nearDup.threshold, answer_threshold: this.opts.nearDup.answerThreshold, num_perm: this.hasher.numPerm, shingle: this.hasher.shingle, bands: this.hasher.lsh.bands, rows: this.hasher.lsh.rows } : {}),
       },
       contamination: {
         enabled: this.opts.decontaminate,

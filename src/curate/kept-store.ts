@@ -5,7 +5,8 @@
  * Files in the state dir:
  * - `kept.bin`: append-only, one fixed-size record per kept pair (u32 words, little-endian):
  *   exact-hash hi/lo, id-hash hi/lo, doc-hash hi/lo, domain number, id byte offset lo/hi,
- *   id byte length, flags (bit 0: has a MinHash signature), then `numPerm` signature values.
+ *   id byte length, flags (bit 0: has a MinHash signature), answer-key hash, numbers hash,
+ *   then `numPerm` signature values (over the question's content words, src/quality/similarity.ts).
  * - `ids.txt`: the kept ids, newline-terminated, addressed by byte offset (read only when a
  *   rejection needs the id it duplicates).
  * - `domains.json`: domain number → name. `meta.json`: the signature parameters.
@@ -19,7 +20,9 @@ import { join } from "node:path";
 import { Hash64Map, MultiMap32 } from "./hash-tables.js";
 import { CurateConfigError } from "./options.js";
 
-export const HEADER_WORDS = 11;
+export const HEADER_WORDS = 13;
+/** Version 2: signatures over content words, with answer and number keys (version 1: word 3-shingles). */
+const STATE_VERSION = 2;
 const F_SIG = 1;
 
 export interface StoreParams {
@@ -40,6 +43,9 @@ export interface KeptEntry {
   id: string;
   /** Signature (numPerm values) or null. */
   sig: Uint32Array | null;
+  /** 32-bit hashes of the answer key and of the question's numbers (near-duplicate verification). */
+  answerKey: number;
+  numbersKey: number;
 }
 
 /** Called for every kept record during replay and for every new one. */
@@ -84,6 +90,8 @@ export class KeptStore {
     if (existsSync(metaFile) && existsSync(keptFile)) {
       const meta = JSON.parse(readFileSync(metaFile, "utf8")) as StoreParams & { version: number };
       const hasRecords = fstatSizeOf(keptFile) > 0;
+      if (hasRecords && meta.version !== STATE_VERSION)
+        throw new CurateConfigError(`curation state in ${dir} was written by an older version of webscale-rl (near-duplicates on word shingles); start a fresh output directory`);
       if (hasRecords && (meta.numPerm !== params.numPerm || meta.shingle !== params.shingle || meta.seed !== params.seed)) {
         throw new CurateConfigError(
           `curation state in ${dir} was built with numPerm=${meta.numPerm}, shingle=${meta.shingle}, seed=${meta.seed}; ` +
@@ -92,7 +100,7 @@ export class KeptStore {
         );
       }
     }
-    writeFileSync(metaFile, JSON.stringify({ version: 1, ...params }) + "\n");
+    writeFileSync(metaFile, JSON.stringify({ version: STATE_VERSION, ...params }) + "\n");
     const store = new KeptStore(dir, params);
     store.replay(onRecord);
     return store;
@@ -151,6 +159,8 @@ export class KeptStore {
     p[o + 8] = Math.floor(this.idBytes / 0x100000000);
     p[o + 9] = idLen;
     p[o + 10] = e.sig ? F_SIG : 0;
+    p[o + 11] = e.answerKey;
+    p[o + 12] = e.numbersKey;
     if (e.sig) p.set(e.sig.subarray(0, this.params.numPerm), o + HEADER_WORDS);
     else p.fill(0, o + HEADER_WORDS, o + this.recordWords);
     this.idBytes += idLen;

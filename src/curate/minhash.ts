@@ -1,10 +1,10 @@
 /**
- * MinHash signatures over word shingles, and LSH banding. The hash family is
+ * MinHash signatures over shingles of a feature sequence (the question's content words,
+ * src/quality/similarity.ts), and LSH banding. The hash family is
  * multiply-add modulo 2^32 on a well-mixed shingle hash: the minimum is decided by the high
  * bits, which multiply-shift hashing makes near-universal, at two operations per value.
  */
 import { fmix32 } from "./hash64.js";
-import type { WordHashes } from "./words.js";
 
 export interface LshBands {
   bands: number;
@@ -62,16 +62,19 @@ export class MinHasher {
   }
 
   /**
-   * Signature of words [0, len) into `sig`. A text shorter than the shingle size is one
-   * shingle. Returns false for an empty text (no signature).
+   * Signature of features [0, len) (32-bit hashes) into `sig`: every run of `shingle`
+   * features is one shingle; fewer features than that make one shingle. Returns false for
+   * an empty sequence (no signature).
    */
-  signature(w: WordHashes, len: number, sig: Uint32Array): boolean {
+  signature(features: Uint32Array, len: number, sig: Uint32Array): boolean {
     if (len === 0) return false;
     const { a, b, numPerm } = this;
     sig.fill(0xffffffff);
     const k = Math.min(this.shingle, len);
     for (let i = 0; i + k <= len; i++) {
-      const x = fmix32(w.gram1(i, k));
+      let g = features[i];
+      for (let j = 1; j < k; j++) g = Math.imul(g ^ (g >>> 15), 0x2c1b3c6d) + features[i + j];
+      const x = fmix32(g);
       for (let p = 0; p < numPerm; p++) {
         const v = (Math.imul(x, a[p]) + b[p]) >>> 0;
         if (v < sig[p]) sig[p] = v;

@@ -2,6 +2,8 @@
  * Curation options, their defaults and the parsers shared by `run` and `curate` flags.
  * Config errors throw `CurateConfigError` with a message that says what to do.
  */
+import { NEAR_DUP_SAME_ANSWER, NEAR_DUP_SAME_QUESTION } from "../quality/similarity.js";
+
 export interface BenchmarkSpec {
   path: string;
   /** Text fields to read; overrides `preset`. */
@@ -12,7 +14,12 @@ export interface BenchmarkSpec {
 
 export interface CurateOptions {
   dedup: boolean;
-  nearDup: { threshold: number; numPerm: number; shingle: number };
+  /**
+   * Near-duplicate questions (src/quality/similarity.ts): estimated Jaccard of content words at
+   * `threshold` or more whatever the answers, at `answerThreshold` or more when the answers
+   * agree; `shingle` content words per MinHash shingle.
+   */
+  nearDup: { threshold: number; answerThreshold: number; numPerm: number; shingle: number };
   decontaminate: boolean;
   benchmarks: BenchmarkSpec[];
   ngram: number;
@@ -26,7 +33,7 @@ export interface CurateOptions {
 
 export const defaultCurateOptions: CurateOptions = {
   dedup: true,
-  nearDup: { threshold: 0.8, numPerm: 128, shingle: 3 },
+  nearDup: { threshold: NEAR_DUP_SAME_QUESTION, answerThreshold: NEAR_DUP_SAME_ANSWER, numPerm: 128, shingle: 1 },
   decontaminate: true,
   benchmarks: [],
   ngram: 13,
@@ -42,8 +49,9 @@ export function validateCurateOptions(o: CurateOptions): void {
   const fail = (m: string) => {
     throw new CurateConfigError(m);
   };
-  const { threshold, numPerm, shingle } = o.nearDup;
+  const { threshold, answerThreshold, numPerm, shingle } = o.nearDup;
   if (!(threshold > 0 && threshold <= 1)) fail(`near-duplicate threshold must be in (0, 1], got ${threshold}`);
+  if (!(answerThreshold > 0 && answerThreshold <= threshold)) fail(`near-duplicate answer threshold must be in (0, threshold=${threshold}], got ${answerThreshold}`);
   if (!Number.isInteger(numPerm) || numPerm < 16 || numPerm > 1024) fail(`near-duplicate numPerm must be an integer in [16, 1024], got ${numPerm}`);
   if (!Number.isInteger(shingle) || shingle < 1 || shingle > 16) fail(`near-duplicate shingle must be an integer in [1, 16] words, got ${shingle}`);
   if (!Number.isInteger(o.ngram) || o.ngram < 3 || o.ngram > 50) fail(`--ngram must be an integer in [3, 50], got ${o.ngram}`);

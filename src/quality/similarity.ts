@@ -34,8 +34,8 @@ const NUMBER_WORDS: Record<string, string> = {
   nineteen: "19", twenty: "20", thirty: "30", forty: "40", fifty: "50", hundred: "100", thousand: "1000", dozen: "12",
 };
 const IS_NUMBER = /^[-−]?\d[\d.,/]*%?$/u;
-/** Operator runs standing between spaces or digits/letters: "//", "/", "+", "**", "==", "<=". */
-const OPERATORS = /(?<=[\s\p{N})])[-−](?=[\s\p{N}(])|(?<=[\s\p{L}\p{N})])(?:[+*/%^=<>!&|]{1,3}|[×÷≤≥≠])(?=[\s\p{L}\p{N}(])/gu;
+/** Operators between operands ("//", "/", "+", "**", "==", "<=", a minus between numbers, a factorial "5!"): not prose punctuation. */
+const OPERATORS = /(?<=[\s\p{N})])[-−](?=[\s\p{N}(])|(?<=\p{N})!|(?<=[\s\p{L}\p{N})])(?:\/\/|\*\*|==|!=|<=|>=|&&|\|\||[+*/^=<>]|[×÷≤≥≠])(?=[\s\p{L}\p{N}(])/gu;
 
 /** A number token as a value: "1,200" and "1200" meet; "3.50" and "3.5" meet. */
 function numberToken(w: string): string {
