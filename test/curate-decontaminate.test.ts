@@ -79,7 +79,7 @@ test("self-made JSONL and Parquet benchmarks: n-grams, the short-text rule, ques
       [
         { problem: "A farmer has seventeen sheep and all but nine run away into the hills so how many sheep remain with the farmer now" },
         { problem: "Question: Which planet has the most moons in the solar system?\nAnswer:" }, // 10 words after scaffold
-        { problem: "which of the following is true" }, // 6 words: too short to index
+        { problem: "Which river crosses Lyon?" }, // 4 words: matched whole, inside the question or the answer
         { other: "no known field here" },
       ].map((r) => JSON.stringify(r)).join("\n") + "\n",
     );
@@ -99,14 +99,18 @@ test("self-made JSONL and Parquet benchmarks: n-grams, the short-text rule, ques
     // Short item (10 words): caught when the whole sequence is present, not when a word is missing.
     assert.equal(admit("Trivia night! Which planet has the most moons in the solar system today?")?.data?.item, 1);
     assert.equal(admit("Which planet has the most moons in the system?"), null);
-    // Too-short items are ignored.
-    assert.equal(admit("Which of the following is true about rivers in Peru and their lengths?"), null);
+    // A short item that appears whole, whatever its length, in the question or in the answer.
+    assert.equal(admit("For the geography round: which river crosses Lyon, in France?")?.data?.item, 2);
+    assert.equal(admit("Name the capital of the Rhône department.", "the answer to which river crosses Lyon")?.data?.item, 2);
+    // Not across the question/answer boundary, and not with a word missing.
+    assert.equal(admit("Quiz: which river", "crosses Lyon"), null);
+    assert.equal(admit("Which big river crosses Lyon?"), null);
     // Parquet, `auto` fields; the n-gram spans the question and the answer.
     const r2 = admit("The tallest waterfall in the world by total height is located in which South", "American country near the Gran Sabana");
     assert.deepEqual([r2?.data?.benchmark, r2?.data?.item], ["pq.parquet", 0]);
     const st = cur.stats() as { contamination: { benchmarks: { file: string; bad_items: number; too_short_ignored: number; short_texts_whole_match: number }[] } };
     const mine = st.contamination.benchmarks.find((b) => b.file === "mybench.jsonl")!;
-    assert.deepEqual([mine.bad_items, mine.too_short_ignored, mine.short_texts_whole_match], [1, 1, 1]);
+    assert.deepEqual([mine.bad_items, mine.too_short_ignored, mine.short_texts_whole_match], [1, 0, 2]);
     await cur.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

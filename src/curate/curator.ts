@@ -136,7 +136,7 @@ export class Curator {
     const qLen = w.length;
     if (this.index) {
       w.append(rec.answer);
-      const hit = this.index.find(w);
+      const hit = this.index.find(w, qLen);
       if (hit) {
         c.contamination[hit.benchmark] = (c.contamination[hit.benchmark] ?? 0) + 1;
         return this.reject(rec, "decontaminate", "benchmark_overlap", `shares a ${hit.ngram}-word sequence with ${hit.benchmark} item ${hit.item} (${hit.field})`, {

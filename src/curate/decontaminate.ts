@@ -4,10 +4,12 @@
  * it came from; a pair is contaminated when its question+answer word sequence contains
  * one of them.
  *
- * Short texts: a text of L words with NGRAM_FLOOR ≤ L < n is indexed as its whole
- * sequence (an L-gram), so it matches only a pair that contains all of it; texts shorter
- * than NGRAM_FLOOR (8) words are not indexed, since phrases that short ("which of the
- * following is true") are too generic to prove contamination. They are counted.
+ * Short texts: a text of L < n words is indexed as its whole sequence (an L-gram), so it
+ * matches only a pair that contains all of it, whatever its length: a benchmark question
+ * that appears whole in a generated question or answer is contamination. Texts shorter than
+ * NGRAM_FLOOR (8) words must stand whole inside the question or inside the answer (not
+ * across the two), and are looked up only where a pair's word starts one of them, so they
+ * cost one set probe per word.
  */
 import { Hash64Map } from "./hash-tables.js";
 import { WordHashes } from "./words.js";
@@ -47,6 +49,10 @@ export class NgramIndex {
   /** Gram lengths present in the index, longest first. */
   private lengths: number[] = [];
   private readonly lengthSet = new Set<number>();
+  /** Lengths of texts under the floor, and the first-word hashes that start one. */
+  private shortLengths: number[] = [];
+  private readonly shortLengthSet = new Set<number>();
+  private readonly shortStarts = new Set<number>();
   readonly stats: BenchmarkIndexStats[] = [];
   private readonly words = new WordHashes();
 
@@ -74,19 +80,23 @@ export class NgramIndex {
     for (const t of b.texts) {
       const w = this.words.set(t.text);
       const L = w.length;
-      if (L < this.floor) {
+      if (L === 0) {
         st.too_short_ignored++;
         continue;
       }
       const k = Math.min(this.n, L);
       if (k < this.n) st.short_texts_whole_match++;
-      this.lengthSet.add(k);
+      if (L < this.floor) {
+        this.shortLengthSet.add(L);
+        this.shortStarts.add(w.w1[0]);
+      } else this.lengthSet.add(k);
       const textNo = this.pushText(benchNo, this.fieldNo(t.field), t.item);
       for (let i = 0; i + k <= L; i++) this.map.setIfAbsent(w.gram1(i, k), w.gram2(i, k), textNo);
     }
     st.ngrams = this.map.size - before;
     this.stats.push(st);
     this.lengths = [...this.lengthSet].sort((x, y) => y - x);
+    this.shortLengths = [...this.shortLengthSet].sort((x, y) => y - x);
   }
 
   private fieldNo(name: string): number {
@@ -111,15 +121,32 @@ export class NgramIndex {
     return this.textCount++;
   }
 
-  /** The first benchmark n-gram found in the word sequence, or null. */
-  find(w: WordHashes): ContaminationHit | null {
+  /**
+   * The first benchmark n-gram found in the word sequence, or null. `split` is where the
+   * question ends and the answer begins: texts under the floor must not straddle it.
+   */
+  find(w: WordHashes, split = w.length): ContaminationHit | null {
     const L = w.length;
     for (const k of this.lengths) {
       for (let i = 0; i + k <= L; i++) {
         const t = this.map.get(w.gram1(i, k), w.gram2(i, k));
-        if (t >= 0) return { benchmark: this.names[this.bench[t]], item: this.item[t], field: this.fieldNames[this.field[t]], ngram: k };
+        if (t >= 0) return this.hit(t, k);
+      }
+    }
+    if (this.shortLengths.length === 0) return null;
+    for (let i = 0; i < L; i++) {
+      if (!this.shortStarts.has(w.w1[i])) continue;
+      const end = i < split ? split : L;
+      for (const k of this.shortLengths) {
+        if (i + k > end) continue;
+        const t = this.map.get(w.gram1(i, k), w.gram2(i, k));
+        if (t >= 0) return this.hit(t, k);
       }
     }
     return null;
+  }
+
+  private hit(t: number, k: number): ContaminationHit {
+    return { benchmark: this.names[this.bench[t]], item: this.item[t], field: this.fieldNames[this.field[t]], ngram: k };
   }
 }
