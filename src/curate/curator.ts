@@ -8,20 +8,28 @@ import { join } from "node:path";
 import type { QaRecord, Rejection } from "../records.js";
 import { loadBenchmark } from "./benchmarks.js";
 import { NgramIndex } from "./decontaminate.js";
-import { hashString64 } from "./hash64.js";
+import { fmix32, hashString64 } from "./hash64.js";
 import { MultiMap32 } from "./hash-tables.js";
-import { HEADER_WORDS, KeptStore, type KeptListener } from "./kept-store.js";
-import { estimateJaccard, MinHasher, optimalBands } from "./minhash.js";
+import { FEATURE_SLOTS, HEADER_WORDS, KeptStore, type KeptListener } from "./kept-store.js";
+import { bandKeys, MinHasher, optimalBands, type LshBands } from "./minhash.js";
 import { validateCurateOptions, type CurateOptions } from "./options.js";
 import { guardPair } from "../quality/guards.js";
 import { Quotas } from "./quota.js";
 import { WordHashes } from "./words.js";
+import { KeptFeatures, toSorted16 } from "./kept-features.js";
 import { answerKey, questionFeatures } from "../quality/similarity.js";
 
 export { defaultCurateOptions, type CurateOptions } from "./options.js";
 
 /** Seed of the MinHash permutation family; stored in the state so resumes agree. */
 const MINHASH_SEED = 0x5eed1234;
+/**
+ * Bands of the same-answer family: 20 × 5 makes pairs at Jaccard 0.6 candidates with
+ * probability 0.80, at 0.7 with 0.98, and at 0.4 (template-like questions with a common answer
+ * such as "Yes") with 0.19. Fewer rows would let such questions crowd the buckets; more bands
+ * would cost memory for every kept pair.
+ */
+const SAME_ANSWER_BANDS: LshBands = { bands: 20, rows: 5 };
 
 interface Counters {
   pairs_in: number;
@@ -40,12 +48,26 @@ export class Curator {
   private features = new Uint32Array(64);
   private readonly tmp = new Uint32Array(2);
   private answerKey = 0;
+  private featureCount = 0;
+  /** The same hashes sorted, for the kept record and the exact Jaccard. */
+  private sorted = new Uint32Array(64);
   private numbersKey = 0;
   private readonly keys: Uint32Array;
-  private readonly other: Uint32Array;
   private readonly lsh = new MultiMap32();
-  private readonly checked: number[] = [];
+  /** Per kept pair, the admission that last compared it (a pair met in several bands is compared once). */
+  private seen = new Uint32Array(1024);
+  private admission = 0;
+  private readonly kept = new KeptFeatures();
+  private query16 = new Uint16Array(64);
+  private readonly kept16 = new Uint16Array(FEATURE_SLOTS);
   private readonly hasher: MinHasher | null;
+  /**
+   * Two LSH families over one signature, both keyed by the question's numbers (which must
+   * agree): `anyAnswer` tuned for `threshold`, `sameAnswer` for `answerThreshold` with the
+   * answer key mixed in, so a loose match is only looked for among pairs with the same answer.
+   */
+  private readonly anyAnswer: LshBands = { bands: 0, rows: 0 };
+  private readonly sameAnswer: LshBands = { bands: 0, rows: 0 };
   private readonly quotas: Quotas;
   private readonly keptByDomain: number[] = [];
   private counters: Counters;
@@ -56,12 +78,15 @@ export class Curator {
     readonly opts: CurateOptions,
     private readonly index: NgramIndex | null,
   ) {
-    const { numPerm, shingle, answerThreshold } = opts.nearDup;
-    // Bands for the lower threshold: every pair that could pass either test becomes a candidate.
-    this.hasher = opts.dedup ? new MinHasher(numPerm, shingle, MINHASH_SEED, optimalBands(answerThreshold, numPerm)) : null;
+    const { numPerm, shingle, threshold, answerThreshold } = opts.nearDup;
+    // (answerThreshold picks the bands only when numPerm is too small for SAME_ANSWER_BANDS.)
+    this.hasher = opts.dedup ? new MinHasher(numPerm, shingle, MINHASH_SEED) : null;
+    if (this.hasher) {
+      this.anyAnswer = optimalBands(threshold, numPerm);
+      this.sameAnswer = SAME_ANSWER_BANDS.bands * SAME_ANSWER_BANDS.rows <= numPerm ? SAME_ANSWER_BANDS : optimalBands(answerThreshold, numPerm);
+    }
     this.sig = new Uint32Array(numPerm);
-    this.keys = new Uint32Array(numPerm);
-    this.other = new Uint32Array(HEADER_WORDS + numPerm);
+    this.keys = new Uint32Array(this.anyAnswer.bands + this.sameAnswer.bands);
     this.quotas = new Quotas(opts.domainQuota, opts.targetPairs, opts.maxPerDoc);
     const file = join(stateDir, "counters.json");
     this.counters = existsSync(file)
@@ -89,10 +114,21 @@ export class Curator {
     this.keptByDomain[domain] = (this.keptByDomain[domain] ?? 0) + 1;
     this.quotas.record(this.store ? this.store.domainName(domain) : this.pendingDomainName(domain), w[o + 4], w[o + 5]);
     if (this.hasher && (w[o + 10] & 1) !== 0) {
-      this.hasher.bandKeys(w.subarray(o + HEADER_WORDS, o + HEADER_WORDS + this.hasher.numPerm), this.keys);
-      for (let j = 0; j < this.hasher.lsh.bands; j++) this.lsh.add(this.keys[j], index);
+      const f = o + HEADER_WORDS + this.hasher.numPerm;
+      const n = Math.min(w[f], FEATURE_SLOTS);
+      toSorted16(w.subarray(f + 1, f + 1 + n), n, this.kept16);
+      this.kept.set(index, this.kept16, n, w[o + 11], w[o + 12]);
+      const bands = this.allBandKeys(w.subarray(o + HEADER_WORDS, o + HEADER_WORDS + this.hasher.numPerm), w[o + 11], w[o + 12]);
+      for (let j = 0; j < bands; j++) this.lsh.add(this.keys[j], index);
     }
   };
+
+  /** Band keys of both families into `keys`; returns how many. */
+  private allBandKeys(sig: Uint32Array, answerKey: number, numbersKey: number): number {
+    bandKeys(sig, this.anyAnswer, numbersKey, this.keys, 0);
+    bandKeys(sig, this.sameAnswer, fmix32((numbersKey ^ Math.imul(answerKey, 0x85ebca6b)) >>> 0) ^ 0x5a5a5a5a, this.keys, this.anyAnswer.bands);
+    return this.anyAnswer.bands + this.sameAnswer.bands;
+  }
 
   /** During replay the store is not assigned yet; read the names it loaded. */
   private pendingDomainName(n: number): string {
@@ -156,7 +192,7 @@ export class Curator {
       hasSig = this.hasher.signature(this.features, n, this.sig);
       if (hasSig) {
         const near = this.nearDuplicate();
-        if (near) return this.reject(rec, "dedup", "near", `estimated Jaccard ${near.similarity.toFixed(2)}`, { duplicate_of: this.store.id(near.index), similarity: near.similarity });
+        if (near) return this.reject(rec, "dedup", "near", `content-word Jaccard ${near.similarity.toFixed(2)}`, { duplicate_of: this.store.id(near.index), similarity: near.similarity });
       }
     }
     this.quotas.docHash(rec.doc_id, this.docH);
@@ -169,7 +205,7 @@ export class Curator {
       {
         exactHi: this.h[0], exactLo: this.h[1], idHi: this.idH[0], idLo: this.idH[1], docHi: this.docH[0], docLo: this.docH[1],
         domain: this.store.domainNumber(rec.domain), id: rec.id, sig: hasSig ? this.sig : null,
-        answerKey: this.answerKey, numbersKey: this.numbersKey,
+        answerKey: this.answerKey, numbersKey: this.numbersKey, features: this.sorted, featureCount: this.featureCount,
       },
       this.onKept,
     );
@@ -191,6 +227,12 @@ export class Curator {
       if (word.startsWith("$")) ops = (ops + this.tmp[0]) >>> 0;
     });
     if (ops !== 0) this.h[0] = (this.h[0] ^ ops) >>> 0;
+    this.featureCount = f.words.length;
+    if (this.sorted.length < this.features.length) this.sorted = new Uint32Array(this.features.length);
+    this.sorted.set(this.features.subarray(0, f.words.length));
+    this.sorted.subarray(0, f.words.length).sort();
+    if (this.query16.length < this.features.length) this.query16 = new Uint16Array(this.features.length);
+    toSorted16(this.sorted, Math.min(f.words.length, FEATURE_SLOTS), this.query16);
     hashString64(answerKey(rec.answer), this.tmp);
     this.answerKey = this.tmp[0];
     hashString64(f.numbers.join(" "), this.tmp);
@@ -203,21 +245,23 @@ export class Curator {
    * estimated Jaccard at `threshold`, or at `answerThreshold` with an agreeing answer.
    */
   private nearDuplicate(): { index: number; similarity: number } | null {
-    const hasher = this.hasher!;
-    hasher.bandKeys(this.sig, this.keys);
+    const bands = this.allBandKeys(this.sig, this.answerKey, this.numbersKey);
     let found: { index: number; similarity: number } | null = null;
-    // A kept pair met in several bands is compared once.
-    const checked = this.checked;
-    checked.length = 0;
-    for (let j = 0; j < hasher.lsh.bands && !found; j++) {
+    if (this.seen.length < this.store.count) {
+      const next = new Uint32Array(Math.max(this.store.count, this.seen.length * 2));
+      next.set(this.seen);
+      this.seen = next;
+    }
+    const stamp = ++this.admission;
+    const { threshold, answerThreshold } = this.opts.nearDup;
+    const n = Math.min(this.featureCount, FEATURE_SLOTS);
+    for (let j = 0; j < bands && !found; j++) {
       this.lsh.forEach(this.keys[j], (index) => {
-        if (checked.includes(index)) return false;
-        checked.push(index);
-        this.store.record(index, this.other);
-        if (this.other[12] !== this.numbersKey) return false;
-        const sim = estimateJaccard(this.sig, this.other.subarray(HEADER_WORDS), hasher.numPerm);
-        const { threshold, answerThreshold } = this.opts.nearDup;
-        if (sim >= threshold || (sim >= answerThreshold && this.other[11] === this.answerKey)) {
+        if (this.seen[index] === stamp) return false;
+        this.seen[index] = stamp;
+        if (this.kept.numbersKey(index) !== this.numbersKey) return false;
+        const sim = this.kept.similarity(index, this.query16, n);
+        if (sim >= threshold || (sim >= answerThreshold && this.kept.answerKey(index) === this.answerKey)) {
           found = { index, similarity: sim };
           return true;
         }
@@ -269,7 +313,7 @@ export class Curator {
         enabled: this.opts.dedup,
         exact: c.rejected["dedup.exact"] ?? 0,
         near: c.rejected["dedup.near"] ?? 0,
-        ...(this.hasher ? { threshold: this.opts.nearDup.threshold, answer_threshold: this.opts.nearDup.answerThreshold, num_perm: this.hasher.numPerm, shingle: this.hasher.shingle, bands: this.hasher.lsh.bands, rows: this.hasher.lsh.rows } : {}),
+        ...(this.hasher ? { threshold: this.opts.nearDup.threshold, answer_threshold: this.opts.nearDup.answerThreshold, num_perm: this.hasher.numPerm, shingle: this.hasher.shingle, bands: this.anyAnswer.bands, rows: this.anyAnswer.rows, same_answer_bands: this.sameAnswer.bands, same_answer_rows: this.sameAnswer.rows } : {}),
       },
       contamination: {
         enabled: this.opts.decontaminate,
@@ -288,7 +332,7 @@ export class Curator {
 
   /** Bytes held in typed arrays (for benchmarks and logs). */
   memoryBytes(): number {
-    return this.store.bytes + this.lsh.bytes + (this.index?.bytes ?? 0);
+    return this.store.bytes + this.lsh.bytes + this.kept.bytes + (this.index?.bytes ?? 0);
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,9 @@
  * - `kept.bin`: append-only, one fixed-size record per kept pair (u32 words, little-endian):
  *   exact-hash hi/lo, id-hash hi/lo, doc-hash hi/lo, domain number, id byte offset lo/hi,
  *   id byte length, flags (bit 0: has a MinHash signature), answer-key hash, numbers hash,
- *   then `numPerm` signature values (over the question's content words, src/quality/similarity.ts).
+ *   then `numPerm` signature values (over the question's content words, src/quality/similarity.ts),
+ *   then the count and the sorted hashes of those content words (at most FEATURE_SLOTS), so a
+ *   candidate's similarity is computed exactly, as the pure function computes it.
  * - `ids.txt`: the kept ids, newline-terminated, addressed by byte offset (read only when a
  *   rejection needs the id it duplicates).
  * - `domains.json`: domain number → name. `meta.json`: the signature parameters.
@@ -21,6 +23,8 @@ import { Hash64Map, MultiMap32 } from "./hash-tables.js";
 import { CurateConfigError } from "./options.js";
 
 export const HEADER_WORDS = 13;
+/** Content-word hashes kept per pair: enough for questions of about 60 words. */
+export const FEATURE_SLOTS = 48;
 /** Version 2: signatures over content words, with answer and number keys (version 1: word 3-shingles). */
 const STATE_VERSION = 2;
 const F_SIG = 1;
@@ -43,6 +47,9 @@ export interface KeptEntry {
   id: string;
   /** Signature (numPerm values) or null. */
   sig: Uint32Array | null;
+  /** The question's content-word hashes, sorted (the first FEATURE_SLOTS are kept). */
+  features: Uint32Array;
+  featureCount: number;
   /** 32-bit hashes of the answer key and of the question's numbers (near-duplicate verification). */
   answerKey: number;
   numbersKey: number;
@@ -71,7 +78,7 @@ export class KeptStore {
   private readonly readBuf: Buffer;
 
   private constructor(readonly dir: string, readonly params: StoreParams) {
-    this.recordWords = HEADER_WORDS + params.numPerm;
+    this.recordWords = HEADER_WORDS + params.numPerm + (params.numPerm > 0 ? 1 + FEATURE_SLOTS : 0);
     this.recordBytes = this.recordWords * 4;
     this.pending = new Uint32Array(Math.max(1, Math.floor(FLUSH_BYTES / this.recordBytes)) * this.recordWords);
     this.readBuf = Buffer.alloc(this.recordBytes);
@@ -161,8 +168,14 @@ export class KeptStore {
     p[o + 10] = e.sig ? F_SIG : 0;
     p[o + 11] = e.answerKey;
     p[o + 12] = e.numbersKey;
-    if (e.sig) p.set(e.sig.subarray(0, this.params.numPerm), o + HEADER_WORDS);
-    else p.fill(0, o + HEADER_WORDS, o + this.recordWords);
+    if (e.sig) {
+      p.set(e.sig.subarray(0, this.params.numPerm), o + HEADER_WORDS);
+      const f = o + HEADER_WORDS + this.params.numPerm;
+      const n = Math.min(e.featureCount, FEATURE_SLOTS);
+      p[f] = n;
+      p.set(e.features.subarray(0, n), f + 1);
+      p.fill(0, f + 1 + n, o + this.recordWords);
+    } else p.fill(0, o + HEADER_WORDS, o + this.recordWords);
     this.idBytes += idLen;
     this.pendingIds.push(e.id);
     this.pendingCount++;

@@ -57,7 +57,7 @@ export class MinHasher {
   private readonly a: Uint32Array;
   private readonly b: Uint32Array;
 
-  constructor(readonly numPerm: number, readonly shingle: number, seed: number, readonly lsh: LshBands) {
+  constructor(readonly numPerm: number, readonly shingle: number, seed: number) {
     ({ a: this.a, b: this.b } = permutations(numPerm, seed));
   }
 
@@ -83,21 +83,19 @@ export class MinHasher {
     return true;
   }
 
-  /** One 32-bit key per band; the band number is mixed in so one table holds all bands. */
-  bandKeys(sig: Uint32Array, out: Uint32Array): void {
-    const { bands, rows } = this.lsh;
-    for (let j = 0; j < bands; j++) {
-      let h = Math.imul(j + 1, 0x9e3779b1);
-      const start = j * rows;
-      for (let r = 0; r < rows; r++) h = fmix32(h ^ sig[start + r]);
-      out[j] = h;
-    }
-  }
 }
 
-/** Estimated Jaccard similarity: the share of equal signature values. */
-export function estimateJaccard(x: Uint32Array, y: Uint32Array, numPerm: number): number {
-  let same = 0;
-  for (let p = 0; p < numPerm; p++) if (x[p] === y[p]) same++;
-  return same / numPerm;
+/**
+ * One 32-bit key per band, written at out[at…]; the band number and `salt` are mixed in, so
+ * one table holds every band of every family, and only records with the same salt (e.g. the
+ * same answer and numbers) can meet.
+ */
+export function bandKeys(sig: Uint32Array, lsh: LshBands, salt: number, out: Uint32Array, at = 0): void {
+  const { bands, rows } = lsh;
+  for (let j = 0; j < bands; j++) {
+    let h = fmix32(Math.imul(j + 1, 0x9e3779b1) ^ salt);
+    const start = j * rows;
+    for (let r = 0; r < rows; r++) h = fmix32(h ^ sig[start + r]);
+    out[at + j] = h;
+  }
 }

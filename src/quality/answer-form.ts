@@ -64,16 +64,18 @@ function titleCase(spans: Span[], text: string): boolean {
 }
 
 /** The answer is worded as a sentence rather than given as a value. */
-export function isSentence(answer: string, questionRoots: Set<string>): boolean {
+export function isSentence(answer: string, questionRoots: Set<string> | (() => Set<string>)): boolean {
+  if (!/\S\s+\S+\s+\S/u.test(answer)) return false; // under three words
   const spans = wordSpans(answer);
   if (spans.length < 3 || titleCase(spans, answer)) return false;
+  const roots = () => (typeof questionRoots === "function" ? questionRoots() : questionRoots);
   if (FINITE.test(answer)) return true;
   // "It trains the immune system …", "Insulin lets cells …": a pronoun or the question's own subject, then an inflected verb.
   const [first, second] = spans;
-  if (/(?:s|ed)$/u.test(second.word) && second.word.length > 3 && !/(?:ss|us|is)$/u.test(second.word) && (SUBJECT_PRONOUNS.has(first.word) || (questionRoots.has(root(first.word)) && /\.\s*$/u.test(answer))))
+  if (/(?:s|ed)$/u.test(second.word) && second.word.length > 3 && !/(?:ss|us|is)$/u.test(second.word) && (SUBJECT_PRONOUNS.has(first.word) || (/\.\s*$/u.test(answer) && roots().has(root(first.word)))))
     return true;
   // "The Danube flows into the Black Sea.": a lexical verb the question used, inflected, after a subject.
-  return /\.\s*$/u.test(answer) && spans.length >= 4 && spans.slice(1).some((s) => /(?:s|ed)$/u.test(s.word) && s.word.length > 3 && questionRoots.has(root(s.word)));
+  return /\.\s*$/u.test(answer) && spans.length >= 4 && spans.slice(1).some((s) => /(?:s|ed)$/u.test(s.word) && s.word.length > 3 && roots().has(root(s.word)));
 }
 
 /** Items of a short list ("red, yellow and blue"; "Paris; Lyon; Nice"), or null when it is not one. */
@@ -143,12 +145,13 @@ export function checkAnswerForm(question: string, answer: string, answerType: An
     const core = yn[1][0].toUpperCase() + yn[1].slice(1).toLowerCase();
     return { ok: true, answer: core, answer_type: "yes_no", reducedFrom: a };
   }
-  const qRoots = rootSet(question);
+  let roots: Set<string> | undefined;
+  const qRoots = () => (roots ??= rootSet(question));
   if (!isSentence(a, qRoots)) {
     if (words <= maxWords || listItems(a)) return { ok: true, answer: a, answer_type: answerType };
     return { ok: false, code: "answer_too_long", detail: `answer has ${words} words (limit ${maxWords}) and is not a short list` };
   }
-  const core = sentenceCore(question, a, qRoots);
+  const core = sentenceCore(question, a, qRoots());
   if (core && !placeholder(core) && !isSentence(core, qRoots) && (countWords(core) <= Math.min(CORE_MAX_WORDS, maxWords) || listItems(core)))
     return { ok: true, answer: core.replace(/\.$/u, ""), answer_type: answerType, reducedFrom: a };
   if (words > maxWords) return { ok: false, code: "answer_too_long", detail: `answer is a ${words}-word sentence with no short core (limit ${maxWords})` };

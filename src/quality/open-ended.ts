@@ -31,7 +31,11 @@ const RULES: RegExp[] = [
   new RegExp(`\\bwhat\\s+are\\s+(?:the|some)\\s+(?:${ADJ}\\s+)?(?:benefits|advantages|disadvantages|risks|causes|effects|reasons|ways|tips|strategies|factors|symptoms|signs|uses|challenges|consequences|drawbacks|limitations)\\b`, "iu"),
 ];
 
+/** Every rule needs one of these; most questions have none and skip the rules. */
+const GATE = /\b(?:name|give|list|mention|suggest|cite|provide|identify|describe|state|example|might)\b|\b(?:is|was|are|were|be)\s+(?:one|some|an?|any|the)\b|\bone\s+of\b|\bhow\s+(?:can|could|should|may)\b/iu;
+
 export function findOpenEnded(question: string): OpenEnded | null {
+  if (!GATE.test(question)) return null;
   for (const re of RULES) {
     const m = re.exec(question);
     if (m) return { code: "many_answers", detail: `question has many right answers: "${m[0].trim()}"` };

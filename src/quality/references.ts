@@ -13,7 +13,7 @@
  * survey, …"); generic words like "these results" after a setup that states its figures;
  * and a pointer to what follows a colon ("What does this function return: def f(x): …").
  */
-import { countWords, root, rootSet } from "./text.js";
+import { countWords, plainWordSet, root, rootSet } from "./text.js";
 
 export interface Reference {
   code: "context_reference";
@@ -35,63 +35,81 @@ const REPORTING =
 interface Rule {
   re: RegExp;
   what: string;
+  /** Words the rule cannot match without (one must be in the question): most questions skip most rules. */
+  gate: Set<string>;
 }
 
-const RULES: Rule[] = [
+/** The words an alternation of the lists above can match: "authors?" → author, authors; "organi[sz]ers" → both spellings. */
+function wordsOf(alternation: string): string[] {
+  const out: string[] = [];
+  const expand = (w: string): string[] => {
+    const opt = /^(.*?)([a-z-])\?(.*)$/u.exec(w);
+    if (opt) return [...expand(opt[1] + opt[3]), ...expand(opt[1] + opt[2] + opt[3])];
+    const cls = /^(.*?)\[([a-z]+)\](.*)$/u.exec(w);
+    if (cls) return [...cls[2]].flatMap((c) => expand(cls[1] + c + cls[3]));
+    return [w];
+  };
+  for (const alt of alternation.split("|")) out.push(...expand(alt).flatMap((w) => w.split(/[\s-]+/u)));
+  return out;
+}
+const gate = (...lists: (string | string[])[]) => new Set(lists.flatMap((l) => (typeof l === "string" ? wordsOf(l) : l)));
+const POINTERS = "this|these|those|our|my|above|given|following|provided|aforementioned|preceding|accompanying|attached|original|same|cited|quoted|described|mentioned|referenced|featured|included|enclosed|presented|shown|listed|linked";
+
+export const RULES: Rule[] = [
   // "this passage", "these findings", "the above table", "the given text", "our study".
   {
     re: new RegExp(`\\b(?:[Tt]his|[Tt]hese|[Tt]hose|[Tt]he\\s+(?:above|given|following|provided|aforementioned|preceding|accompanying|attached|original|same|cited|quoted|described|mentioned|referenced|featured|included|enclosed|presented|shown|listed|linked)|[Oo]ur|[Mm]y)\\s+(?:(?!(?:the|a|an)\\s)[a-z-]+\\s+)?(?<noun>${MATERIAL})\\b(?![-\\p{L}])(?!\\s+of\\b)`, "gu"),
-    what: "points at unseen material",
+    what: "points at unseen material", gate: gate(POINTERS),
   },
   // "the passage", "the study", "the findings", "the author" with nothing naming them.
   {
     re: /\b[Tt]he\s+(?<noun>text|passage|article|excerpt|paragraph|snippet|document|essay|transcript|study|findings|authors?|narrator|researchers|investigators|interviewee|source text)(?!\s+(?:of|for|on|titled|called|named|entitled|by|known|editor|message|box|field|file|type|string|node|object|hall|guide|abroad|period|group|mode)\b)(?!\s*["'“‘(:])(?![-\p{L}])/gu,
-    what: "refers to a document or its people without naming them",
+    what: "refers to a document or its people without naming them", gate: gate("text|passage|article|excerpt|paragraph|snippet|document|essay|transcript|study|findings|author|authors|narrator|researchers|investigators|interviewee|source"),
   },
   // "the tutors described", "the researchers found", "the company announced", "the survey found".
   {
     re: new RegExp(`\\b(?:[Tt]he|[Tt]his|[Tt]hese|[Oo]ur)\\s+(?:(?:[\\p{L}-]+\\s+)?(?<noun>${ACTOR})|(?<noun2>${MATERIAL_SUBJECT}))\\s+(?:(?:have|has|had|did|do|does|will|would|also|then|first|later|recently|originally|[a-z]+ly)\\s+)?(?:${REPORTING})\\b`, "gu"),
-    what: "cites what people of the material said or did",
+    what: "cites what people of the material said or did", gate: gate(ACTOR, MATERIAL_SUBJECT),
   },
   // "according to the researchers", "as described in the report".
   {
     re: new RegExp(`\\b(?:[Aa]ccording\\s+to|[Aa]s\\s+(?:described|stated|noted|reported|mentioned|explained|suggested|recommended|found|shown|discussed|outlined)\\s+(?:by|in))\\s+(?:the|this|these|our)\\s+(?:[a-z-]+\\s+)?(?<noun>${MATERIAL}|${ACTOR})\\b(?![-\\p{L}])`, "gu"),
-    what: "cites the material as its source",
+    what: "cites the material as its source", gate: gate(["according", "as"]),
   },
   // "in a recent study", "recent industry news", "a new survey", "the latest report".
   {
     re: /\b(?:(?:a|an|the|in|one|some)\s+(?:recent|latest|new|newly\s+published|upcoming)|recent)\s+(?:[a-z-]+\s+)?(?<noun>study|studies|survey|surveys|report|reports|paper|papers|article|articles|analysis|analyses|trial|trials|experiment|review|poll|news|announcement|update|release|investigation|research|findings|statistics|memo|guidelines|policy|regulations|press release)\b(?![-\p{L}])/giu,
-    what: "cites unnamed recent news or research",
+    what: "cites unnamed recent news or research", gate: gate(["recent", "latest", "new", "newly", "upcoming"]),
   },
-  { re: /\brecently\s+(?:published|released|reported|announced|launched|introduced|proposed|surveyed)\b/giu, what: "cites unnamed recent news or research" },
+  { re: /\brecently\s+(?:published|released|reported|announced|launched|introduced|proposed|surveyed)\b/giu, what: "cites unnamed recent news or research", gate: gate(["recently"]) },
   // "based on these findings", "given these results", "from the data above".
   {
     re: /\b(?:based\s+on|given|from|using|with|in\s+light\s+of|according\s+to)\s+(?:these|those|this|that|such)\s+(?:[a-z-]+\s+)?(?<noun>findings|results|data|figures|numbers|observations|measurements|statistics|details|facts|information|trends|changes|points|factors|guidelines|recommendations|criteria|examples|cases|steps|rules|values|conditions|insights|tips|suggestions|considerations)\b/giu,
-    what: "builds on findings the reader never saw",
+    what: "builds on findings the reader never saw", gate: gate(["these", "those", "this", "that", "such"]),
   },
   // "mentioned above", "described earlier", "the above", "see below", "as shown".
   {
     re: /\b(?:mentioned|described|stated|given|shown|listed|noted|discussed|defined|cited|referenced|outlined|presented|quoted|explained|introduced|reported|depicted|illustrated)\s+(?:above|below|earlier|previously|before|here)\b/giu,
-    what: "points at something said elsewhere",
+    what: "points at something said elsewhere", gate: gate(["above", "below", "earlier", "previously", "before", "here"]),
   },
-  { re: /\b(?:[Tt]he|[Ss]ee)\s+(?:above|below)\b|\bas\s+(?:shown|illustrated|depicted|listed)\b(?!\s+by\s+[A-Z])/gu, what: "points at something said elsewhere" },
+  { re: /\b(?:[Tt]he|[Ss]ee)\s+(?:above|below)\b|\bas\s+(?:shown|illustrated|depicted|listed)\b(?!\s+by\s+[A-Z])/gu, what: "points at something said elsewhere", gate: gate(["above", "below", "shown", "illustrated", "depicted", "listed"]) },
   // "in the example", "in this case", "in the scenario".
   {
     re: /\b(?:[Ii]n|[Oo]n|[Ff]rom)\s+(?:the|this|that|each|both)\s+(?<noun>example|examples|case|cases|scenario|situation|setting|experiment|trial|study|survey|story|video|episode|lecture|lesson|session|exercise|task|table|figure|chart|graph|diagram|map|photo|image|picture|list|text|passage|article|excerpt|document|transcript|recording|clip|slide|slides|handout|worksheet|screenshot|output|log|spreadsheet)\b(?!\s+of\b)(?![-\p{L}])/gu,
-    what: "points at a case the reader never saw",
+    what: "points at a case the reader never saw", gate: gate(["in", "on", "from"]),
   },
   // "the data above", "the table below", "the example above".
   {
     re: new RegExp(`\\b(?:[Tt]he|[Tt]his|[Tt]hese|[Tt]hose)\\s+(?:[a-z-]+\\s+)?(?<noun>${MATERIAL})\\s+(?:above|below)\\b`, "gu"),
-    what: "points at something said elsewhere",
+    what: "points at something said elsewhere", gate: gate(["above", "below"]),
   },
   // "reported in the newsletter", "described in the article", "shown in the figure".
   {
     re: new RegExp(`\\b(?:[Dd]escribed|[Mm]entioned|discussed|reported|cited|quoted|shown|listed|outlined|featured|presented|given|used|recommended|included|covered|named)\\s+in\\s+(?:the|this|these|our)\\s+(?:[a-z-]+\\s+)?(?<noun>${MATERIAL})\\b(?![-\\p{L}])(?!\\s+of\\b)`, "gu"),
-    what: "cites the material as its source",
+    what: "cites the material as its source", gate: gate("described|mentioned|discussed|reported|cited|quoted|shown|listed|outlined|featured|presented|given|used|recommended|included|covered|named"),
   },
   // "the treatment group", "the control arm": the arms of a study only the document has.
-  { re: /\b(?:the|this)\s+(?<noun>(?:treatment|control|placebo|intervention|experimental|comparison|test|study)\s+(?:group|groups|arm|arms|cohort|condition|sample))\b/giu, what: "refers to a study's groups without naming the study" },
+  { re: /\b(?:the|this)\s+(?<noun>(?:treatment|control|placebo|intervention|experimental|comparison|test|study)\s+(?:group|groups|arm|arms|cohort|condition|sample))\b/giu, what: "refers to a study's groups without naming the study", gate: gate(["group", "groups", "arm", "arms", "cohort", "condition", "sample"]) },
 ];
 
 /** Nouns a question's own setup often stands for ("… 40% cycle. Given these figures, …"). */
@@ -116,9 +134,17 @@ function introduced(question: string, m: RegExpMatchArray): boolean {
   return GENERIC.has(last) && countWords(before) >= 8 && /\d/.test(before);
 }
 
+/** Whether one of the question's words is in the gate (the question has far fewer words than a gate). */
+function opens(words: Set<string>, gate: Set<string>): boolean {
+  for (const w of words) if (gate.has(w)) return true;
+  return false;
+}
+
 export function findReference(question: string): Reference | null {
   if (!CUE.test(question)) return null;
-  for (const { re, what } of RULES) {
+  const words = plainWordSet(question);
+  for (const { re, what, gate } of RULES) {
+    if (!opens(words, gate)) continue;
     for (const m of question.matchAll(re)) {
       if (!introduced(question, m)) return { code: "context_reference", detail: `question ${what}: "${m[0]}"` };
     }

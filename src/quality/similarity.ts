@@ -15,7 +15,7 @@
  * - questions at SAME_ANSWER or more are duplicates when their answers agree (answerKey).
  * Measured on the labelled quality set (bench/quality.ts, docs/curation.md).
  */
-import { root, wordSpans } from "./text.js";
+import { foldedWords, root, wordSpans } from "./text.js";
 
 export const NEAR_DUP_SAME_QUESTION = 0.85;
 export const NEAR_DUP_SAME_ANSWER = 0.6;
@@ -56,12 +56,17 @@ export function questionFeatures(text: string): QuestionFeatures {
   const words = new Set<string>();
   const numbers: string[] = [];
   // "40-tooth" is "40" and "tooth"; "one" is a stop word ("which one") unless written as a digit.
-  for (const word of wordSpans(text).flatMap((s) => s.word.split(/[-–](?=\p{L}|\d)/u))) {
-    const asNumber = IS_NUMBER.test(word) ? numberToken(word) : word !== "one" ? NUMBER_WORDS[word] : undefined;
+  const add = (word: string) => {
+    const c = word.charCodeAt(0);
+    const asNumber = (c >= 48 && c <= 57) || c === 45 || c === 8722 ? (IS_NUMBER.test(word) ? numberToken(word) : undefined) : word !== "one" ? NUMBER_WORDS[word] : undefined;
     if (asNumber !== undefined) {
       if (!words.has(`#${asNumber}`)) numbers.push(asNumber);
       words.add(`#${asNumber}`);
     } else if (word && !STOP.has(word)) words.add(root(word));
+  };
+  for (const word of foldedWords(text)) {
+    if (word.includes("-") || word.includes("–")) for (const part of word.split(/[-–]/u)) add(part);
+    else add(word);
   }
   // Operators tell "7 // 2" from "7 / 2" and "x + 1" from "x - 1".
   for (const op of text.match(OPERATORS) ?? []) words.add(`$${op}`);

@@ -97,12 +97,14 @@ export async function evaluateQualitySet(set = loadQualitySet()) {
   let cleanPairs = 0;
   let flagged = 0;
   let maxSimilarity = 0;
+  let overAnswerThreshold = 0;
   const flaggedPairs: string[] = [];
   for (let i = 0; i < clean.length; i++) {
     for (let j = i + 1; j < clean.length; j++) {
       cleanPairs++;
       const d = nearDuplicate(clean[i], clean[j]);
       maxSimilarity = Math.max(maxSimilarity, d.similarity);
+      if (d.similarity >= NEAR_DUP_SAME_ANSWER) overAnswerThreshold++;
       if (d.duplicate) {
         flagged++;
         flaggedPairs.push(`${clean[i].id}~${clean[j].id}`);
@@ -163,6 +165,8 @@ export async function evaluateQualitySet(set = loadQualitySet()) {
       false_positive_rate: cleanPairs ? flagged / cleanPairs : 0,
       flagged_clean_pairs: flaggedPairs,
       max_clean_similarity: +maxSimilarity.toFixed(2),
+      // Clean pairs whose questions alone reach the lower threshold: what answer agreement saves.
+      clean_pairs_at_same_answer_threshold: overAnswerThreshold,
       template_siblings: siblingSims,
       curator: { paraphrases_caught: curatorParaCaught, good_pairs_lost: curatorGoodLost, good_lost: curatorGoodLostIds },
     },
