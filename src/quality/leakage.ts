@@ -45,7 +45,11 @@ const numberValue = (s: string) => s.replace(/,/g, "").replace("−", "-");
 /** True when the normalised `needle` stands as whole words inside the normalised `haystack`. */
 function containsPhrase(haystack: string, needle: string): boolean {
   const n = norm(needle);
-  return n !== "" && ` ${norm(haystack)} `.includes(` ${n} `);
+  if (n === "") return false;
+  // Cheap first: most questions do not even contain the answer's first word.
+  const lower = (/[^\x00-\x7f]/u.test(haystack) ? haystack.normalize("NFKC") : haystack).toLowerCase();
+  if (!lower.includes(n.split(" ", 1)[0])) return false;
+  return ` ${norm(haystack)} `.includes(` ${n} `);
 }
 
 /** Whether a number occurrence at [start, end) of `q` is data: an operand, or one of several numbers. */
