@@ -1,7 +1,7 @@
 /**
  * The deterministic pair guards: everything a rule can see of the definition of answerable
  * (answerable.ts) and of a checkable answer, in one place. The pipeline runs them before the
- * check call (a rejected pair costs no model call; reason `guard.<code>`) and curation runs
+ * check call (a rejected pair costs no model call; reason `check.<code>`) and curation runs
  * them on every pair it admits, imported ones included (`quality.<code>`).
  *
  * Order: the answer's form first (a sentence answer is reduced to its core, and every later
