@@ -36,7 +36,7 @@ const NON_ANSWER = /^(?:it\s+)?(?:depends|varies)\b|^(?:not|no)\s+(?:possible|en
  * and modal + be/have ("would be"). Bare modals are left out ("can opener", "May Day").
  */
 const FINITE = /\b(?:is|are|was|were|am|equals|has|have|had|does|did|isn['’]t|aren['’]t|wasn['’]t|weren['’]t|doesn['’]t|didn['’]t|don['’]t|cannot|can['’]t|won['’]t)\b|\b(?:it|that|there|what|here|he|she|this)['’]s\b|\b(?:will|would|can|could|should|must|may|might|shall)\s+(?:be|have|not)\b/iu;
-/** Words that frame an answer without being it. */
+/** Words that frame an answer without being it. (Contractions arrive without their apostrophe: "it's" → "its".) */
 const FRAME = new Set([
   "the", "a", "an", "answer", "result", "value", "total", "final", "correct", "it", "this", "that", "there", "they", "he", "she",
   "its", "their", "his", "her", "so", "therefore", "thus", "hence", "which", "these", "those", "one",
@@ -44,9 +44,10 @@ const FRAME = new Set([
 const COPULA = new Set(["is", "are", "was", "were", "be", "been", "equals", "equal", "would", "will", "has", "have", "had", "becomes", "became", "its", "thats", "theres", "hes", "shes", "whats"]);
 const APPROX = new Set(["about", "around", "over", "under", "nearly", "almost", "roughly", "approximately"]);
 const LINK = new Set(["by", "to", "of", "in", "on", "at", "from", "as", "for", "into", "with", "about", "called", "named", "known", "and"]);
-/** Small words title case leaves lower-case. */
+/** Subjects that make "<subject> <inflected verb> …" a sentence. */
 const SUBJECT_PRONOUNS = new Set(["it", "they", "he", "she", "this", "these", "that", "there", "we", "you"]);
 const ARTICLES = new Set(["the", "a", "an"]);
+/** Small words title case leaves lower-case. */
 const SMALL = new Set(["a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "by", "with", "de", "la", "von", "van", "du"]);
 const POLAR = /(?:^|[.;:?!]\s+|,\s*)(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|must|may|might|shall|isn['’]t|aren['’]t|doesn['’]t|don['’]t)\s+\S[^.;:?!]*\?\s*$/iu;
 const YES_NO_LEAD = /^\s*(yes|no)\b\s*(?:[,.;:!—–-]|\s+(?:because|since|as|but|it|they|the|this|that|not|only))\s*\S/iu;
