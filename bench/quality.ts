@@ -9,4 +9,5 @@
  */
 import { evaluateQualitySet } from "../test/support/quality-eval.js";
 
-console.log(JSON.stringify(await evaluateQualitySet(), null, 2));
+// One line, like every bench (npm run bench reads JSON lines); pipe through `jq` to read it.
+console.log(JSON.stringify(await evaluateQualitySet()));

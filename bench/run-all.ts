@@ -27,6 +27,7 @@ const BENCHES: Record<string, [string, string[], Record<string, string>?]> = {
   path: ["pipeline-path.ts", ["--docs", values.docs!, "--rss-docs", full ? "1000000" : values["rss-docs"]!]],
   io: ["io-throughput.ts", full ? [] : ["--mb", "50"]],
   curate: ["curate-throughput.ts", full ? [] : ["--pairs", "200000"]],
+  quality: ["quality.ts", []],
   export: ["export-throughput.ts", [], full ? {} : { EXPORT_BENCH_PAIRS: "100000" }],
   report: ["report-build.ts", full ? [] : ["20000"]],
   "reward-rules": ["reward-rules.ts", full ? [] : ["100000"]],
