@@ -21,11 +21,19 @@ test("answers agree by value or by words without articles", () => {
 test("nearDuplicate: same answer at the lower threshold, any answer at the higher one", () => {
   const a = { question: "What is the boiling point of pure water at sea level, in degrees Celsius?", answer: "100" };
   const b = { question: "At sea level, what is the boiling point of pure water in degrees Celsius?", answer: "100 °C" };
-  const c = { question: "What is the boiling point of pure water at sea level, in degrees Fahrenheit?", answer: "212" };
   assert.equal(nearDuplicate(a, b).duplicate, true);
-  const ac = nearDuplicate(a, c);
-  assert.ok(ac.similarity >= NEAR_DUP_SAME_ANSWER && ac.similarity < NEAR_DUP_SAME_QUESTION);
-  assert.equal(ac.duplicate, false);
+  // Close questions with different answers: kept apart.
+  const markup = { question: "A shop buys a jacket for $60 and sells it at a 25% markup on cost. What is the selling price?", answer: "$75" };
+  const margin = { question: "A shop buys a jacket for $60 and prices it so that its margin is 25% of the selling price. What is the selling price?", answer: "$80" };
+  const mm = nearDuplicate(markup, margin);
+  assert.ok(mm.similarity >= NEAR_DUP_SAME_ANSWER && mm.similarity < NEAR_DUP_SAME_QUESTION, String(mm.similarity));
+  assert.equal(mm.duplicate, false);
+  assert.equal(nearDuplicate(markup, { ...margin, answer: "75 dollars" }).duplicate, true);
+  // Names tell template siblings apart: another unit, another country.
+  const c = { question: "What is the boiling point of pure water at sea level, in degrees Fahrenheit?", answer: "100" };
+  assert.equal(questionSimilarity(a.question, c.question), 0);
+  assert.equal(questionSimilarity("Which city is the capital of Portugal?", "Which city is the capital of Spain?"), 0);
+  assert.ok(questionSimilarity("In which year did Darwin publish On the Origin of Species?", "In which year did Charles Darwin publish On the Origin of Species?") >= NEAR_DUP_SAME_QUESTION);
   const d = { question: "What was the population of Eger in the 1870 census?", answer: "17,000" };
   const e = { question: "In the 1870 census, what was Eger's population?", answer: "18,000" };
   assert.equal(nearDuplicate(d, e).duplicate, true, "one question with two answers is a duplicate whatever the answers");

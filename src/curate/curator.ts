@@ -10,13 +10,13 @@ import { loadBenchmark } from "./benchmarks.js";
 import { NgramIndex } from "./decontaminate.js";
 import { fmix32, hashString64 } from "./hash64.js";
 import { MultiMap32 } from "./hash-tables.js";
-import { FEATURE_SLOTS, HEADER_WORDS, KeptStore, type KeptListener } from "./kept-store.js";
+import { F_CASE, FEATURE_SLOTS, HEADER_WORDS, KeptStore, type KeptListener } from "./kept-store.js";
 import { bandKeys, MinHasher, optimalBands, type LshBands } from "./minhash.js";
 import { validateCurateOptions, type CurateOptions } from "./options.js";
 import { guardPair } from "../quality/guards.js";
 import { Quotas } from "./quota.js";
 import { WordHashes } from "./words.js";
-import { KeptFeatures, toSorted16 } from "./kept-features.js";
+import { KeptFeatures, NAME_BIT, toSorted16 } from "./kept-features.js";
 import { answerKey, questionFeatures } from "../quality/similarity.js";
 
 export { defaultCurateOptions, type CurateOptions } from "./options.js";
@@ -49,6 +49,7 @@ export class Curator {
   private readonly tmp = new Uint32Array(2);
   private answerKey = 0;
   private featureCount = 0;
+  private caseKnown = false;
   /** The same hashes sorted, for the kept record and the exact Jaccard. */
   private sorted = new Uint32Array(64);
   private numbersKey = 0;
@@ -117,7 +118,7 @@ export class Curator {
       const f = o + HEADER_WORDS + this.hasher.numPerm;
       const n = Math.min(w[f], FEATURE_SLOTS);
       toSorted16(w.subarray(f + 1, f + 1 + n), n, this.kept16);
-      this.kept.set(index, this.kept16, n, w[o + 11], w[o + 12]);
+      this.kept.set(index, this.kept16, n, (w[o + 10] & F_CASE) !== 0, w[o + 11], w[o + 12]);
       const bands = this.allBandKeys(w.subarray(o + HEADER_WORDS, o + HEADER_WORDS + this.hasher.numPerm), w[o + 11], w[o + 12]);
       for (let j = 0; j < bands; j++) this.lsh.add(this.keys[j], index);
     }
@@ -205,7 +206,7 @@ export class Curator {
       {
         exactHi: this.h[0], exactLo: this.h[1], idHi: this.idH[0], idLo: this.idH[1], docHi: this.docH[0], docLo: this.docH[1],
         domain: this.store.domainNumber(rec.domain), id: rec.id, sig: hasSig ? this.sig : null,
-        answerKey: this.answerKey, numbersKey: this.numbersKey, features: this.sorted, featureCount: this.featureCount,
+        answerKey: this.answerKey, numbersKey: this.numbersKey, features: this.sorted, featureCount: this.featureCount, caseKnown: this.caseKnown,
       },
       this.onKept,
     );
@@ -223,11 +224,12 @@ export class Curator {
     let ops = 0;
     f.words.forEach((word, i) => {
       hashString64(word, this.tmp);
-      this.features[i] = this.tmp[0];
+      this.features[i] = word.startsWith("@") ? (this.tmp[0] | NAME_BIT) >>> 0 : this.tmp[0] & ~NAME_BIT;
       if (word.startsWith("$")) ops = (ops + this.tmp[0]) >>> 0;
     });
     if (ops !== 0) this.h[0] = (this.h[0] ^ ops) >>> 0;
     this.featureCount = f.words.length;
+    this.caseKnown = f.caseKnown;
     if (this.sorted.length < this.features.length) this.sorted = new Uint32Array(this.features.length);
     this.sorted.set(this.features.subarray(0, f.words.length));
     this.sorted.subarray(0, f.words.length).sort();
@@ -260,7 +262,7 @@ export class Curator {
         if (this.seen[index] === stamp) return false;
         this.seen[index] = stamp;
         if (this.kept.numbersKey(index) !== this.numbersKey) return false;
-        const sim = this.kept.similarity(index, this.query16, n);
+        const sim = this.kept.similarity(index, this.query16, n, this.caseKnown);
         if (sim >= threshold || (sim >= answerThreshold && this.kept.answerKey(index) === this.answerKey)) {
           found = { index, similarity: sim };
           return true;

@@ -5,7 +5,8 @@
  * Files in the state dir:
  * - `kept.bin`: append-only, one fixed-size record per kept pair (u32 words, little-endian):
  *   exact-hash hi/lo, id-hash hi/lo, doc-hash hi/lo, domain number, id byte offset lo/hi,
- *   id byte length, flags (bit 0: has a MinHash signature), answer-key hash, numbers hash,
+ *   id byte length, flags (bit 0: has a MinHash signature; bit 1: the question had case),
+ *   answer-key hash, numbers hash,
  *   then `numPerm` signature values (over the question's content words, src/quality/similarity.ts),
  *   then the count and the sorted hashes of those content words (at most FEATURE_SLOTS), so a
  *   candidate's similarity is computed exactly, as the pure function computes it.
@@ -28,6 +29,8 @@ export const FEATURE_SLOTS = 48;
 /** Version 2: signatures over content words, with answer and number keys (version 1: word 3-shingles). */
 const STATE_VERSION = 2;
 const F_SIG = 1;
+/** Flag: the question had case, so its name features mean something. */
+export const F_CASE = 2;
 
 export interface StoreParams {
   /** 0 when near-duplicate signatures are not kept. */
@@ -50,6 +53,7 @@ export interface KeptEntry {
   /** The question's content-word hashes, sorted (the first FEATURE_SLOTS are kept). */
   features: Uint32Array;
   featureCount: number;
+  caseKnown: boolean;
   /** 32-bit hashes of the answer key and of the question's numbers (near-duplicate verification). */
   answerKey: number;
   numbersKey: number;
@@ -165,7 +169,7 @@ export class KeptStore {
     p[o + 7] = this.idBytes % 0x100000000;
     p[o + 8] = Math.floor(this.idBytes / 0x100000000);
     p[o + 9] = idLen;
-    p[o + 10] = e.sig ? F_SIG : 0;
+    p[o + 10] = (e.sig ? F_SIG : 0) | (e.caseKnown ? F_CASE : 0);
     p[o + 11] = e.answerKey;
     p[o + 12] = e.numbersKey;
     if (e.sig) {

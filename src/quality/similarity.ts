@@ -5,8 +5,11 @@
  * inflections folded, number words as digits), and two questions are compared by the
  * Jaccard similarity of those sets, so a few added or changed words move it a little.
  *
- * Numbers are what make two template questions different ("… 25 rows …" vs "… 30 rows …"):
- * questions whose numbers differ are never near-duplicates.
+ * Numbers and names are what make two template questions different ("… 25 rows …" vs "… 30
+ * rows …", "the capital of Portugal" vs "… of Spain"): questions whose numbers differ, or whose
+ * names (capitalised words inside a sentence) differ by more than one, are never
+ * near-duplicates. A paraphrase keeps both; it may add a first name ("Darwin" → "Charles
+ * Darwin"). Text without case (all upper or all lower case) has no names to compare.
  *
  * Two thresholds, because a changed word can be a synonym ("counted"/"recorded") or a new
  * question ("Celsius"/"Fahrenheit"), and only the answer tells which:
@@ -15,7 +18,7 @@
  * - questions at SAME_ANSWER or more are duplicates when their answers agree (answerKey).
  * Measured on the labelled quality set (bench/quality.ts, docs/curation.md).
  */
-import { foldedWords, root, wordSpans } from "./text.js";
+import { foldWord, root, wordSpans } from "./text.js";
 
 export const NEAR_DUP_SAME_QUESTION = 0.85;
 export const NEAR_DUP_SAME_ANSWER = 0.6;
@@ -45,32 +48,58 @@ function numberToken(w: string): string {
 }
 
 export interface QuestionFeatures {
-  /** Content-word roots and number values, deduplicated. */
+  /** Content-word roots ("@" before a name's), number values ("#") and operators ("$"), deduplicated. */
   words: string[];
   /** The numbers alone, sorted: questions whose numbers differ are different questions. */
   numbers: string[];
+  /** Whether the text has case, so that `@` names mean something. */
+  caseKnown: boolean;
 }
+
+/** Names one question may have that the other lacks (a first name added to a surname). */
+export const MAX_NAME_CHANGES = 1;
+/** A word like those joined by text.ts, on the original casing. */
+const WORD = /[\p{L}\p{N}]+(?:['’\-–.,/][\p{L}\p{N}]+)*%?/gu;
+const NON_ASCII = /[^\x00-\x7f]/u;
 
 /** The features the similarity compares (also what curation hashes into MinHash signatures). */
 export function questionFeatures(text: string): QuestionFeatures {
+  const t = NON_ASCII.test(text) ? text.normalize("NFKC") : text;
+  const upper = t.match(/\p{Lu}/gu)?.length ?? 0;
+  const lower = t.match(/\p{Ll}/gu)?.length ?? 0;
+  const caseKnown = upper > 0 && lower > 0 && upper < lower;
   const words = new Set<string>();
   const numbers: string[] = [];
   // "40-tooth" is "40" and "tooth"; "one" is a stop word ("which one") unless written as a digit.
-  const add = (word: string) => {
+  const add = (word: string, name: boolean) => {
     const c = word.charCodeAt(0);
     const asNumber = (c >= 48 && c <= 57) || c === 45 || c === 8722 ? (IS_NUMBER.test(word) ? numberToken(word) : undefined) : word !== "one" ? NUMBER_WORDS[word] : undefined;
     if (asNumber !== undefined) {
       if (!words.has(`#${asNumber}`)) numbers.push(asNumber);
       words.add(`#${asNumber}`);
-    } else if (word && !STOP.has(word)) words.add(root(word));
+    } else if (name) words.add(`@${root(word)}`);
+    else if (word && !STOP.has(word)) words.add(root(word));
   };
-  for (const word of foldedWords(text)) {
-    if (word.includes("-") || word.includes("–")) for (const part of word.split(/[-–]/u)) add(part);
-    else add(word);
+  let end = 0;
+  let sentenceStart = true;
+  for (const m of t.matchAll(WORD)) {
+    // A word after . ? ! : ; starts a sentence; its capital says nothing.
+    for (let k = end; k < m.index!; k++) {
+      const ch = t.charCodeAt(k);
+      if (ch === 46 || ch === 63 || ch === 33 || ch === 58 || ch === 59) sentenceStart = true;
+    }
+    end = m.index! + m[0].length;
+    const raw = m[0];
+    const first = raw.charCodeAt(0);
+    const name = caseKnown && !sentenceStart && (first < 128 ? first >= 65 && first <= 90 : /^\p{Lu}/u.test(raw));
+    sentenceStart = false;
+    const word = raw.includes("'") || raw.includes("’") || first >= 128 ? foldWord(raw) : raw.toLowerCase();
+    if (word.includes("-") || word.includes("–")) for (const part of word.split(/[-–]/u)) add(part, name && /^\p{L}/u.test(part));
+    else add(word, name);
   }
   // Operators tell "7 // 2" from "7 / 2" and "x + 1" from "x - 1".
   for (const op of text.match(OPERATORS) ?? []) words.add(`$${op}`);
-  return { words: [...words], numbers: numbers.sort() };
+  return { words: [...words], numbers: numbers.sort(), caseKnown };
 }
 
 const sameNumbers = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -79,13 +108,20 @@ const sameNumbers = (a: string[], b: string[]) => a.length === b.length && a.eve
 export function featureSimilarity(a: QuestionFeatures, b: QuestionFeatures): number {
   if (!sameNumbers(a.numbers, b.numbers)) return 0;
   if (a.words.length === 0 && b.words.length === 0) return 1;
-  const set = new Set(a.words);
+  const setA = new Set(a.words);
+  const setB = new Set(b.words);
   let shared = 0;
-  for (const w of b.words) if (set.has(w)) shared++;
+  let nameChanges = 0;
+  for (const w of b.words) {
+    if (setA.has(w)) shared++;
+    else if (w.startsWith("@")) nameChanges++;
+  }
+  for (const w of a.words) if (w.startsWith("@") && !setB.has(w)) nameChanges++;
+  if (a.caseKnown && b.caseKnown && nameChanges > MAX_NAME_CHANGES) return 0;
   return shared / (a.words.length + b.words.length - shared);
 }
 
-/** Similarity of two questions in [0, 1]: Jaccard of content words, 0 when their numbers differ. */
+/** Similarity of two questions in [0, 1]: Jaccard of content words, 0 when their numbers differ or their names do (by more than one). */
 export function questionSimilarity(a: string, b: string): number {
   return featureSimilarity(questionFeatures(a), questionFeatures(b));
 }

@@ -25,7 +25,7 @@ const CONTRACTS = new Set(["it", "that", "there", "what", "here", "he", "she", "
 /** Lower-case form of one word: a possessive 's goes ("Python's" → "python"), other apostrophes join ("don't" → "dont"). */
 const NON_ASCII = /[^\x00-\x7f]/u;
 
-function fold(raw: string): string {
+export function foldWord(raw: string): string {
   // Plain ASCII needs no Unicode normalisation (most words; this runs per word of every pair).
   const w = (NON_ASCII.test(raw) ? raw.normalize("NFKC") : raw).toLowerCase();
   const possessive = /^(.+)['’]s$/u.exec(w);
@@ -36,7 +36,7 @@ function fold(raw: string): string {
 /** The words of `text` with their places in it (offsets into `text` itself). */
 export function wordSpans(text: string): Span[] {
   const out: Span[] = [];
-  for (const m of text.matchAll(WORD)) out.push({ word: fold(m[0]), start: m.index!, end: m.index! + m[0].length });
+  for (const m of text.matchAll(WORD)) out.push({ word: foldWord(m[0]), start: m.index!, end: m.index! + m[0].length });
   return out;
 }
 
@@ -50,7 +50,7 @@ export function foldedWords(text: string): string[] {
   if (!raw) return [];
   for (let i = 0; i < raw.length; i++) {
     const w = raw[i];
-    if (w.includes("'") || w.includes("’")) raw[i] = fold(w);
+    if (w.includes("'") || w.includes("’")) raw[i] = foldWord(w);
   }
   return raw;
 }
