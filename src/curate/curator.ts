@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { QaRecord, Rejection } from "../records.js";
 import { loadBenchmark } from "./benchmarks.js";
 import { NgramIndex } from "./decontaminate.js";
-import { fmix32, hashString64 } from "./hash64.js";
+import { fmix32, hashString32, hashString64 } from "./hash64.js";
 import { MultiMap32 } from "./hash-tables.js";
 import { F_CASE, FEATURE_SLOTS, HEADER_WORDS, KeptStore, type KeptListener } from "./kept-store.js";
 import { bandKeys, MinHasher, optimalBands, type LshBands } from "./minhash.js";
@@ -58,6 +58,8 @@ export class Curator {
   /** Per kept pair, the admission that last compared it (a pair met in several bands is compared once). */
   private seen = new Uint32Array(1024);
   private admission = 0;
+  /** The kept index that `keys` were computed for (the pair being admitted), or -1. */
+  private keysFor = -1;
   private readonly kept = new KeptFeatures();
   private query16 = new Uint16Array(64);
   private readonly kept16 = new Uint16Array(FEATURE_SLOTS);
@@ -119,7 +121,8 @@ export class Curator {
       const n = Math.min(w[f], FEATURE_SLOTS);
       toSorted16(w.subarray(f + 1, f + 1 + n), n, this.kept16);
       this.kept.set(index, this.kept16, n, (w[o + 10] & F_CASE) !== 0, w[o + 11], w[o + 12]);
-      const bands = this.allBandKeys(w.subarray(o + HEADER_WORDS, o + HEADER_WORDS + this.hasher.numPerm), w[o + 11], w[o + 12]);
+      // A new pair's band keys were just computed by nearDuplicate; a replayed one's are not.
+      const bands = this.keysFor === index ? this.anyAnswer.bands + this.sameAnswer.bands : this.allBandKeys(w.subarray(o + HEADER_WORDS, o + HEADER_WORDS + this.hasher.numPerm), w[o + 11], w[o + 12]);
       for (let j = 0; j < bands; j++) this.lsh.add(this.keys[j], index);
     }
   };
@@ -152,6 +155,7 @@ export class Curator {
   admit(rec: QaRecord): Rejection | null {
     const c = this.counters;
     c.pairs_in++;
+    this.keysFor = -1;
     hashString64(rec.id, this.idH);
     if (this.store.byId.get(this.idH[0], this.idH[1]) >= 0) {
       // A resumed run regenerating a pair it already kept (after the last commit of its
@@ -193,6 +197,7 @@ export class Curator {
       hasSig = this.hasher.signature(this.features, n, this.sig);
       if (hasSig) {
         const near = this.nearDuplicate();
+        this.keysFor = this.store.count; // the index this pair gets if it is kept
         if (near) return this.reject(rec, "dedup", "near", `content-word Jaccard ${near.similarity.toFixed(2)}`, { duplicate_of: this.store.id(near.index), similarity: near.similarity });
       }
     }
@@ -210,6 +215,7 @@ export class Curator {
       },
       this.onKept,
     );
+    this.keysFor = -1;
     c.pairs_kept++;
     return null;
   }
@@ -223,9 +229,9 @@ export class Curator {
     if (this.features.length < f.words.length) this.features = new Uint32Array(f.words.length * 2);
     let ops = 0;
     f.words.forEach((word, i) => {
-      hashString64(word, this.tmp);
-      this.features[i] = word.startsWith("@") ? (this.tmp[0] | NAME_BIT) >>> 0 : this.tmp[0] & ~NAME_BIT;
-      if (word.startsWith("$")) ops = (ops + this.tmp[0]) >>> 0;
+      const h = hashString32(word);
+      this.features[i] = word.startsWith("@") ? (h | NAME_BIT) >>> 0 : (h & ~NAME_BIT) >>> 0;
+      if (word.startsWith("$")) ops = (ops + h) >>> 0;
     });
     if (ops !== 0) this.h[0] = (this.h[0] ^ ops) >>> 0;
     this.featureCount = f.words.length;

@@ -14,6 +14,13 @@ export function fmix32(h: number): number {
   return h >>> 0;
 }
 
+/** A 32-bit hash of a short string (content words): FNV-1a, then the finaliser. */
+export function hashString32(text: string): number {
+  let a = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) a = Math.imul(a ^ text.charCodeAt(i), 0x01000193);
+  return fmix32(a ^ text.length);
+}
+
 /** A 64-bit hash of a string as two 32-bit halves (ids, doc ids). */
 export function hashString64(text: string, out: Uint32Array): void {
   let a = 0x811c9dc5;
