@@ -24,12 +24,13 @@ export { defaultCurateOptions, type CurateOptions } from "./options.js";
 /** Seed of the MinHash permutation family; stored in the state so resumes agree. */
 const MINHASH_SEED = 0x5eed1234;
 /**
- * Bands of the same-answer family: 20 × 5 makes pairs at Jaccard 0.6 candidates with
- * probability 0.80, at 0.7 with 0.98, and at 0.4 (template-like questions with a common answer
- * such as "Yes") with 0.19. Fewer rows would let such questions crowd the buckets; more bands
- * would cost memory for every kept pair.
+ * Bands of the same-answer family: 21 × 6 makes pairs at Jaccard 0.6 candidates with
+ * probability 0.63, at 0.7 with 0.93, at 0.8 with 1.00, and at 0.4 (template-like questions
+ * with a common answer such as "Yes") with 0.08, at 0.5 with 0.28. Fewer rows let such
+ * questions crowd the candidates (each costs a comparison on every admission); more bands
+ * cost memory for every kept pair. Paraphrases mostly score 0.8 or more (docs/curation.md).
  */
-const SAME_ANSWER_BANDS: LshBands = { bands: 20, rows: 5 };
+const SAME_ANSWER_BANDS: LshBands = { bands: 21, rows: 6 };
 
 interface Counters {
   pairs_in: number;
