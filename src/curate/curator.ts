@@ -31,6 +31,13 @@ const MINHASH_SEED = 0x5eed1234;
  * cost memory for every kept pair. Paraphrases mostly score 0.8 or more (docs/curation.md).
  */
 const SAME_ANSWER_BANDS: LshBands = { bands: 21, rows: 6 };
+/**
+ * Most kept pairs one admission compares itself with. Real questions seldom share buckets;
+ * template-like ones with a common answer can crowd them as the kept set grows, and without a
+ * bound each admission would cost more than the last. A pair met past the bound is not
+ * compared (a missed duplicate, never a wrong rejection).
+ */
+const MAX_CANDIDATES = 128;
 
 interface Counters {
   pairs_in: number;
@@ -262,12 +269,14 @@ export class Curator {
       this.seen = next;
     }
     const stamp = ++this.admission;
+    let compared = 0;
     const { threshold, answerThreshold } = this.opts.nearDup;
     const n = Math.min(this.featureCount, FEATURE_SLOTS);
-    for (let j = 0; j < bands && !found; j++) {
+    for (let j = 0; j < bands && !found && compared <= MAX_CANDIDATES; j++) {
       this.lsh.forEach(this.keys[j], (index) => {
         if (this.seen[index] === stamp) return false;
         this.seen[index] = stamp;
+        if (++compared > MAX_CANDIDATES) return true;
         if (this.kept.numbersKey(index) !== this.numbersKey) return false;
         const sim = this.kept.similarity(index, this.query16, n, this.caseKnown);
         if (sim >= threshold || (sim >= answerThreshold && this.kept.answerKey(index) === this.answerKey)) {
