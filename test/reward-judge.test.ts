@@ -60,7 +60,7 @@ test("the judge sees the question, the reference and the extracted answer, and i
   const s = await setup();
   try {
     const scorer = new Scorer({ judge: s.judge });
-    const r = await scorer.score({ question: Q, groundTruth: "New York City", aliases: ["NYC"], response: "Long reasoning about Boston...\n<answer>John Quincy Adams</answer>" });
+    const r = await scorer.score({ question: Q, groundTruth: "New York City", aliases: ["NYC"], response: "Long reasoning about Boston...\n<answer>Philadelphia</answer>" });
     // Not a quantity, no shared word with any form: with disjoint=mismatch the rules decide; no call.
     assert.equal(r.decided_by, "disjoint");
     assert.equal(s.judgeCalls(), 0);

@@ -3,8 +3,12 @@ import assert from "node:assert/strict";
 import { extractAnswer } from "../src/reward/extract.js";
 import { acceptedForms, scoreByRules, type DecidedBy } from "../src/reward/score.js";
 import { DEFAULT_POLICY_TEMPLATE, renderPolicyPrompt } from "../src/policy-format.js";
+import { questionAsksOrder, requestedPrecision } from "../src/reward/question.js";
 
-type Row = [truth: string, response: string, verdict: "match" | "mismatch" | "undecided", by?: DecidedBy];
+type Row = [truth: string, response: string, verdict: "match" | "mismatch" | "undecided", by?: DecidedBy, context?: { question?: string; ordered?: boolean }];
+
+/** Training always passes the question; rows that do not care use one without order or precision words. */
+const Q = { question: "What does the passage say?" };
 
 // Each row: the ground truth, the policy's final answer, the expected verdict (and rule).
 const TABLE: Row[] = [
@@ -35,13 +39,59 @@ const TABLE: Row[] = [
   ["$12", "12 euros", "mismatch", "number"],
   ["12 km", "12 kg", "mismatch", "number"],
   ["100 °C", "212 °F", "match", "number"],
-  ["3.14159", "3.14", "mismatch", "number"],
+  // rounding: a response rounded to the precision it states, with at least three significant digits
+  ["3.14159", "3.14", "match", "number"],
+  ["3.14159", "3.1", "undecided"],
+  ["3.14159", "3.15", "undecided"],
+  ["3.14159", "3.16", "mismatch", "number"],
+  ["5/36", "0.139", "match", "number"],
+  ["5/36", "0.1389", "match", "number"],
+  ["5/36", "13.9%", "match", "number"],
+  ["5/36", "0.14", "undecided"],
+  ["5/36", "0.138", "undecided"],
+  ["5/36", "0.15", "mismatch", "number"],
+  ["0.139", "5/36", "undecided"],
+  ["1234", "1.23 thousand", "undecided"],
+  ["12.6", "13", "undecided"],
+  ["12.6", "13", "match", "number", { question: "Round the result to the nearest whole number." }],
+  ["3.14159", "3.14", "undecided", undefined, { question: "Give the value to four decimal places." }],
+  ["3.14159", "3.1416", "match", "number", { question: "Give the value to four decimal places." }],
+  // money sub-units, SI prefixes, unit names from the one table
+  ["42 cents", "$0.42", "match", "number"],
+  ["$0.42", "42 cents", "match", "number"],
+  ["€0.42", "42 cents", "match", "number"],
+  ["£1.50", "150 pence", "match", "number"],
+  ["42 cents", "0.42", "undecided"],
+  ["42 cents", "$0.24", "mismatch", "number"],
+  ["4.7 kΩ", "4700 ohms", "match", "number"],
+  ["4.7 kilohms", "4,700 Ω", "match", "number"],
+  ["2.2 µF", "2.2 microfarads", "match", "number"],
+  ["5 MHz", "5000 kHz", "match", "number"],
+  ["3 kW", "3,000 watts", "match", "number"],
+  ["3 MW", "3 mW", "mismatch", "number"],
+  ["6,000 atmospheres", "about 6000 atm", "match", "number"],
+  ["101.325 kPa", "1 atm", "match", "number"],
+  ["101.3 kPa", "1 atm", "undecided"],
+  ["250 mA", "0.25 amperes", "match", "number"],
+  ["500 mL", "0.5 L", "match", "number"],
+  ["5 GB", "5,000 MB", "match", "number"],
+  ["$5M", "$5 million", "match", "number"],
+  ["$5K", "$5,000", "match", "number"],
+  ["$5M", "$5", "mismatch", "number"],
+  // "K": kelvin or thousand, decided by the other side
+  ["100 °C", "373.15 K", "match", "number"],
+  ["373.15 K", "100 degrees Celsius", "match", "number"],
+  ["100 °C", "373 K", "undecided"],
+  ["100 °C", "300 K", "mismatch", "number"],
+  ["300 K", "300", "undecided"],
+  ["5K", "5000", "undecided"],
+  ["5 million", "5M users", "match", "number"],
   ["twelve", "12", "match", "number"],
   ["12", "12 apostles", "match", "number"],
   ["0.1", "1/10", "match", "number"],
   ["Apollo 11", "Apollo 13", "mismatch", "number"],
   ["12", "twelve apostles", "undecided"],
-  ["12", "a dozen or so", "undecided"],
+  ["12", "a dozen or so", "match", "number"],
   // dates
   ["1990", "1909", "mismatch", "number"],
   ["March 5, 1990", "1990-03-05", "match", "date"],
@@ -59,32 +109,103 @@ const TABLE: Row[] = [
   ["1990", "1990s", "undecided"],
   ["90 s", "1.5 min", "match", "number"],
   // lists in any order
-  ["apples, bananas and cherries", "cherries, apples, bananas", "match", "list"],
-  ["red; green; blue", "blue and green and red", "match", "list"],
+  ["apples, bananas and cherries", "cherries, apples, bananas", "match", "list", Q],
+  ["red; green; blue", "blue and green and red", "match", "list", Q],
   ["a, b and c", "a, b", "mismatch", "list"],
   ["a, b and c", "a, b and d", "mismatch", "list"],
-  ["1, 2 and 3", "3, 2, 1", "match", "list"],
+  ["1, 2 and 3", "3, 2, 1", "match", "list", Q],
+  // ordered lists: the record's flag, else order words in the question, else undecided
+  ["intake, compression, power, exhaust", "intake, compression, power and exhaust", "match", "list", { question: "In what order do the four strokes of an engine occur?" }],
+  ["intake, compression, power, exhaust", "compression, intake, power, exhaust", "undecided", undefined, { question: "In what order do the four strokes of an engine occur?" }],
+  ["intake, compression, power, exhaust", "compression, intake, power, exhaust", "mismatch", "order", { ordered: true }],
+  ["intake, compression, power, exhaust", "compression, intake, power, exhaust", "match", "list", { ordered: false, question: "In what order do the strokes occur?" }],
+  ["Mercury, Venus, Earth", "Venus, Mercury, Earth", "undecided", undefined, { question: "Rank these planets from closest to farthest from the Sun." }],
+  ["Mercury, Venus, Earth", "Venus, Mercury, Earth", "match", "list", { question: "Which three planets lack large moons?" }],
+  ["Mercury, Venus, Earth", "Venus, Mercury, Earth", "undecided"],
+  ["boil, then simmer", "simmer, then boil", "mismatch", "order", Q],
+  ["boil, then simmer", "boil and then simmer", "match", "list", Q],
+  ["a, b and c", "a, b, c and d", "mismatch", "list", Q],
+  ["Springfield, Illinois", "Springfield, IL", "undecided", undefined, Q],
+  ["Paris, France", "Paris, Ile-de-France, France", "undecided", undefined, Q],
   // acronyms and near-matches
   ["United States of America", "USA", "match", "acronym"],
   ["Advertising", "architect and designer", "mismatch", "disjoint"],
-  ["Onion", "onions", "match", "f1"],
+  ["Onion", "onions", "match", "exact"],
+  // Latin and Greek plurals, web domains
+  ["the mitochondria", "mitochondrion", "match", "variant"],
+  ["nuclei", "nucleus", "match", "variant"],
+  ["bacteria", "bacterium", "match", "variant"],
+  ["analyses", "analysis", "match", "variant"],
+  ["larvae", "larva", "match", "variant"],
+  ["Workopolis.com", "Workopolis", "match", "variant"],
+  ["Amazon", "amazon.co.uk", "match", "variant"],
+  ["Workopolis.com", "Workopolis.ca", "undecided"],
+  // other names a rule cannot check
+  ["Illinois", "IL", "undecided"],
+  ["iron", "Fe", "undecided"],
+  ["water", "H2O", "undecided"],
+  ["World War II", "WWII", "match", "acronym"],
+  ["World War II", "WW2", "match", "acronym"],
+  ["World War I", "WWII", "undecided"],
   ["John Adams", "John Quincy Adams", "undecided"],
   ["the Eiffel Tower", "Eiffel tower in Paris", "undecided"],
   // negation
   ["Paris", "not Paris", "mismatch", "negation"],
   ["the Eiffel Tower in Paris", "not the Eiffel Tower in Paris", "mismatch", "negation"],
-  ["yes", "no", "mismatch", "disjoint"],
+  ["yes", "no", "mismatch", "boolean"],
+  // booleans
+  ["True", "yes", "match", "boolean"],
+  ["yes", "Correct.", "match", "boolean"],
+  ["No", "False", "match", "boolean"],
+  ["No", "No, it does not.", "match", "boolean"],
+  ["Yes", "No, it is not.", "mismatch", "boolean"],
+  ["Yes", "Yes, but only in winter", "undecided"],
+  ["Yes", "yes and no", "undecided"],
+  ["Yes", "Right atrium", "mismatch", "disjoint"],
+  // polarity and near misses: never a match, a judge question
+  ["the pressure increases as the volume decreases at constant temperature", "the pressure decreases as the volume decreases at constant temperature", "undecided", "none"],
+  ["the air flows from east to west over the ridge", "the air flows from west to east over the ridge", "undecided", "none"],
+  ["heat is released to the surroundings during the reaction", "less heat is released to the surroundings during the reaction", "undecided", "none"],
+  ["the enzyme works with oxygen present in the cell", "the enzyme works without oxygen present in the cell", "undecided", "none"],
+  ["prices rose before the election in the capital region", "prices rose after the election in the capital region", "undecided", "none"],
+  ["the treaty of the two kingdoms was signed at the northern border", "the treaty of the two kingdoms was signed at the southern border", "undecided", "none"],
+  ["Henry VII", "Henry VIII", "undecided", "none"],
+  ["Pope John Paul II", "Pope John Paul I", "undecided", "none"],
+  ["the second law of thermodynamics", "the third law of thermodynamics", "undecided", "none"],
+  ["signed in the city of Paris by the two ministers", "signed in the city of Paris by the three ministers", "undecided", "none"],
+  ["the Treaty of Versailles signed in 1919", "the Treaty of Versailles signed 1919", "match", "f1"],
+  // hedges
+  ["Paris", "Paris or London", "mismatch", "hedge"],
+  ["1846", "1846 or 1848", "mismatch", "hedge"],
+  ["1846", "either 1846 or 1848", "mismatch", "hedge"],
+  ["Myanmar | Burma", "Myanmar or Burma", "match", "hedge"],
+  ["Dead or Alive", "Dead or Alive", "match", "exact"],
+  ["about 12", "12, more or less", "match", "number"],
+  // formulas (computer algebra)
+  ["x^2+2x+1", "(x+1)^2", "match", "formula"],
+  ["x^2+2x+1", "(x+1)^3", "mismatch", "formula"],
+  ["\\frac{\\sqrt{3}}{2}", "√3/2", "match", "formula"],
+  ["\\frac{\\sqrt{3}}{2}", "0.866", "match", "formula"],
+  ["\\frac{\\sqrt{3}}{2}", "0.87", "undecided"],
+  ["\\frac{\\pi}{4}", "π/4", "match", "formula"],
+  ["2\\sqrt{2}", "\\sqrt{8}", "match", "formula"],
+  ["4", "x = 4", "match", "exact"],
+  ["x = 4", "4", "match", "exact"],
+  ["y = 2x + 3", "2x - y + 3 = 0", "match", "formula"],
+  ["\\sin^2 x + \\cos^2 x", "1", "match", "formula"],
+  ["\\sqrt{x^2}", "x", "mismatch", "formula"],
+  ["2n+1", "2m+1", "undecided"],
+  ["x^2 + \\frac{1}{x", "x^2", "undecided"],
   // empty
   ["Paris", "", "mismatch", "empty"],
 ];
 
 test("tricky equivalences and non-equivalences", () => {
   const failures: string[] = [];
-  for (const [truth, response, verdict, by] of TABLE) {
-    const r = scoreByRules({ groundTruth: truth, response: `<answer>${response}</answer>` });
-    if (r.verdict !== verdict || (by && r.decided_by !== by))
+  for (const [truth, response, verdict, by, context] of TABLE) {
+    const r = scoreByRules({ groundTruth: truth, response: `<answer>${response}</answer>`, ...context });
+    if (r.verdict !== verdict || (by && r.decided_by !== by) || r.score !== (verdict === "match" ? 1 : 0))
       failures.push(`${JSON.stringify(truth)} vs ${JSON.stringify(response)}: got ${r.verdict}/${r.decided_by}, want ${verdict}/${by ?? "*"}`);
-    assert.equal(r.score, verdict === "match" ? 1 : 0);
   }
   assert.deepEqual(failures, []);
 });
@@ -104,7 +225,7 @@ test("aliases: an aliases array and ' | '-separated forms", () => {
 });
 
 test("options: relative tolerance, F1 threshold, disjoint verdict", () => {
-  assert.equal(scoreByRules({ groundTruth: "3.14159", response: "3.14" }, { relTol: 0.01 }).verdict, "match");
+  assert.equal(scoreByRules({ groundTruth: "3.14159", response: "3.1" }, { relTol: 0.02 }).verdict, "match");
   assert.equal(scoreByRules({ groundTruth: "Paris", response: "Lyon" }, { disjoint: "undecided" }).verdict, "undecided");
   assert.equal(scoreByRules({ groundTruth: "John Adams", response: "John Quincy Adams" }, { f1Threshold: 0.8 }).verdict, "match");
 });
@@ -120,6 +241,19 @@ test("extraction: the policy format first, then boxed, answer lines, last line",
     ["Thinking...\nAnswer: Paris", "Paris", "answer_line"],
     ["Step 1: 2+2=4.\nThe answer is 4.", "4", "answer_line"],
     ["Let me think.\nParis", "Paris", "last_line"],
+    // a marker anywhere in the last paragraph; the last one wins
+    ["We checked the records, and the experiment was in 2007. Final answer: 2007", "2007", "final_answer_line"],
+    ["Answer: 1999 at first.\n\nRechecking the log, the answer is 2007. It was a dry year.", "2007", "answer_line"],
+    ["Final answer: 42\n\nI hope this helps!", "42", "final_answer_line"],
+    ["The answer is St. Louis. It lies on the Mississippi.", "St. Louis", "answer_line"],
+    // reasoning blocks are never the answer
+    ["<think>It could be <answer>1999</answer>. Let me check.</think>\nThe log says 2007.\n<answer>2007</answer>", "2007", "answer_tag"],
+    ["<think>the answer is 5</think>\nFinal answer: 6", "6", "final_answer_line"],
+    ["the template opened the block, so only its end shows </think>\nThe answer is 12.", "12", "answer_line"],
+    ["<think>still reasoning when the budget ran out, answer: 13", "", "empty"],
+    // a currency sign is not a LaTeX delimiter
+    ["<answer>$0.42</answer>", "$0.42", "answer_tag"],
+    ["<answer>$x^2$</answer>", "x^2", "answer_tag"],
     ["   \n  ", "", "empty"],
   ];
   for (const [text, want, form] of cases) {
@@ -139,4 +273,25 @@ test("a reply to the project's policy prompt is extracted from its last line", (
   const r = scoreByRules({ groundTruth: "1200 km", response: reply });
   assert.equal(r.extraction, "answer_tag");
   assert.equal(r.verdict, "match");
+});
+
+test("the question: order words and requested precision, never the template's own words", () => {
+  for (const q of [
+    "In what order do the four strokes of a petrol engine occur?",
+    "Rank the planets from closest to farthest from the Sun.",
+    "List the stages of mitosis.",
+    "Put the events in chronological order.",
+    "Which came first, and which followed: the treaty, the war, the armistice?",
+    "Arrange the metals from lightest to heaviest.",
+  ])
+    assert.equal(questionAsksOrder(q), true, q);
+  for (const q of ["Which three fruits does the recipe use?", "Name the noble gases in the second period.", "In order to cool the room, what does the unit remove?"])
+    assert.equal(questionAsksOrder(q), false, q);
+  // The export's policy prompt says "step by step"; that is not the question asking for steps.
+  assert.equal(questionAsksOrder(renderPolicyPrompt(DEFAULT_POLICY_TEMPLATE, "Which three fruits does the recipe use?")), false);
+  assert.deepEqual(requestedPrecision("Give the answer to two decimal places."), { step: 0.01 });
+  assert.deepEqual(requestedPrecision("Express it to 3 significant figures."), { sig: 3 });
+  assert.deepEqual(requestedPrecision("Round to the nearest hundred."), { step: 100 });
+  assert.deepEqual(requestedPrecision("Round your answer sensibly."), { step: 0 });
+  assert.equal(requestedPrecision("How many moons does Mars have?"), null);
 });

@@ -22,9 +22,13 @@ export function foldText(s: string): string {
 
 /** Words of the folded text without punctuation; articles kept (see `contentTokens`). */
 export function words(s: string): string[] {
-  const folded = foldText(s).replace(DROPPED, "").replace(SEPARATORS, " ").trim();
+  const f = foldText(s);
+  // ASCII answers (most) split without the Unicode-property regex.
+  const folded = (NON_ASCII.test(f) ? f.replace(DROPPED, "").replace(SEPARATORS, " ") : f.replace(ASCII_DROPPED, "").replace(ASCII_SEPARATORS, " ")).trim();
   return folded === "" ? [] : folded.split(" ");
 }
+const ASCII_DROPPED = /[.'`]/g;
+const ASCII_SEPARATORS = /[^a-z0-9]+/g;
 
 /** Words without the articles a / an / the. */
 export function contentTokens(s: string): string[] {

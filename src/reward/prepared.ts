@@ -1,15 +1,47 @@
 /**
  * An answer string with its normalised views computed once and on demand, so comparing one
- * response with many accepted forms (TriviaQA items carry up to ~100 aliases) parses it once.
+ * response with many accepted forms (TriviaQA items carry up to ~100 aliases) parses it once,
+ * and a view the cascade never reaches (a formula, a date) is never computed.
  */
+import { mayBeBoolean, parseBoolean } from "./booleans.js";
+import { compileFormula, type Compiled } from "./cas.js";
 import { parseDate, type DateParts } from "./dates.js";
+import { looksLikeFormula, parseFormula } from "./formula.js";
+import { hedgeCandidates } from "./hedge.js";
+import { NEGATIONS, romanNumerals } from "./lexicon.js";
+import { siteName } from "./names.js";
 import { contentTokens, foldText, stem, words } from "./normalize.js";
 import { parseQuantity, type Quantity } from "./numbers.js";
 
-const NEGATIONS = new Set(["not", "no", "never", "neither", "nor", "none", "isnt", "wasnt", "arent", "werent", "doesnt", "didnt", "dont", "cannot", "cant", "wont", "nothing", "nobody"]);
 const ACRONYM_STOP = new Set(["of", "and", "the", "for", "de", "la", "du", "a", "an", "in", "on"]);
-// List separators: commas, semicolons, slashes, newlines and a final "and" / "or"-less "&".
-const LIST_SPLIT = /\s*(?:[,;\n/]|\band\b|\s&\s)\s*/;
+// List separators: commas, semicolons, slashes, newlines and "and" / "&"; sequence markers
+// ("then", "followed by", arrows) also separate, and make the list a sequence.
+const LIST_SPLIT = /\s*(?:[,;\n/]|\band then\b|\bthen\b|\bfollowed by\b|->|→|=>|\band\b|\s&\s)\s*/i;
+const MAYBE_LIST = /[,;\n/&>→]|and|then|followed/i;
+const SEQUENCE = /\bthen\b|\bfollowed by\b|->|→|=>/i;
+const NO_HEDGE: string[] = [];
+const ROMAN_VALUE: Record<string, number> = { i: 1, v: 5, x: 10, l: 50, c: 100 };
+
+function romanToNumber(r: string): number {
+  let n = 0;
+  for (let i = 0; i < r.length; i++) {
+    const v = ROMAN_VALUE[r[i]];
+    n += i + 1 < r.length && ROMAN_VALUE[r[i + 1]] > v ? -v : v;
+  }
+  return n;
+}
+
+/** Views most comparisons never reach: one object, made only when one of them is needed. */
+class Rare {
+  initials?: string[];
+  roman?: Set<string>;
+  bool?: boolean | null;
+  site?: { name: string; suffix: string } | null;
+  formula?: Compiled | null;
+  assignment?: { variable: string; value: Prepared } | null;
+  hedge?: string[];
+  otherName?: boolean;
+}
 
 export class Prepared {
   readonly raw: string;
@@ -21,25 +53,29 @@ export class Prepared {
   private _dates?: DateParts[];
   private _items?: Prepared[];
   private _negated?: boolean;
-  private _initials?: string[];
+  // Views most comparisons never reach live in one object, so a Prepared stays small (the cold path allocates many).
+  private _rare?: Rare;
 
   constructor(raw: string) {
     this.raw = raw.trim();
+  }
+  private get rare(): Rare {
+    return (this._rare ??= new Rare());
   }
   /** Folded and whitespace-collapsed, punctuation kept: equality here is always a safe match. */
   get folded(): string {
     return (this._folded ??= foldText(this.raw).replace(/\s+/g, " ").trim());
   }
-  /** Words without articles (computed once; norm and tokens derive from it). */
-  private get content(): string[] {
+  /** Words without articles, as written (folded); `tokens` are the same words with plurals folded. */
+  get contentWords(): string[] {
     return (this._content ??= contentTokens(this.raw));
   }
   get norm(): string {
-    return (this._norm ??= this.content.join(" "));
+    return (this._norm ??= this.contentWords.join(" "));
   }
   /** Content tokens with plurals folded; the basis of token F1. */
   get tokens(): string[] {
-    return (this._tokens ??= this.content.map(stem));
+    return (this._tokens ??= this.contentWords.map(stem));
   }
   get quantity(): Quantity | null {
     if (this._qty === undefined) this._qty = /\d|^\s*[a-z]/i.test(this.raw) ? parseQuantity(this.raw) : null;
@@ -49,32 +85,108 @@ export class Prepared {
     return (this._dates ??= /\d/.test(this.raw) ? parseDate(this.raw) : []);
   }
   get negated(): boolean {
-    return (this._negated ??= this.tokens.some((t) => NEGATIONS.has(t)));
+    return (this._negated ??= this.tokens.some((t) => NEGATIONS.has(t) && t !== "without" && t !== "lack" && t !== "lacking" && t !== "absent"));
   }
   /** List items when the answer reads as a list of two or more, else []. */
   get items(): Prepared[] {
     if (this._items === undefined) {
-      const parts = this.raw.length > 400 ? [] : this.raw.split(LIST_SPLIT).map((p) => p.trim()).filter((p) => p !== "");
+      const parts = this.raw.length > 400 || !MAYBE_LIST.test(this.raw) ? [] : this.raw.split(LIST_SPLIT).map((p) => p.trim().replace(/^(?:and|or|first|firstly|next|finally|lastly)\s+/i, "")).filter((p) => p !== "");
       this._items = parts.length >= 2 ? parts.map((p) => new Prepared(p)) : [];
     }
     return this._items;
   }
+  /** The list is written as a sequence ("boil, then simmer", "A → B → C"). */
+  get isSequence(): boolean {
+    return SEQUENCE.test(this.raw);
+  }
   /**
-   * Initials of a capitalised name, with and without little words: "United States of America" ->
-   * usa, usoa. Lower-case phrases have none: "architect and designer" is no acronym of "AD".
+   * Initials of a capitalised name, with and without little words, and with a trailing numeral
+   * kept whole: "United States of America" -> usa, usoa; "World War II" -> wwii, ww2. Lower-case
+   * phrases have none: "architect and designer" is no acronym of "AD".
    */
   get initials(): string[] {
-    if (this._initials === undefined) {
+    if (this.rare.initials === undefined) {
       const raw = this.raw.normalize("NFKC").split(/[^\p{L}\p{N}]+/u).filter((w) => w !== "");
-      const named = raw.length >= 2 && raw.every((w) => ACRONYM_STOP.has(w.toLowerCase()) || /^\p{Lu}/u.test(w));
-      const ws = named ? words(this.raw) : [];
-      this._initials = !named ? [] : [ws.filter((w) => !ACRONYM_STOP.has(w)).map((w) => w[0]).join(""), ws.map((w) => w[0]).join("")];
+      const named = raw.length >= 2 && raw.every((w) => ACRONYM_STOP.has(w.toLowerCase()) || /^[\p{Lu}\p{N}]/u.test(w));
+      if (!named) this.rare.initials = [];
+      else {
+        const ws = words(this.raw);
+        const last = ws[ws.length - 1];
+        const numeral = /^\d+$/.test(last) ? last : this.romanNumerals.has(last) ? last : null;
+        const head = numeral ? ws.slice(0, -1) : ws;
+        const tails = numeral ? [numeral, /^\d+$/.test(numeral) ? numeral : String(romanToNumber(numeral))] : [""];
+        const out = new Set<string>();
+        for (const tail of tails) {
+          out.add(head.filter((w) => !ACRONYM_STOP.has(w)).map((w) => w[0]).join("") + tail);
+          out.add(head.map((w) => w[0]).join("") + tail);
+        }
+        this.rare.initials = [...out];
+      }
     }
-    return this._initials;
+    return this.rare.initials;
   }
-  /** Written as an acronym: two to six capital letters, dots allowed ("USA", "U.S.A."). */
+  /** Written as an acronym: two to six capital letters, dots allowed, a numeral after ("USA", "U.S.A.", "WW2"). */
   get looksLikeAcronym(): boolean {
     const letters = this.raw.normalize("NFKC").replace(/[.\s]/g, "");
-    return /^\p{Lu}{2,6}$/u.test(letters);
+    return /^\p{Lu}{2,6}\d{0,2}$/u.test(letters);
+  }
+  /** Capitalised Roman numerals in the answer, lower-cased ("Henry VIII" -> viii). */
+  get romanNumerals(): Set<string> {
+    return (this.rare.roman ??= romanNumerals(this.raw));
+  }
+  /** true / false when the answer is a yes-no answer. */
+  get boolean(): boolean | null {
+    if (!mayBeBoolean(this.raw)) return null;
+    const r = this.rare;
+    if (r.bool === undefined) r.bool = this.raw.length <= 200 ? parseBoolean(this.raw) : null;
+    return r.bool;
+  }
+  /** The site name when the answer is a web domain ("Workopolis.com"). */
+  get site(): { name: string; suffix: string } | null {
+    if (!this.raw.includes(".")) return null;
+    const r = this.rare;
+    if (r.site === undefined) r.site = siteName(this.raw);
+    return r.site;
+  }
+  /** The answer as a formula the CAS can evaluate, or null; a lone letter ("x") counts only against a formula. */
+  get formula(): Compiled | null {
+    if (!looksLikeFormula(this.raw)) return null;
+    return this.formulaOf(this.raw);
+  }
+  /** A single variable ("x"), read as a formula when the other side is one. */
+  get variable(): Compiled | null {
+    return /^\s*\$?[a-z]\$?\s*$/.test(this.raw) ? this.formulaOf(`1*${this.raw.replace(/\$/g, "").trim()}`) : null;
+  }
+  private formulaOf(text: string): Compiled | null {
+    const r = this.rare;
+    if (r.formula === undefined) {
+      const f = parseFormula(text);
+      r.formula = f ? compileFormula(f) : null;
+    }
+    return r.formula;
+  }
+  /** "x = 4": the variable and the value; null for anything else. */
+  get assignment(): { variable: string; value: Prepared } | null {
+    if (!this.raw.includes("=")) return null;
+    if (this.rare.assignment === undefined) {
+      const m = /^\$?\s*([a-zA-Z])\s*=\s*([^=<>]+?)\s*\$?$/.exec(this.raw);
+      this.rare.assignment = m && !/[a-zA-Z]{2,}/.test(m[2]) && !/(?:^|[^a-zA-Z])[a-zA-Z](?:$|[^a-zA-Z])/.test(m[2].replace(/\\[a-zA-Z]+/g, "")) ? { variable: m[1], value: new Prepared(m[2]) } : null;
+    }
+    return this.rare.assignment;
+  }
+  /** Written as another kind of name a rule cannot check: an acronym, a chemical or element symbol, a dotted abbreviation. */
+  get otherNameForm(): boolean {
+    // Quick no: longer than a symbol, or a word with two lower-case letters in a row ("Paris").
+    if (this.raw.length > 12 || (/[a-z]{2}/.test(this.raw) && !this.raw.endsWith("."))) return false;
+    if (this.rare.otherName === undefined) {
+      const s = /[^\x00-\x7f]/.test(this.raw) ? this.raw.normalize("NFKC") : this.raw;
+      this.rare.otherName = s.length <= 12 && (/^\p{Lu}{2,6}$/u.test(s.replace(/\./g, "")) || (/^(?:[A-Z][a-z]?\d*){1,6}$/.test(s) && /[a-z\d]/.test(s)) || /^\p{L}{2,6}\.$/u.test(s));
+    }
+    return this.rare.otherName;
+  }
+  /** The candidates of a hedged answer ("Paris or London"), or []. */
+  get hedge(): string[] {
+    if (!/\bor\b/i.test(this.raw)) return NO_HEDGE;
+    return (this.rare.hedge ??= hedgeCandidates(this.raw));
   }
 }

@@ -8,7 +8,7 @@ import { LatencyWindow } from "./latency.js";
 import { Lru } from "./lru.js";
 import type { Decision } from "./numbers.js";
 import { Prepared } from "./prepared.js";
-import { compareAll, resolveRuleOptions, type RuleName, type RuleOptions } from "./rules.js";
+import { compareAll, Facts, resolveRuleOptions, type RuleName, type RuleOptions } from "./rules.js";
 
 export interface RewardInput {
   question?: string;
@@ -18,6 +18,11 @@ export interface RewardInput {
   aliases?: string[];
   /** The policy's full output; the final answer is extracted from it. */
   response: string;
+  /**
+   * For list answers: the record's flag that the order of the items is part of the answer. When
+   * absent, order words in the question decide ("In what order…", "Rank…").
+   */
+  ordered?: boolean;
 }
 
 export type DecidedBy = RuleName | "alias" | "judge" | "none";
@@ -101,7 +106,7 @@ export class Scorer {
     const { forms, prepared } = this.truth(input.groundTruth, input.aliases);
     const ex = extractAnswer(input.response);
     const resp = new Prepared(ex.text);
-    const out = compareAll(prepared, resp, this.rules);
+    const out = compareAll(prepared, resp, this.rules, new Facts(this.rules.relTol, input.question, input.ordered));
     const decided_by: DecidedBy = out.verdict === "undecided" ? "none" : out.verdict === "match" && out.form > 0 ? "alias" : out.rule;
     const result: RuleResult = {
       score: out.verdict === "match" ? 1 : 0,
