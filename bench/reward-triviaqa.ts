@@ -1,6 +1,6 @@
 /**
  * TriviaQA alias pairs: share decided by the rules alone, precision and recall, in both settings
- * (labels with aliases; bare answer). Prints JSON. Needs ../shared/data/benchmarks/triviaqa_sm_sub.jsonl.
+ * (labels with aliases; bare answer), with the default and with --disjoint mismatch. Prints JSON. Needs ../shared/data/benchmarks/triviaqa_sm_sub.jsonl.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -16,10 +16,14 @@ if (!existsSync(file)) {
 const items = parseAliasItems(readFileSync(file, "utf8"));
 const verbose = process.argv.includes("--examples");
 const out = [];
-for (const setting of ["with_aliases", "answer_only"] as const) {
-  const t0 = performance.now();
-  const r = evaluateAliases(items, setting);
-  const ms = performance.now() - t0;
-  out.push({ ...r, examples: verbose ? r.examples : undefined, ms: Math.round(ms) });
+// The other items' answers share no word with the truth: the default sends them to the judge, and
+// --disjoint mismatch decides them. Both are reported.
+for (const disjoint of ["undecided", "mismatch"] as const) {
+  for (const setting of ["with_aliases", "answer_only"] as const) {
+    const t0 = performance.now();
+    const r = evaluateAliases(items, setting, { disjoint });
+    const ms = performance.now() - t0;
+    out.push({ disjoint, ...r, examples: verbose ? r.examples : undefined, ms: Math.round(ms) });
+  }
 }
 console.log(JSON.stringify({ bench: "reward-triviaqa", file, items: items.length, results: out }, null, 2));

@@ -59,14 +59,19 @@ test("16 identical rollouts of an undecided answer cost one judge call", async (
 test("the judge sees the question, the reference and the extracted answer, and is asked only about equivalence", async () => {
   const s = await setup();
   try {
-    const scorer = new Scorer({ judge: s.judge });
-    const r = await scorer.score({ question: Q, groundTruth: "New York City", aliases: ["NYC"], response: "Long reasoning about Boston...\n<answer>Philadelphia</answer>" });
-    // Not a quantity, no shared word with any form: with disjoint=mismatch the rules decide; no call.
+    // Not a quantity, no shared word with any form: with --disjoint mismatch the rules decide; no call.
+    const cheap = new Scorer({ judge: s.judge, disjoint: "mismatch" });
+    const r = await cheap.score({ question: Q, groundTruth: "New York City", aliases: ["NYC"], response: "Long reasoning about Boston...\n<answer>Philadelphia</answer>" });
     assert.equal(r.decided_by, "disjoint");
     assert.equal(s.judgeCalls(), 0);
+    const scorer = new Scorer({ judge: s.judge });
     const u = await scorer.score({ question: Q, groundTruth: "New York City", aliases: ["NYC"], response: "Long reasoning about Boston...\n<answer>York</answer>" });
     assert.equal(u.decided_by, "judge");
     assert.equal(u.score, 0);
+    // By default a text sharing no word may still be another name ("the Big Apple"): the judge decides.
+    const big = await scorer.score({ question: Q, groundTruth: "New York City", aliases: ["NYC"], response: "<answer>the Big Apple</answer>" });
+    assert.equal(big.decided_by, "judge");
+    assert.equal(big.score, 1);
     const p = s.prompts[0];
     assert.match(p, /Question: Which city did the author move to in 1990\?/);
     assert.match(p, /Reference answer: New York City/);

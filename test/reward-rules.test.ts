@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { extractAnswer } from "../src/reward/extract.js";
 import { acceptedForms, scoreByRules, type DecidedBy } from "../src/reward/score.js";
 import { DEFAULT_POLICY_TEMPLATE, renderPolicyPrompt } from "../src/policy-format.js";
-import { questionAsksOrder, requestedPrecision } from "../src/reward/question.js";
+import { questionOrderWords, requestedPrecision } from "../src/reward/question.js";
 
-type Row = [truth: string, response: string, verdict: "match" | "mismatch" | "undecided", by?: DecidedBy, context?: { question?: string; ordered?: boolean }];
+type Row = [truth: string, response: string, verdict: "match" | "mismatch" | "undecided", by?: DecidedBy, context?: { question?: string; ordered?: boolean; disjoint?: "mismatch" }];
 
 /** Training always passes the question; rows that do not care use one without order or precision words. */
 const Q = { question: "What does the passage say?" };
@@ -20,7 +20,8 @@ const TABLE: Row[] = [
   ["Horse", "Horſe", "match", "exact"],
   ["Simon & Garfunkel", "Simon and Garfunkel", "match", "exact"],
   ["ＡＢＣ", "abc", "match", "exact"],
-  ["Paris", "Lyon", "mismatch", "disjoint"],
+  ["Paris", "Lyon", "undecided"],
+  ["Paris", "Lyon", "mismatch", "disjoint", { disjoint: "mismatch" }],
   // numbers
   ["1,200 km", "1200 kilometers", "match", "number"],
   ["1,200 km", "1.2 thousand km", "match", "number"],
@@ -112,14 +113,18 @@ const TABLE: Row[] = [
   ["apples, bananas and cherries", "cherries, apples, bananas", "match", "list", Q],
   ["red; green; blue", "blue and green and red", "match", "list", Q],
   ["a, b and c", "a, b", "mismatch", "list"],
-  ["a, b and c", "a, b and d", "mismatch", "list"],
+  ["a, b and c", "a, b and d", "undecided"],
+  ["a, b and c", "a, b and d", "mismatch", "list", { disjoint: "mismatch" }],
+  ["1, 2 and 3", "1, 2 and 4", "mismatch", "list", Q],
   ["1, 2 and 3", "3, 2, 1", "match", "list", Q],
   // ordered lists: the record's flag, else order words in the question, else undecided
   ["intake, compression, power, exhaust", "intake, compression, power and exhaust", "match", "list", { question: "In what order do the four strokes of an engine occur?" }],
-  ["intake, compression, power, exhaust", "compression, intake, power, exhaust", "undecided", undefined, { question: "In what order do the four strokes of an engine occur?" }],
+  ["intake, compression, power, exhaust", "compression, intake, power, exhaust", "mismatch", "order", { question: "In what order do the four strokes of an engine occur?" }],
+  ["prophase, metaphase, anaphase, telophase", "metaphase, prophase, anaphase, telophase", "undecided", undefined, { question: "What are the stages of mitosis?" }],
   ["intake, compression, power, exhaust", "compression, intake, power, exhaust", "mismatch", "order", { ordered: true }],
   ["intake, compression, power, exhaust", "compression, intake, power, exhaust", "match", "list", { ordered: false, question: "In what order do the strokes occur?" }],
-  ["Mercury, Venus, Earth", "Venus, Mercury, Earth", "undecided", undefined, { question: "Rank these planets from closest to farthest from the Sun." }],
+  ["Mercury, Venus, Earth", "Venus, Mercury, Earth", "mismatch", "order", { question: "Rank these planets from closest to farthest from the Sun." }],
+  ["War and Peace", "Peace and War", "undecided", undefined, Q],
   ["Mercury, Venus, Earth", "Venus, Mercury, Earth", "match", "list", { question: "Which three planets lack large moons?" }],
   ["Mercury, Venus, Earth", "Venus, Mercury, Earth", "undecided"],
   ["boil, then simmer", "simmer, then boil", "mismatch", "order", Q],
@@ -129,7 +134,8 @@ const TABLE: Row[] = [
   ["Paris, France", "Paris, Ile-de-France, France", "undecided", undefined, Q],
   // acronyms and near-matches
   ["United States of America", "USA", "match", "acronym"],
-  ["Advertising", "architect and designer", "mismatch", "disjoint"],
+  ["Advertising", "architect and designer", "undecided"],
+  ["autumn", "fall", "undecided"],
   ["Onion", "onions", "match", "exact"],
   // Latin and Greek plurals, web domains
   ["the mitochondria", "mitochondrion", "match", "variant"],
@@ -161,7 +167,7 @@ const TABLE: Row[] = [
   ["Yes", "No, it is not.", "mismatch", "boolean"],
   ["Yes", "Yes, but only in winter", "undecided"],
   ["Yes", "yes and no", "undecided"],
-  ["Yes", "Right atrium", "mismatch", "disjoint"],
+  ["Yes", "Right atrium", "undecided"],
   // polarity and near misses: never a match, a judge question
   ["the pressure increases as the volume decreases at constant temperature", "the pressure decreases as the volume decreases at constant temperature", "undecided", "none"],
   ["the air flows from east to west over the ridge", "the air flows from west to east over the ridge", "undecided", "none"],
@@ -174,12 +180,22 @@ const TABLE: Row[] = [
   ["the second law of thermodynamics", "the third law of thermodynamics", "undecided", "none"],
   ["signed in the city of Paris by the two ministers", "signed in the city of Paris by the three ministers", "undecided", "none"],
   ["the Treaty of Versailles signed in 1919", "the Treaty of Versailles signed 1919", "match", "f1"],
+  ["the treaty was signed in Paris by the envoys of Britain and Spain", "the treaty was signed in Paris by the envoys of Britain and Spain and France", "undecided"],
+  ["Trinidad and Tobago", "Trinidad and Tobago, West Indies", "undecided", undefined, Q],
+  ["red, green and blue", "red, green, blue and yellow", "mismatch", "list", Q],
+  ["Friday the 13th", "Friday 13", "match", "exact"],
+  ["1,132", "one thousand, one hundred and thirty-two", "match", "number"],
+  ["the treaty was signed by the envoys in the old palace of the king", "the treaty was signed by the envoys in the old palace of the King of Spain", "undecided"],
+  ["Windows 10", "Windows 10.0", "undecided"],
   // hedges
   ["Paris", "Paris or London", "mismatch", "hedge"],
   ["1846", "1846 or 1848", "mismatch", "hedge"],
   ["1846", "either 1846 or 1848", "mismatch", "hedge"],
   ["Myanmar | Burma", "Myanmar or Burma", "match", "hedge"],
   ["Dead or Alive", "Dead or Alive", "match", "exact"],
+  ["Moby Dick", "Moby-Dick; or, The Whale", "undecided"],
+  ["Horace Walpole", "Horatio or Horace Walpole", "undecided"],
+  ["Canberra", "Sydney or Melbourne", "mismatch", "hedge"],
   ["about 12", "12, more or less", "match", "number"],
   // formulas (computer algebra)
   ["x^2+2x+1", "(x+1)^2", "match", "formula"],
@@ -203,7 +219,7 @@ const TABLE: Row[] = [
 test("tricky equivalences and non-equivalences", () => {
   const failures: string[] = [];
   for (const [truth, response, verdict, by, context] of TABLE) {
-    const r = scoreByRules({ groundTruth: truth, response: `<answer>${response}</answer>`, ...context });
+    const r = scoreByRules({ groundTruth: truth, response: `<answer>${response}</answer>`, question: context?.question, ordered: context?.ordered }, { disjoint: context?.disjoint });
     if (r.verdict !== verdict || (by && r.decided_by !== by) || r.score !== (verdict === "match" ? 1 : 0))
       failures.push(`${JSON.stringify(truth)} vs ${JSON.stringify(response)}: got ${r.verdict}/${r.decided_by}, want ${verdict}/${by ?? "*"}`);
   }
@@ -218,7 +234,8 @@ test("aliases: an aliases array and ' | '-separated forms", () => {
   assert.equal(viaArray.matched, "Allium cepa");
   const viaPipes = scoreByRules({ groundTruth: "Onion | Allium cepa", response: "<answer>Allium cepa</answer>" });
   assert.equal(viaPipes.decided_by, "alias");
-  assert.equal(scoreByRules({ groundTruth: "Onion | Allium cepa", response: "<answer>garlic</answer>" }).verdict, "mismatch");
+  assert.equal(scoreByRules({ groundTruth: "Onion | Allium cepa", response: "<answer>garlic</answer>" }, { disjoint: "mismatch" }).verdict, "mismatch");
+  assert.equal(scoreByRules({ groundTruth: "Onion | Allium cepa", response: "<answer>garlic</answer>" }).verdict, "undecided");
   // One undecided form keeps the pair undecided rather than a mismatch.
   assert.equal(scoreByRules({ groundTruth: "Onion | Red onion", response: "<answer>red pepper</answer>" }).verdict, "undecided");
   assert.deepEqual(acceptedForms(" a | b | a ", ["c", "b"]), ["a", "b", "c"]);
@@ -226,8 +243,12 @@ test("aliases: an aliases array and ' | '-separated forms", () => {
 
 test("options: relative tolerance, F1 threshold, disjoint verdict", () => {
   assert.equal(scoreByRules({ groundTruth: "3.14159", response: "3.1" }, { relTol: 0.02 }).verdict, "match");
-  assert.equal(scoreByRules({ groundTruth: "Paris", response: "Lyon" }, { disjoint: "undecided" }).verdict, "undecided");
-  assert.equal(scoreByRules({ groundTruth: "John Adams", response: "John Quincy Adams" }, { f1Threshold: 0.8 }).verdict, "match");
+  assert.equal(scoreByRules({ groundTruth: "Paris", response: "Lyon" }, { disjoint: "mismatch" }).verdict, "mismatch");
+  assert.equal(scoreByRules({ groundTruth: "Paris", response: "Lyon" }).verdict, "undecided");
+  assert.equal(scoreByRules({ groundTruth: "the Eiffel Tower", response: "the Eiffel Tower landmark" }, { f1Threshold: 0.8 }).verdict, "match");
+  assert.equal(scoreByRules({ groundTruth: "the Eiffel Tower", response: "the Eiffel Tower landmark" }).verdict, "undecided");
+  // An added name is never a near-match, whatever the threshold: John Quincy Adams is another president.
+  assert.equal(scoreByRules({ groundTruth: "John Adams", response: "John Quincy Adams" }, { f1Threshold: 0.5 }).verdict, "undecided");
 });
 
 test("extraction: the policy format first, then boxed, answer lines, last line", () => {
@@ -279,16 +300,16 @@ test("the question: order words and requested precision, never the template's ow
   for (const q of [
     "In what order do the four strokes of a petrol engine occur?",
     "Rank the planets from closest to farthest from the Sun.",
-    "List the stages of mitosis.",
     "Put the events in chronological order.",
     "Which came first, and which followed: the treaty, the war, the armistice?",
     "Arrange the metals from lightest to heaviest.",
   ])
-    assert.equal(questionAsksOrder(q), true, q);
+    assert.equal(questionOrderWords(q), "asks", q);
+  for (const q of ["List the stages of mitosis.", "Which three teams ranked highest?", "What are the steps of the method?"]) assert.equal(questionOrderWords(q), "suggests", q);
   for (const q of ["Which three fruits does the recipe use?", "Name the noble gases in the second period.", "In order to cool the room, what does the unit remove?"])
-    assert.equal(questionAsksOrder(q), false, q);
+    assert.equal(questionOrderWords(q), "none", q);
   // The export's policy prompt says "step by step"; that is not the question asking for steps.
-  assert.equal(questionAsksOrder(renderPolicyPrompt(DEFAULT_POLICY_TEMPLATE, "Which three fruits does the recipe use?")), false);
+  assert.equal(questionOrderWords(renderPolicyPrompt(DEFAULT_POLICY_TEMPLATE, "Which three fruits does the recipe use?")), "none");
   assert.deepEqual(requestedPrecision("Give the answer to two decimal places."), { step: 0.01 });
   assert.deepEqual(requestedPrecision("Express it to 3 significant figures."), { sig: 3 });
   assert.deepEqual(requestedPrecision("Round to the nearest hundred."), { step: 100 });

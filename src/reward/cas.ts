@@ -20,14 +20,18 @@ function lib(): MathJsInstance {
 export interface Compiled {
   formula: Formula;
   evaluate(scope: Record<string, number>): { re: number; im: number } | null;
+  /** The expression printed in one canonical way ("√3/2" and "\frac{\sqrt{3}}{2}" print alike), to compare forms. */
+  printed(): string;
 }
 
 /** Compiles a formula once (truths are cached with their parse); null when the library cannot read it. */
 export function compileFormula(f: Formula): Compiled | null {
   try {
     const code = lib().compile(f.expr);
+    let printed: string | undefined;
     return {
       formula: f,
+      printed: () => (printed ??= lib().parse(f.expr).toString({ parenthesis: "auto", implicit: "show" }).replace(/\s+/g, "")),
       evaluate(scope) {
         try {
           const v = code.evaluate({ ...scope }) as unknown;
@@ -62,7 +66,7 @@ export function constantValue(c: Compiled): number | null {
 
 /** A number as a formula in the given variables, to compare with a formula that should be constant ("sin²x + cos²x" / "1"). */
 export function constantFormula(value: number, vars: string[]): Compiled {
-  return { formula: { expr: String(value), equation: false, vars, ambiguousLog: false }, evaluate: () => ({ re: value, im: 0 }) };
+  return { formula: { expr: String(value), equation: false, vars, ambiguousLog: false }, evaluate: () => ({ re: value, im: 0 }), printed: () => String(value) };
 }
 
 /** Compares two compiled formulas (equations up to a constant factor: "y = 2x" is "2x - y = 0"). */

@@ -29,6 +29,12 @@ const MATH_WORDS = new Set([
   "sec", "csc", "cot", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "exp", "ln", "log", "binom", "quad", "cbrt",
 ]);
 
+const SMALL_WORDS = new Set([
+  "a", "an", "the", "is", "are", "was", "be", "it", "its", "at", "in", "on", "of", "or", "and", "to", "as", "by", "we",
+  "so", "if", "no", "not", "for", "but", "all", "any", "can", "has", "had", "how", "per", "let", "set", "get", "one",
+  "two", "six", "ten", "yes", "am", "pm", "do", "did", "who", "why", "our", "you", "he", "she", "his", "her",
+]);
+
 class NotAFormula extends Error {}
 
 /** Cheap test before any rewriting: math syntax present, and no words but math words. */
@@ -38,8 +44,9 @@ export function looksLikeFormula(raw: string): boolean {
   if (!/[\\^√∛π=+*/()²³−×÷⋅·-]/.test(raw)) return false;
   // A range, a date or a code ("10-12", "1939-1945", "978-3-16") is not arithmetic.
   if (/^\s*\d[\d,.]*(?:\s*[-–/]\s*\d[\d,.]*)+\s*$/.test(raw)) return false;
+  // Words other than math words: a product of variables ("mv", "mc") at most, never an English word.
   const words = raw.match(/[A-Za-z]{2,}/g);
-  if (words) for (const w of words) if (!MATH_WORDS.has(w)) return false;
+  if (words) for (const w of words) if (!MATH_WORDS.has(w) && (w.length > 3 || SMALL_WORDS.has(w.toLowerCase()))) return false;
   return true;
 }
 

@@ -2,7 +2,8 @@
  * The word-level comparison of two texts and the near-miss guard. `tokenDiff` pairs equal words
  * (and Latin/Greek singular-plural variants), and tells what is left on each side and whether the
  * shared words keep their order. `nearMiss` names the reason a close text must not count as a
- * match: a negation, an opposite, a polarity word, a number or numeral, a substituted word, or the
+ * match: a negation, an opposite, a polarity word, a number or numeral, a substituted word, an
+ * added name, or the
  * same words in another order ("from east to west" / "from west to east"). Those go to the judge.
  */
 import { areOpposites, isOrdinalOrNumberWord, NEGATIONS, POLARITY_WORDS } from "./lexicon.js";
@@ -74,7 +75,7 @@ export function diffF1(t: Prepared, r: Prepared, d: TokenDiff): number {
   return n === 0 ? 0 : (2 * d.common) / n;
 }
 
-export type NearMiss = "negation" | "antonym" | "polarity" | "number" | "numeral" | "substitution" | "word_order";
+export type NearMiss = "negation" | "antonym" | "polarity" | "number" | "numeral" | "substitution" | "name" | "word_order";
 
 /** Why two close texts may still say different things; null when only neutral words differ. */
 export function nearMiss(t: Prepared, r: Prepared, d: TokenDiff): NearMiss | null {
@@ -87,6 +88,8 @@ export function nearMiss(t: Prepared, r: Prepared, d: TokenDiff): NearMiss | nul
   if (diff.some((w) => isOrdinalOrNumberWord(w) || t.romanNumerals.has(w) || r.romanNumerals.has(w))) return "numeral";
   if (diff.some((w) => POLARITY_WORDS.has(w))) return "polarity";
   if (tw.length > 0 && rw.length > 0) return "substitution";
+  // An added name says more than the other side ("signed by Britain, France and Spain").
+  if (rw.some((w) => r.names.has(w)) || tw.some((w) => t.names.has(w))) return "name";
   if (!d.sameOrder) return "word_order";
   return null;
 }

@@ -42,7 +42,9 @@ export function normalizeAnswer(s: string): string {
 
 /** A light plural fold for token comparison: "onions" -> "onion", "boxes" -> "box"; not "glass". */
 export function stem(token: string): string {
-  if (token.length <= 3 || /\d/.test(token)) return token;
+  // "13th" is 13: ordinal suffixes fold like plurals ("Friday the 13th" / "Friday 13").
+  if (/\d/.test(token)) return /^\d+(?:st|nd|rd|th)$/.test(token) ? token.replace(/\D+$/, "") : token;
+  if (token.length <= 3) return token;
   if (token.endsWith("ies") && token.length > 4) return token.slice(0, -3) + "y";
   if (/(?:ches|shes|xes|sses|zes)$/.test(token)) return token.slice(0, -2);
   if (token.endsWith("s") && !token.endsWith("ss") && !token.endsWith("us") && !token.endsWith("is")) return token.slice(0, -1);

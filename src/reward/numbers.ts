@@ -158,14 +158,14 @@ export function parseQuantity(input: string): Quantity | null {
     prec = literalPrecision(m[2], exponent);
   } else {
     // Number words: the longest leading run of words that parses (most words are not one: check the first).
-    const ws = s.toLowerCase().split(/[\s-]+/);
+    const ws = s.toLowerCase().replace(/,/g, " ").split(/[\s-]+/);
     if (!(ws[0] in SMALL || ws[0] in BIG || ws[0] === "hundred" || ws[0] === "a")) return null;
     let n = ws.length;
     let v: number | null = null;
     for (; n > 0; n--) if ((v = parseNumberWords(ws.slice(0, n))) !== null) break;
     if (v === null) return null;
     value = v;
-    rest = s.split(/[\s-]+/).slice(n).join(" ");
+    rest = s.replace(/,/g, " ").split(/[\s-]+/).slice(n).join(" ");
     // Number words take a known unit only: "one search" is a name, not a quantity.
     if (rest !== "" && !SCALE_WORDS.has(rest.toLowerCase()) && !lookupUnit(rest)) return null;
     prec = { step: 1, sig: String(v).length, whole: true };

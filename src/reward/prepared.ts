@@ -14,9 +14,9 @@ import { contentTokens, foldText, stem, words } from "./normalize.js";
 import { parseQuantity, type Quantity } from "./numbers.js";
 
 const ACRONYM_STOP = new Set(["of", "and", "the", "for", "de", "la", "du", "a", "an", "in", "on"]);
-// List separators: commas, semicolons, slashes, newlines and "and" / "&"; sequence markers
+// List separators: commas (not a thousands separator), semicolons, slashes, newlines and "and" / "&"; sequence markers
 // ("then", "followed by", arrows) also separate, and make the list a sequence.
-const LIST_SPLIT = /\s*(?:[,;\n/]|\band then\b|\bthen\b|\bfollowed by\b|->|→|=>|\band\b|\s&\s)\s*/i;
+const LIST_SPLIT = /\s*(?:(?<!\d),|,(?!\d{3}\b)|[;\n/]|\band then\b|\bthen\b|\bfollowed by\b|->|→|=>|\band\b|\s&\s)\s*/i;
 const MAYBE_LIST = /[,;\n/&>→]|and|then|followed/i;
 const SEQUENCE = /\bthen\b|\bfollowed by\b|->|→|=>/i;
 const NO_HEDGE: string[] = [];
@@ -41,6 +41,7 @@ class Rare {
   assignment?: { variable: string; value: Prepared } | null;
   hedge?: string[];
   otherName?: boolean;
+  names?: Set<string>;
 }
 
 export class Prepared {
@@ -130,6 +131,18 @@ export class Prepared {
     const letters = this.raw.normalize("NFKC").replace(/[.\s]/g, "");
     return /^\p{Lu}{2,6}\d{0,2}$/u.test(letters);
   }
+  /** Words written with a capital inside the answer (names), folded: "signed by Britain and France" -> britain, france. */
+  get names(): Set<string> {
+    const r = this.rare;
+    if (r.names === undefined) {
+      r.names = new Set();
+      const ws = this.raw.normalize("NFKC").split(/[^\p{L}\p{N}'’.]+/u).filter((w) => w !== "");
+      ws.forEach((w, i) => {
+        if (i > 0 && /^\p{Lu}/u.test(w)) for (const t of words(w)) r.names!.add(stem(t));
+      });
+    }
+    return r.names;
+  }
   /** Capitalised Roman numerals in the answer, lower-cased ("Henry VIII" -> viii). */
   get romanNumerals(): Set<string> {
     return (this.rare.roman ??= romanNumerals(this.raw));
@@ -165,12 +178,24 @@ export class Prepared {
     }
     return r.formula;
   }
-  /** "x = 4": the variable and the value; null for anything else. */
+  /**
+   * A value stated after "=": "x = 4" (a variable and its value) or "\log_2 32 = 5" (working, then
+   * the result as a number); null for anything else, e.g. an equation "y = 2x + 3".
+   */
   get assignment(): { variable: string; value: Prepared } | null {
     if (!this.raw.includes("=")) return null;
     if (this.rare.assignment === undefined) {
+      let found: { variable: string; value: Prepared } | null = null;
       const m = /^\$?\s*([a-zA-Z])\s*=\s*([^=<>]+?)\s*\$?$/.exec(this.raw);
-      this.rare.assignment = m && !/[a-zA-Z]{2,}/.test(m[2]) && !/(?:^|[^a-zA-Z])[a-zA-Z](?:$|[^a-zA-Z])/.test(m[2].replace(/\\[a-zA-Z]+/g, "")) ? { variable: m[1], value: new Prepared(m[2]) } : null;
+      if (m && !/[a-zA-Z]{2,}/.test(m[2].replace(/\\[a-zA-Z]+/g, "")) && !/(?:^|[^a-zA-Z])[a-zA-Z](?:$|[^a-zA-Z])/.test(m[2].replace(/\\[a-zA-Z]+/g, ""))) found = { variable: m[1], value: new Prepared(m[2]) };
+      else {
+        // One "=" only: "x = 4, y = 3" states two values.
+        const parts = this.raw.split("=");
+        const last = parts.length === 2 ? new Prepared(parts[1].replace(/\$+$/, "")) : null;
+        // ...and only after a computation without variables ("17 × 23 = 391", "\log_2 32 = 5"), not an equation ("2x - y = 0").
+        if (last && parts[0].trim() !== "" && last.quantity && !/(?:^|[^a-zA-Z])[a-zA-Z](?:$|[^a-zA-Z])/.test(parts[0].replace(/\\[a-zA-Z]+/g, ""))) found = { variable: "", value: last };
+      }
+      this.rare.assignment = found;
     }
     return this.rare.assignment;
   }

@@ -8,30 +8,35 @@ import { stripPolicyInstructions } from "../policy-format.js";
 import { Lru } from "./lru.js";
 import type { RequestedPrecision } from "./numbers.js";
 
+// Phrases that ask for an order outright: a permutation of the items answers another question.
 const ORDER_WORDS = new RegExp(
   [
     "\\bin (?:what|which|the correct|the right|chronological|alphabetical|numerical|reverse|ascending|descending) order\\b",
-    "\\bin order\\b(?! to\\b)",
+    "\\bin order of\\b",
     "\\b(?:the )?order (?:of|in which)\\b",
-    "\\bordered\\b",
-    "\\b(?:rank|ranks|ranked|ranking)\\b",
-    "\\b(?:sequence|sequential|sequentially|chronological|chronologically)\\b",
-    "\\b(?:ascending|descending|sorted|sort|arrange|arranged)\\b",
+    "\\b(?:chronological|chronologically|ascending|descending)\\b",
+    "\\b(?:sort|arrange|rank|order)\\b[^.?!]{0,80}\\bfrom\\b",
     "\\bfrom (?:the )?(?:first|earliest|oldest|youngest|newest|latest|closest|nearest|farthest|furthest|smallest|largest|biggest|lowest|highest|shortest|longest|lightest|heaviest|least|most|fastest|slowest|top|bottom|north|south|east|west|inner|outer|innermost|outermost|beginning|start)\\b[^.?!]{0,40}\\bto\\b",
-    "\\b(?:steps|stages|phases)\\b",
     "\\b(?:first|1st)\\b[^.?!]{0,60}\\b(?:then|next|second|2nd|last|finally)\\b",
     "\\b(?:came|happened|occurred|took place) (?:first|earlier|earliest|last|later|latest)\\b",
   ].join("|"),
   "i",
 );
+// Words that suggest a sequence without asking for one ("the stages of mitosis", "ranked"): a permutation is the judge's call.
+const SEQUENCE_WORDS = /\b(?:in order\b(?! to\b)|ordered|rank|ranks|ranked|ranking|sequence|sequential|sequentially|sorted|arranged|steps|stages|phases)\b/i;
+
+/** What the question says about order: "asks" for one outright, "suggests" a sequence, or "none". */
+export type OrderWords = "asks" | "suggests" | "none";
 
 // The 16 rollouts of a prompt share its question: remember recent answers.
-const asked = new Lru<string, boolean>(2048);
+const seen = new Lru<string, OrderWords>(2048);
 
-/** The question asks for the items in a particular order. */
-export function questionAsksOrder(question: string): boolean {
-  let v = asked.get(question);
-  if (v === undefined) asked.set(question, (v = ORDER_WORDS.test(stripPolicyInstructions(question))));
+export function questionOrderWords(question: string): OrderWords {
+  let v = seen.get(question);
+  if (v === undefined) {
+    const q = stripPolicyInstructions(question);
+    seen.set(question, (v = ORDER_WORDS.test(q) ? "asks" : SEQUENCE_WORDS.test(q) ? "suggests" : "none"));
+  }
   return v;
 }
 
@@ -54,4 +59,12 @@ export function requestedPrecision(question: string): RequestedPrecision | null 
   if (m) return { step: NEAREST[m[1].replace(/s$/, "")] ?? NEAREST[m[1]] ?? 1 };
   // Some other wording of a precision ("round your answer"): the question cares, so no rounding is assumed.
   return { step: 0 };
+}
+
+const FORM_WORDS =
+  /\b(?:expand|expanded|factor|factori[sz]e|factored|simplify|simplified|simplest|exact|exactly|rationali[sz]e|standard form|vertex form|slope-intercept|intercept form|in terms of|complete the square|partial fractions?|rewrite|rewritten|written as|express(?:ed)? as|in the form)\b/i;
+
+/** The question asks for an answer in a particular form ("Expand…", "in exact form"): an equal value in another form is not enough. */
+export function questionAsksForm(question: string): boolean {
+  return FORM_WORDS.test(stripPolicyInstructions(question));
 }

@@ -11,7 +11,7 @@ import { compareDates } from "./dates.js";
 import { diffF1, nearMiss, tokenDiff } from "./guard.js";
 import { compareQuantities, type Decision, type NumberOptions, type Quantity, type RequestedPrecision } from "./numbers.js";
 import { Prepared } from "./prepared.js";
-import { questionAsksOrder, requestedPrecision } from "./question.js";
+import { questionAsksForm, questionOrderWords, requestedPrecision, type OrderWords } from "./question.js";
 
 export type { Decision } from "./numbers.js";
 
@@ -24,7 +24,10 @@ export interface RuleOptions {
   relTol?: number;
   /** Token F1 at or above which two texts are a near-match (default 0.9). */
   f1Threshold?: number;
-  /** Verdict for texts that share no token at all (default "mismatch"; "undecided" sends them to the judge). */
+  /**
+   * Verdict for texts that share no word (default "undecided": "fall" may be "autumn", and only a
+   * judge knows; "mismatch" saves those judge calls and scores such other names 0).
+   */
   disjoint?: "mismatch" | "undecided";
 }
 
@@ -43,18 +46,23 @@ interface Resolved {
 }
 
 export function resolveRuleOptions(o: RuleOptions = {}): Resolved {
-  return { relTol: o.relTol ?? 1e-6, f1Threshold: o.f1Threshold ?? 0.9, disjoint: o.disjoint ?? "mismatch" };
+  return { relTol: o.relTol ?? 1e-6, f1Threshold: o.f1Threshold ?? 0.9, disjoint: o.disjoint ?? "undecided" };
 }
 
-/** Whether a list answer's order matters: known (record flag, or a sequence in the truth), asked, not asked, or unknown. */
-export type OrderState = "ordered" | "unordered" | "asked" | "unknown";
+/**
+ * Whether a list answer's order matters: known (the record's flag, a sequence written in the
+ * truth, or a question that asks for an order outright), suggested by the question, known not
+ * to matter, or unknown (no flag, no question).
+ */
+export type OrderState = "ordered" | "unordered" | "suggested" | "unknown";
 
 /**
  * What the rules know besides the two answers: the question and the record's `ordered` flag.
  * Each fact is read from the question only when a rule needs it.
  */
 export class Facts implements NumberOptions {
-  private _asks?: boolean;
+  private _order?: OrderWords;
+  private _form?: boolean;
   private _precision?: RequestedPrecision | null;
   constructor(
     readonly relTol: number,
@@ -66,17 +74,29 @@ export class Facts implements NumberOptions {
     if (this._precision === undefined) this._precision = this.question ? requestedPrecision(this.question) : null;
     return this._precision;
   }
+  /** The question asks for a form ("Expand…", "exact value"), not only a value. */
+  formMatters(): boolean {
+    return (this._form ??= this.question !== undefined && questionAsksForm(this.question));
+  }
+  /** The response repeats an expression written in the question ("What is 17 × 23?" / "17 × 23"). */
+  echoes(resp: Prepared): boolean {
+    if (!this.question) return false;
+    const r = resp.raw.replace(/\s+/g, "");
+    return r.length >= 3 && this.question.replace(/\s+/g, "").includes(r);
+  }
   orderFor(truth: Prepared): OrderState {
     if (this.ordered !== undefined) return this.ordered ? "ordered" : "unordered";
     if (truth.isSequence) return "ordered";
     if (this.question === undefined || this.question.trim() === "") return "unknown";
-    return (this._asks ??= questionAsksOrder(this.question)) ? "asked" : "unordered";
+    const words = (this._order ??= questionOrderWords(this.question));
+    return words === "asks" ? "ordered" : words === "suggests" ? "suggested" : "unordered";
   }
 }
 
 type FormOutcome = { verdict: Decision; rule: RuleName; f1?: number };
 
-const isNumeric = (t: string) => /\d/.test(t);
+const isNumeric = (t: string) => /^\d+$/.test(t);
+const DECIMAL = /\d[.,]\d/;
 
 /** An exact value as a quantity (a formula's value, e.g. √3/2). */
 function exactQuantity(value: number): Quantity {
@@ -160,19 +180,27 @@ export function compareForm(truth: Prepared, resp: Prepared, o: Resolved, facts:
   if (ft0 || fr0) {
     const ft = ft0 ?? (qt ? null : truth.variable);
     const fr = fr0 ?? (qr ? null : resp.variable);
-    if (ft && fr) return { verdict: compareCompiled(ft, fr), rule: "formula" };
+    if (ft && fr) {
+      const v = compareCompiled(ft, fr);
+      // Equal in value is not enough when the response repeats the question's expression, or
+      // the question asks for a form ("Expand (x+1)^2" is not answered by "(x+1)^2").
+      if (v === "match" && (facts.echoes(resp) || (facts.formMatters() && ft.printed() !== fr.printed()))) return { verdict: "undecided", rule: "formula" };
+      return { verdict: v, rule: "formula" };
+    }
     if ((ft && qr) || (fr && qt)) {
       const f = (ft ?? fr)!;
       const value = constantValue(f);
-      // A formula in variables against a number: equal only if the formula is that constant.
+      let v: Decision;
       if (value === null) {
+        // A formula in variables against a number: equal only if the formula is that constant.
         const n = ft ? qr! : qt!;
         if (n.readings.length !== 1 || n.readings[0].unit !== "") return { verdict: "undecided", rule: "formula" };
         const c = constantFormula(n.readings[0].value, f.formula.vars);
-        return { verdict: ft ? compareCompiled(f, c) : compareCompiled(c, f), rule: "formula" };
-      }
-      const verdict = ft ? compareQuantities(exactQuantity(value), qr!, facts) : compareQuantities(qt!, exactQuantity(value), facts);
-      return { verdict, rule: "formula" };
+        v = ft ? compareCompiled(f, c) : compareCompiled(c, f);
+      } else v = ft ? compareQuantities(exactQuantity(value), qr!, facts) : compareQuantities(qt!, exactQuantity(value), facts);
+      // A computation is not its result ("17 × 23" for 391), and a decimal is not an exact form.
+      if (v === "match" && (fr || facts.formMatters())) return { verdict: "undecided", rule: "formula" };
+      return { verdict: v, rule: "formula" };
     }
   }
 
@@ -218,12 +246,16 @@ export function compareForm(truth: Prepared, resp: Prepared, o: Resolved, facts:
   // The same words except for numbers ("Apollo 11" / "Apollo 13"): different things.
   const tNums = tt.filter(isNumeric).sort().join(" ");
   const rNums = rt.filter(isNumeric).sort().join(" ");
-  if (tNums !== "" && rNums !== "" && tNums !== rNums && tt.filter((t) => !isNumeric(t)).join(" ") === rt.filter((t) => !isNumeric(t)).join(" ")) return { verdict: "mismatch", rule: "number", f1 };
+  // (Only whole numbers: normalisation turns "10.0" into the token "100".)
+  if (tNums !== "" && rNums !== "" && tNums !== rNums && !DECIMAL.test(truth.raw) && !DECIMAL.test(resp.raw) && tt.filter((t) => !isNumeric(t)).join(" ") === rt.filter((t) => !isNumeric(t)).join(" "))
+    return { verdict: "mismatch", rule: "number", f1 };
   if (negationDiffers) return { verdict: "undecided", rule: "negation", f1 };
   if (nearMiss(truth, resp, d)) return { verdict: "undecided", rule: "guard", f1 };
   if (f1 >= o.f1Threshold) return { verdict: "match", rule: "f1", f1 };
   return { verdict: "undecided", rule: "f1", f1 };
 }
+
+const TITLE = /^\s*(?:the\s+)?\p{Lu}[\p{L}'’.-]*(?:\s+\p{Lu}[\p{L}'’.-]*)*\s+(?:and|&)\s+(?:the\s+)?\p{Lu}[\p{L}'’.-]*(?:\s+\p{Lu}[\p{L}'’.-]*)*\s*$/u;
 
 /** Lists longer than this are left to the judge: pairing them would cost more than a call. */
 const MAX_LIST_ITEMS = 32;
@@ -258,15 +290,20 @@ function compareLists(truth: Prepared, ti: Prepared[], ri: Prepared[], o: Resolv
     }
   }
   if (impossible) return { verdict: "mismatch", rule: "list" };
+  // Fewer items, each one a truth item: the response leaves something out.
+  if (unmatched && ri.length < ti.length && used.every(Boolean)) return { verdict: "mismatch", rule: "list" };
   if (unmatched) return { verdict: "undecided", rule: "list" };
   if (ri.length > ti.length) {
     // Every truth item is there, plus more: a wrong or hedged list when the truth is a plain list,
     // but "Paris, Île-de-France, France" for "Paris, France" may just say more.
-    const plainList = ti.length >= 3 || /\band\b|;|&/i.test(truth.raw) || facts.ordered !== undefined;
+    // ("Trinidad and Tobago, West Indies" for "Trinidad and Tobago": two items may be one name.)
+    const plainList = ti.length >= 3 || facts.ordered !== undefined;
     return { verdict: plainList ? "mismatch" : "undecided", rule: "list" };
   }
   // Same items in another order.
   const order = facts.orderFor(truth);
+  // Two capitalised names joined by "and" may be one title ("War and Peace" is not "Peace and War").
+  if (order === "unordered" && facts.ordered === undefined && ti.length === 2 && TITLE.test(truth.raw)) return { verdict: "undecided", rule: "order" };
   if (order === "unordered") return { verdict: "match", rule: "list" };
   if (order === "ordered") return { verdict: "mismatch", rule: "order" };
   return { verdict: "undecided", rule: "order" };
