@@ -124,3 +124,57 @@ test("judge flags: a model without a URL (and the reverse) is a config error tha
   await assert.rejects(buildJudge({ baseUrl: "not a url", model: "m" }), /not a URL/);
   assert.equal(await buildJudge({}), undefined);
 });
+
+test("a failing judge is loud: counted by kind, logged once per kind, degraded until a call succeeds", async () => {
+  const fake = await startFakeOpenAI({ handlers: { judge_verdict: () => ({ equivalent: true }) } });
+  const logged: string[] = [];
+  const judge = (await buildJudge({ baseUrl: fake.url, model: "fake-model", maxRetries: 0, timeoutMs: 5000, log: (l) => logged.push(l) }))!;
+  try {
+    const scorer = new Scorer({ judge });
+    const ask = (i: number) => scorer.score({ question: `Which city, case ${i}?`, groundTruth: "New York City", response: "<answer>New York</answer>" });
+    // 401: a wrong key
+    fake.addFault({ kind: "401", times: 3 });
+    for (const i of [1, 2, 3]) {
+      const r = await ask(i);
+      assert.equal(r.judge_error_kind, "auth");
+      assert.match(r.judge_error!, /401/);
+      assert.equal(r.decided_by, "none");
+    }
+    // Replies that never validate, even after the corrective retry
+    fake.addFault({ kind: "malformed", times: 4 });
+    for (const i of [4, 5]) assert.equal((await ask(i)).judge_error_kind, "invalid_reply");
+    let c = judge.counts();
+    assert.deepEqual(c.errors_by_kind, { auth: 3, invalid_reply: 2 });
+    assert.equal(c.errors, 5);
+    assert.equal(c.degraded, true);
+    assert.equal(c.last_error?.kind, "invalid_reply");
+    assert.equal(logged.length, 2, "one line per kind");
+    assert.match(logged[0], /auth/);
+    assert.match(logged[1], /invalid_reply/);
+    assert.equal(scorer.stats().judge_failed, 5);
+    // A good call clears the degraded state; the counts stay.
+    const ok = await ask(6);
+    assert.equal(ok.decided_by, "judge");
+    c = judge.counts();
+    assert.equal(c.degraded, false);
+    assert.equal(c.errors, 5);
+  } finally {
+    await judge.client.close();
+    await fake.close();
+  }
+});
+
+test("an unreachable judge is its own kind of failure", async () => {
+  // A port that was just free: nothing listens there.
+  const fake = await startFakeOpenAI();
+  const url = fake.url;
+  await fake.close();
+  const judge = (await buildJudge({ baseUrl: url, model: "fake-model", maxRetries: 0, timeoutMs: 5000 }))!;
+  try {
+    const r = await new Scorer({ judge }).score({ groundTruth: "New York City", response: "<answer>New York</answer>" });
+    assert.equal(r.judge_error_kind, "unreachable");
+    assert.equal(judge.counts().errors_by_kind.unreachable, 1);
+  } finally {
+    await judge.client.close();
+  }
+});

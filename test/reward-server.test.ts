@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFile } from "node:child_process";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -16,8 +17,39 @@ async function post(url: string, body: unknown, raw = false) {
   return { status: res.status, headers: res.headers, json: (await res.json()) as any };
 }
 
+async function stats(url: string): Promise<any> {
+  return (await fetch(`${url}/stats`)).json();
+}
+
+/** Polls the server's own counters until `ok` holds (the deadline only guards against a hang). */
+async function until(url: string, ok: (s: any) => boolean, what: string): Promise<any> {
+  for (let i = 0; i < 3000; i++) {
+    const s = await stats(url);
+    if (ok(s)) return s;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A client that sends its headers and the first byte of its body, then nothing. */
+function trickler(port: number): Promise<{ socket: net.Socket; response: Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1", () => {
+      socket.write("POST /score HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{");
+      let got = "";
+      const response = new Promise<string>((done) => {
+        socket.on("data", (d) => (got += d.toString()));
+        socket.on("close", () => done(got));
+        socket.on("error", () => done(got));
+      });
+      resolve({ socket, response });
+    });
+    socket.once("error", reject);
+  });
+}
+
 /** A judge whose replies wait until `release()`, to hold requests in flight. */
-async function gatedSetup(maxQueue: number) {
+async function gatedSetup(maxQueue: number, bodyTimeoutMs?: number) {
   let open!: () => void;
   let gate = new Promise<void>((r) => (open = r));
   const fake = await startFakeOpenAI({
@@ -29,7 +61,7 @@ async function gatedSetup(maxQueue: number) {
     },
   });
   const judge = (await buildJudge({ baseUrl: fake.url, model: "fake-model", maxRetries: 0 }))!;
-  const server = await startRewardServer({ scorer: new Scorer({ judge }), port: 0, maxQueue, maxBodyBytes: 64 * 1024, maxItems: 1000 });
+  const server = await startRewardServer({ scorer: new Scorer({ judge }), port: 0, maxQueue, maxBodyBytes: 64 * 1024, maxItems: 1000, bodyTimeoutMs });
   open(); // open by default; `hold()` closes it
   return {
     fake,
@@ -171,6 +203,80 @@ test("a full queue answers 503 with Retry-After, and admitted requests still fin
   }
 });
 
+test("clients that trickle their bodies hold a socket, never a queue slot: real requests still get through", async () => {
+  const s = await gatedSetup(2);
+  const slow: net.Socket[] = [];
+  try {
+    for (let i = 0; i < 64; i++) slow.push((await trickler(s.server.port)).socket);
+    // The server itself says all 64 are still sending their bodies, and none is admitted.
+    const before = await until(s.server.url, (x) => x.server.reading_bodies === 64, "64 bodies in progress");
+    assert.equal(before.server.in_flight, 0);
+    const real = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => post(`${s.server.url}/score`, { items: [{ question: `q${i}`, ground_truth: "12 km", response: "<answer>12000 m</answer>" }] })),
+    );
+    for (const r of real) {
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.json.scores, [1]);
+    }
+    const after = await stats(s.server.url);
+    assert.equal(after.server.rejected_queue_full, 0);
+    assert.equal(after.server.reading_bodies, 64);
+  } finally {
+    for (const sock of slow) sock.destroy();
+    await s.close();
+  }
+});
+
+test("a body that does not arrive in time gets 408 and the connection is closed", async () => {
+  const s = await gatedSetup(2, 300);
+  try {
+    const t = await trickler(s.server.port);
+    const reply = await t.response; // the server answers and closes; no timing is asserted
+    assert.match(reply, /^HTTP\/1\.1 408/);
+    assert.match(reply, /body_timeout/);
+    const st = await until(s.server.url, (x) => x.server.reading_bodies === 0, "the slow body to be dropped");
+    assert.equal(st.server.body_timeouts, 1);
+    assert.equal(st.server.in_flight, 0);
+  } finally {
+    await s.close();
+  }
+});
+
+test("a failing judge fails the request (502), shows degraded in /health and /stats, and recovers", async () => {
+  const s = await gatedSetup(8);
+  try {
+    s.fake.addFault({ kind: "401", times: Infinity });
+    const items = [
+      { question: "Which city?", ground_truth: "New York City", response: "<answer>New York</answer>" },
+      { ground_truth: "12", response: "<answer>12</answer>" },
+    ];
+    const r = await post(`${s.server.url}/score`, { items });
+    assert.equal(r.status, 502);
+    assert.equal(r.json.error, "judge_failed");
+    assert.equal(r.json.kind, "auth");
+    assert.deepEqual(r.json.failed_items, [0]);
+    assert.equal(r.json.scores, undefined, "no scores that look like rewards");
+    const g = await post(`${s.server.url}/get_reward`, { query: ["Which city?\n<answer>New York</answer>"], prompts: ["Which city?\n"], labels: ["New York City"] });
+    assert.equal(g.status, 502);
+    assert.equal(g.json.rewards, undefined);
+    const health = (await (await fetch(`${s.server.url}/health`)).json()) as any;
+    assert.equal(health.status, "degraded");
+    assert.equal(health.judge_errors.auth, 2, "failures are not cached: each request asked the judge");
+    const st = await stats(s.server.url);
+    assert.equal(st.status, "degraded");
+    assert.equal(st.server.judge_failed, 2);
+    assert.equal(st.judge.degraded, true);
+    assert.equal(st.judge_failed, 2);
+    s.fake.clearFaults();
+    const ok = await post(`${s.server.url}/score`, { items });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.json.scores, [1, 1]);
+    assert.equal(((await (await fetch(`${s.server.url}/health`)).json()) as any).status, "ok");
+  } finally {
+    await s.close();
+  }
+});
+
 test("CLI: reward score prints the score and how it was decided; reward serve listens", async () => {
   const run = promisify(execFile);
   const cli = ["--import", "tsx", path.join(repoRoot, "src/cli/main.ts")];
@@ -190,6 +296,18 @@ test("CLI: reward score prints the score and how it was decided; reward serve li
     assert.match(judged.stdout, /decided by: judge/);
     assert.doesNotMatch(judged.stdout + judged.stderr, /SECRET/);
     assert.equal(fake.requests.filter((q) => q.schemaName === "judge_verdict").length, 1);
+    // A judge that refuses the key: no "score: 0", and a non-zero exit.
+    fake.addFault({ kind: "401", times: Infinity });
+    const failed = await run(process.execPath, [...cli, "reward", "score", "--ground-truth", "New York City", "--response", "<answer>New York</answer>", "--judge-base-url", fake.url, "--judge-model", "fake-model", "--judge-api-key", "sk-WRONG"], { cwd: repoRoot }).then(
+      () => null,
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    assert.ok(failed, "reward score must fail when the judge fails");
+    assert.equal(failed.code, 3);
+    assert.match(failed.stdout, /score: none/);
+    assert.doesNotMatch(failed.stdout, /score: 0/);
+    assert.match(failed.stderr, /judge failed \(auth\)/);
+    assert.doesNotMatch(failed.stdout + failed.stderr, /WRONG/);
   } finally {
     await fake.close();
   }

@@ -44,10 +44,11 @@ function addCommonOptions(cmd: Command): Command {
     .option("--judge-max-tokens <n>", "reply token limit of a judge call (raise it for reasoning models)", positiveInt("--judge-max-tokens"), 64)
     .option("--rel-tol <x>", "relative tolerance of the number rule", positiveNumber("--rel-tol"), 1e-6)
     .option("--f1-threshold <x>", "token F1 at or above which two texts match", positiveNumber("--f1-threshold"), 0.9)
-    .option("--disjoint <verdict>", 'verdict for texts sharing no word: "mismatch" or "undecided" (send to the judge)', "mismatch");
+    .option("--disjoint <verdict>", 'verdict for texts sharing no word: "undecided" (the judge decides: "fall" may be "autumn") or "mismatch" (fewer judge calls; such other names score 0)', "undecided");
 }
 
-async function scoreOptions(f: CommonFlags): Promise<ScoreOptions> {
+/** `log` receives the first judge failure of each kind (the server logs them; `score` reports its one failure itself). */
+async function scoreOptions(f: CommonFlags, log?: (line: string) => void): Promise<ScoreOptions> {
   if (f.disjoint !== "mismatch" && f.disjoint !== "undecided") throw new Error(`--disjoint must be "mismatch" or "undecided", got "${f.disjoint}"`);
   if (f.f1Threshold !== undefined && f.f1Threshold > 1) throw new Error(`--f1-threshold must be at most 1, got ${f.f1Threshold}`);
   const settings: JudgeSettings = {
@@ -58,6 +59,7 @@ async function scoreOptions(f: CommonFlags): Promise<ScoreOptions> {
     timeoutMs: f.judgeTimeoutMs,
     cacheSize: f.judgeCacheSize,
     maxTokens: f.judgeMaxTokens,
+    log,
   };
   return { judge: await buildJudge(settings), relTol: f.relTol, f1Threshold: f.f1Threshold, disjoint: f.disjoint };
 }
@@ -74,8 +76,12 @@ export function registerReward(program: Command): void {
       .option("--response-file <path>", "read the policy's output from a file (- = stdin)")
       .option("--question <text>", "the question (given to the judge)")
       .option("--aliases <forms>", 'more accepted forms, " | "-separated')
+      .option("--ordered", "the answer is a sequence: the items must come in the same order")
+      .option("--unordered", "the answer is a set: any order of the items is right")
       .option("--json", "print the full result as JSON"),
-  ).action(async (f: CommonFlags & { groundTruth: string; response?: string; responseFile?: string; question?: string; aliases?: string; json?: boolean }) => {
+  ).action(async (f: CommonFlags & { groundTruth: string; response?: string; responseFile?: string; question?: string; aliases?: string; json?: boolean; ordered?: boolean; unordered?: boolean }) => {
+    if (f.ordered && f.unordered) throw new Error("give at most one of --ordered and --unordered");
+    if (f.unordered) f.ordered = false;
     if ((f.response === undefined) === (f.responseFile === undefined)) throw new Error("give exactly one of --response or --response-file");
     const response = f.response ?? readFileSync(f.responseFile === "-" ? 0 : f.responseFile!, "utf8");
     const opts = await scoreOptions(f);
@@ -86,14 +92,22 @@ export function registerReward(program: Command): void {
         response,
         question: f.question,
         aliases: f.aliases ? f.aliases.split(" | ") : undefined,
+        ordered: f.ordered,
       });
       if (f.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
-      else {
+      else if (r.judge_error) {
+        // No "score: 0" here: a failed judge gives no reward, and the exit code says so.
+        process.stdout.write(`score: none (the judge failed)\nverdict: ${r.verdict}\nundecided by rules (${r.rule})\n`);
+        process.stdout.write(`extracted: ${JSON.stringify(r.extracted)} (${r.extraction})\n`);
+      } else {
         const how = r.decided_by === "alias" ? `alias via ${r.rule}` : r.decided_by === "none" ? `undecided by rules (${r.rule}); no judge` : r.decided_by;
         process.stdout.write(`score: ${r.score}\nverdict: ${r.verdict}\ndecided by: ${how}${r.cached ? " (cached)" : ""}\n`);
         process.stdout.write(`extracted: ${JSON.stringify(r.extracted)} (${r.extraction})\n`);
         if (r.matched !== undefined) process.stdout.write(`matched: ${JSON.stringify(r.matched)}\n`);
-        if (r.judge_error) process.stdout.write(`judge error: ${r.judge_error}\n`);
+      }
+      if (r.judge_error) {
+        process.exitCode = 3;
+        throw new Error(`the judge failed (${r.judge_error_kind}), so there is no reward: ${r.judge_error}`);
       }
     } finally {
       await opts.judge?.client.close();
@@ -107,16 +121,18 @@ export function registerReward(program: Command): void {
       .option("--port <n>", "port", (v) => Number(v), 8000)
       .option("--host <host>", "interface to listen on", "127.0.0.1")
       .option("--max-queue <n>", "requests admitted at once; more get 503 + Retry-After", positiveInt("--max-queue"), 256)
-      .option("--max-body-mb <n>", "largest request body in MiB", positiveNumber("--max-body-mb"), 32),
-  ).action(async (f: CommonFlags & { port: number; host: string; maxQueue: number; maxBodyMb: number }) => {
+      .option("--max-body-mb <n>", "largest request body in MiB", positiveNumber("--max-body-mb"), 32)
+      .option("--body-timeout-ms <ms>", "time to receive a request body before 408 (the request takes a queue slot only once its body is in)", positiveInt("--body-timeout-ms"), 30_000),
+  ).action(async (f: CommonFlags & { port: number; host: string; maxQueue: number; maxBodyMb: number; bodyTimeoutMs: number }) => {
     if (!Number.isInteger(f.port) || f.port < 0 || f.port > 65535) throw new Error(`--port must be 0-65535, got ${f.port}`);
-    const opts = await scoreOptions(f);
+    const opts = await scoreOptions(f, (line) => process.stderr.write(`reward server: ${line}\n`));
     const server = await startRewardServer({
       scorer: new Scorer(opts),
       host: f.host,
       port: f.port,
       maxQueue: f.maxQueue,
       maxBodyBytes: Math.round(f.maxBodyMb * 1024 * 1024),
+      bodyTimeoutMs: f.bodyTimeoutMs,
     });
     process.stderr.write(`reward server listening on ${server.url} (judge: ${opts.judge ? f.judgeModel : "none"}, max queue ${f.maxQueue})\n`);
     const stop = () => {

@@ -12,6 +12,8 @@ export interface JudgeSettings {
   maxRetries?: number;
   cacheSize?: number;
   maxTokens?: number;
+  /** Where the first judge failure of each kind is reported. */
+  log?: (line: string) => void;
 }
 
 /** undefined when no judge is configured; throws a config error that says what to do. */
@@ -32,5 +34,5 @@ export async function buildJudge(s: JudgeSettings): Promise<Judge | undefined> {
     maxRetries: s.maxRetries ?? 4,
   });
   const client = await createLlmClient(cfg);
-  return new Judge(client, { cacheSize: s.cacheSize, maxTokens: s.maxTokens });
+  return new Judge(client, { cacheSize: s.cacheSize, maxTokens: s.maxTokens, log: s.log });
 }

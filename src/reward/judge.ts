@@ -3,9 +3,13 @@
  * (question, ground truth forms, normalised response) in an in-memory LRU, and concurrent
  * identical questions share one in-flight call: the 16 rollouts of a prompt that give the
  * same answer cost one model call.
+ *
+ * A judge that fails must never look like a real reward of 0: each failure is counted by kind
+ * (auth, unreachable, invalid_reply…), the first of each kind is logged, and the judge reports
+ * itself degraded until a call succeeds again (the server's /health and /stats show it).
  */
 import { z } from "zod";
-import type { LlmClient } from "../llm/types.js";
+import { LlmError, type LlmClient } from "../llm/types.js";
 import { shortHash } from "../util/hash.js";
 import { Lru } from "./lru.js";
 
@@ -32,7 +36,47 @@ export interface JudgeCounters {
   cache_hits: number;
   inflight_joins: number;
   errors: number;
+  /** Failures by kind, e.g. { auth: 3, unreachable: 1 }. */
+  errors_by_kind: Record<string, number>;
+  /** The last call failed (no call has succeeded since). */
+  degraded: boolean;
+  last_error: { kind: JudgeErrorKind; message: string; at: string } | null;
   cache_size: number;
+}
+
+/** Why a judge call failed, in words an operator acts on. */
+export type JudgeErrorKind = "auth" | "unreachable" | "timeout" | "rate_limited" | "server_error" | "rejected" | "invalid_reply" | "other";
+
+export function judgeErrorKind(err: unknown): JudgeErrorKind {
+  if (!(err instanceof LlmError)) return "other";
+  const status = err.details.status;
+  switch (err.code) {
+    case "invalid_output":
+      return "invalid_reply";
+    case "timeout":
+      return "timeout";
+    case "context_length":
+      return "rejected";
+    case "http":
+      if (status === 401 || status === 403) return "auth";
+      if (status === 429) return "rate_limited";
+      if (status !== undefined && status >= 500) return "server_error";
+      // No status at all: the connection itself failed (refused, reset, DNS).
+      return status === undefined ? "unreachable" : "rejected";
+    default:
+      return "other";
+  }
+}
+
+/** A judge failure carrying its kind; Scorer reports it in `judge_error`. */
+export class JudgeError extends Error {
+  constructor(
+    readonly kind: JudgeErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "JudgeError";
+  }
 }
 
 const SYSTEM =
@@ -58,19 +102,31 @@ export function judgeMessages(q: JudgeQuestion): Array<{ role: "system" | "user"
   ];
 }
 
+export interface JudgeOptions {
+  cacheSize?: number;
+  maxTokens?: number;
+  /** Where the first failure of each kind is reported (a CLI passes stderr). */
+  log?: (line: string) => void;
+}
+
 export class Judge {
   private readonly cache: Lru<string, boolean>;
   private readonly inflight = new Map<string, Promise<boolean>>();
   private readonly counters = { calls: 0, cache_hits: 0, inflight_joins: 0, errors: 0 };
+  private readonly errorsByKind: Record<string, number> = {};
+  private lastError: JudgeCounters["last_error"] = null;
+  private degraded = false;
+  private readonly maxTokens: number;
+  private readonly log?: (line: string) => void;
 
   constructor(
     readonly client: LlmClient,
-    opts: { cacheSize?: number; maxTokens?: number } = {},
+    opts: JudgeOptions = {},
   ) {
     this.cache = new Lru(opts.cacheSize ?? 100_000);
     this.maxTokens = opts.maxTokens ?? 64;
+    this.log = opts.log;
   }
-  private readonly maxTokens: number;
 
   static key(q: JudgeQuestion): string {
     return shortHash(q.question ?? "", q.forms.join("\u0001"), q.normalized);
@@ -101,22 +157,41 @@ export class Judge {
 
   private async ask(q: JudgeQuestion): Promise<boolean> {
     this.counters.calls++;
+    let res;
     try {
-      const res = await this.client.complete({
+      res = await this.client.complete({
         stage: "judge",
         messages: judgeMessages(q),
         schema: JudgeVerdict,
         schemaName: "judge_verdict",
         sampling: { temperature: 0, max_tokens: this.maxTokens },
       });
-      return res.value.equivalent === true;
     } catch (err) {
-      this.counters.errors++;
-      throw err;
+      throw this.failed(err);
     }
+    this.degraded = false;
+    return res.value.equivalent === true;
+  }
+
+  /** Counts a failure by kind and logs the first of each kind; returns the error to throw. */
+  private failed(err: unknown): JudgeError {
+    const kind = judgeErrorKind(err);
+    const message = err instanceof Error ? err.message : String(err);
+    this.counters.errors++;
+    const seen = this.errorsByKind[kind] ?? 0;
+    this.errorsByKind[kind] = seen + 1;
+    this.lastError = { kind, message, at: new Date().toISOString() };
+    this.degraded = true;
+    if (seen === 0) this.log?.(`judge ${kind} error: ${message} (no reward is given for these items; further ${kind} errors are counted in /stats, not logged)`);
+    return new JudgeError(kind, message);
+  }
+
+  /** True while the last judge call failed. */
+  get isDegraded(): boolean {
+    return this.degraded;
   }
 
   counts(): JudgeCounters {
-    return { ...this.counters, cache_size: this.cache.size };
+    return { ...this.counters, errors_by_kind: { ...this.errorsByKind }, degraded: this.degraded, last_error: this.lastError, cache_size: this.cache.size };
   }
 }

@@ -3,7 +3,7 @@
  * is configured) the LLM judge. `Scorer` keeps the caches and counters a server needs.
  */
 import { extractAnswer, type ExtractionForm } from "./extract.js";
-import type { Judge } from "./judge.js";
+import { JudgeError, type Judge, type JudgeErrorKind } from "./judge.js";
 import { LatencyWindow } from "./latency.js";
 import { Lru } from "./lru.js";
 import type { Decision } from "./numbers.js";
@@ -41,8 +41,12 @@ export interface RewardResult {
   f1?: number;
   /** The judge answered from its cache or a shared in-flight call. */
   cached?: boolean;
-  /** Why the judge could not decide (the score is then 0). */
+  /**
+   * Why the judge could not decide. The score is then 0 but is no reward: the server answers
+   * such a request with an error, and `reward score` exits non-zero.
+   */
   judge_error?: string;
+  judge_error_kind?: JudgeErrorKind;
 }
 
 /** A rules-only result plus what the judge needs (dropped from public results). */
@@ -74,6 +78,8 @@ export function acceptedForms(groundTruth: string, aliases: readonly string[] = 
 
 export interface ScorerCounters {
   scored: number;
+  /** Items left without a reward because the judge failed. */
+  judge_failed: number;
   decided_by: Record<string, number>;
   verdicts: Record<Decision, number>;
   extraction: Record<string, number>;
@@ -83,7 +89,7 @@ export class Scorer {
   private readonly rules: ReturnType<typeof resolveRuleOptions>;
   // Many rollouts share a ground truth: parse its forms once.
   private readonly truths = new Lru<string, { forms: string[]; prepared: Prepared[] }>(4096);
-  readonly counters: ScorerCounters = { scored: 0, decided_by: {}, verdicts: { match: 0, mismatch: 0, undecided: 0 }, extraction: {} };
+  readonly counters: ScorerCounters = { scored: 0, judge_failed: 0, decided_by: {}, verdicts: { match: 0, mismatch: 0, undecided: 0 }, extraction: {} };
   readonly latency = new LatencyWindow();
 
   constructor(readonly opts: ScoreOptions = {}) {
@@ -123,7 +129,7 @@ export class Scorer {
     return result;
   }
 
-  /** Rules, then the judge for undecided pairs. Never throws for a judge failure: the score is 0 with judge_error. */
+  /** Rules, then the judge for undecided pairs. Never throws for a judge failure: the result carries judge_error (and is no reward). */
   async score(input: RewardInput): Promise<RewardResult> {
     const t0 = performance.now();
     const r = this.scoreRules(input);
@@ -161,13 +167,14 @@ export class Scorer {
       const a = await this.opts.judge!.judge({ question: input.question, forms: r.forms, response: r.extracted, normalized: r.normalized });
       return { ...base, verdict: a.equivalent ? "match" : "mismatch", score: a.equivalent ? 1 : 0, decided_by: "judge", cached: a.cached };
     } catch (err) {
-      return { ...base, judge_error: err instanceof Error ? err.message : String(err) };
+      return { ...base, judge_error: err instanceof Error ? err.message : String(err), judge_error_kind: err instanceof JudgeError ? err.kind : "other" };
     }
   }
 
   private count(r: RewardResult, ms: number): void {
     const c = this.counters;
     c.scored++;
+    if (r.judge_error) c.judge_failed++;
     c.decided_by[r.decided_by] = (c.decided_by[r.decided_by] ?? 0) + 1;
     c.verdicts[r.verdict]++;
     c.extraction[r.extraction] = (c.extraction[r.extraction] ?? 0) + 1;

@@ -2,7 +2,10 @@
  * The reward HTTP server (node:http): OpenRLHF's `POST /get_reward`, the batch `POST /score`
  * for verl and TRL, `GET /health`, `GET /stats`. Requests run concurrently; at most `maxQueue`
  * are admitted at once (the rest get 503 with Retry-After), so a slow judge cannot pile up
- * unbounded work. Malformed bodies get a 4xx JSON error naming the field.
+ * unbounded work. A request takes its slot only once its body has been read, within
+ * `bodyTimeoutMs` (else 408): clients trickling bytes hold a socket, never a slot. Malformed
+ * bodies get a 4xx JSON error naming the field; a request whose items needed a judge that failed
+ * gets 502 `judge_failed`, never scores of 0 that look like rewards.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,6 +23,8 @@ export interface RewardServerOptions {
   maxBodyBytes?: number;
   /** Largest batch (default 100,000 items). */
   maxItems?: number;
+  /** Time allowed to receive a request body, from its headers on (default 30 s); slower gets 408. */
+  bodyTimeoutMs?: number;
 }
 
 export interface RewardServer {
@@ -34,6 +39,7 @@ class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -45,7 +51,7 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
   res.end(text);
 }
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+function readBody(req: http.IncomingMessage, limit: number, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limit) {
@@ -54,16 +60,27 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => {
+      req.removeAllListeners("data");
+      reject(new HttpError(408, "body_timeout", `the request body did not arrive within ${timeoutMs} ms`));
+    }, timeoutMs);
     req.on("data", (c: Buffer) => {
       size += c.length;
       if (size > limit) {
+        clearTimeout(timer);
         req.removeAllListeners("data");
         req.resume();
         reject(new HttpError(413, "too_large", `body exceeds the limit of ${limit} bytes`));
       } else chunks.push(c);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
+    req.on("end", () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    });
+    req.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
@@ -80,22 +97,49 @@ export async function startRewardServer(opts: RewardServerOptions): Promise<Rewa
   const maxQueue = opts.maxQueue ?? 256;
   const maxBody = opts.maxBodyBytes ?? 32 * 1024 * 1024;
   const maxItems = opts.maxItems ?? 100_000;
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? 30_000;
   let inFlight = 0;
-  const counts = { requests: 0, get_reward: 0, score: 0, items: 0, rejected_queue_full: 0, bad_requests: 0, server_errors: 0 };
+  let reading = 0;
+  const counts = { requests: 0, get_reward: 0, score: 0, items: 0, rejected_queue_full: 0, body_timeouts: 0, judge_failed: 0, bad_requests: 0, server_errors: 0 };
   const latency = new LatencyWindow();
   const startedAt = Date.now();
 
-  async function scoreRoute(req: http.IncomingMessage, parse: (b: unknown, max: number) => RewardInput[]): Promise<RewardResult[]> {
-    const body = parseJson(await readBody(req, maxBody));
-    let items: RewardInput[];
+  function parseItems(text: string, parse: (b: unknown, max: number) => RewardInput[]): RewardInput[] {
     try {
-      items = parse(body, maxItems);
+      return parse(parseJson(text), maxItems);
     } catch (err) {
       if (err instanceof BadRequest) throw new HttpError(400, "bad_request", err.message, err.field);
       throw err;
     }
+  }
+
+  /** Scores the items; when the judge failed for any of them, the request fails rather than returning fake zeros. */
+  async function scoreItems(items: RewardInput[]): Promise<RewardResult[]> {
     counts.items += items.length;
-    return scorer.scoreBatch(items);
+    const results = await scorer.scoreBatch(items);
+    const failed = results.flatMap((r, i) => (r.judge_error ? [i] : []));
+    if (failed.length) {
+      counts.judge_failed++;
+      const first = results[failed[0]];
+      throw new HttpError(502, "judge_failed", `the judge failed (${first.judge_error_kind}) for ${failed.length} of ${results.length} items, so they have no reward: ${first.judge_error}`, undefined, {
+        kind: first.judge_error_kind,
+        failed_items: failed,
+      });
+    }
+    return results;
+  }
+
+  function health() {
+    const judge = scorer.opts.judge;
+    const j = judge?.counts();
+    return {
+      status: j?.degraded ? "degraded" : "ok",
+      judge: judge !== undefined,
+      ...(j ? { judge_errors: j.errors_by_kind, last_judge_error: j.last_error } : {}),
+      in_flight: inFlight,
+      reading_bodies: reading,
+      max_queue: maxQueue,
+    };
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -103,21 +147,29 @@ export async function startRewardServer(opts: RewardServerOptions): Promise<Rewa
     counts.requests++;
     if (url === "/health") {
       if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "method_not_allowed", "use GET /health");
-      return send(res, 200, { status: "ok", judge: scorer.opts.judge !== undefined, in_flight: inFlight, max_queue: maxQueue });
+      return send(res, 200, health());
     }
     if (url === "/stats") {
       if (req.method !== "GET") throw new HttpError(405, "method_not_allowed", "use GET /stats");
       return send(res, 200, {
         uptime_s: Math.round((Date.now() - startedAt) / 1000),
-        server: { ...counts, in_flight: inFlight, max_queue: maxQueue, request_latency: latency.percentiles() },
+        status: health().status,
+        server: { ...counts, in_flight: inFlight, reading_bodies: reading, max_queue: maxQueue, request_latency: latency.percentiles() },
         ...scorer.stats(),
       });
     }
     if (url !== "/get_reward" && url !== "/score") throw new HttpError(404, "not_found", `no route ${url}; routes: POST /get_reward, POST /score, GET /health, GET /stats`);
     if (req.method !== "POST") throw new HttpError(405, "method_not_allowed", `use POST ${url}`);
+    // The body first, outside the queue: a client that trickles its bytes holds a socket, not a slot.
+    reading++;
+    let text: string;
+    try {
+      text = await readBody(req, maxBody, bodyTimeoutMs);
+    } finally {
+      reading--;
+    }
     if (inFlight >= maxQueue) {
       counts.rejected_queue_full++;
-      req.resume();
       return send(res, 503, { error: "queue_full", message: `${inFlight} requests in progress (max ${maxQueue}); retry shortly` }, { "retry-after": "1" });
     }
     inFlight++;
@@ -125,7 +177,7 @@ export async function startRewardServer(opts: RewardServerOptions): Promise<Rewa
     try {
       if (url === "/get_reward") {
         counts.get_reward++;
-        const results = await scoreRoute(req, parseGetReward);
+        const results = await scoreItems(parseItems(text, parseGetReward));
         const scores = results.map((r) => r.score);
         send(res, 200, {
           rewards: scores,
@@ -139,7 +191,7 @@ export async function startRewardServer(opts: RewardServerOptions): Promise<Rewa
         });
       } else {
         counts.score++;
-        const results = await scoreRoute(req, parseScoreBatch);
+        const results = await scoreItems(parseItems(text, parseScoreBatch));
         send(res, 200, { scores: results.map((r) => r.score), details: results });
       }
     } finally {
@@ -152,10 +204,13 @@ export async function startRewardServer(opts: RewardServerOptions): Promise<Rewa
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) return res.destroy();
       if (err instanceof HttpError) {
-        if (err.status < 500) counts.bad_requests++;
-        const body: Record<string, unknown> = { error: err.code, message: err.message };
+        if (err.status === 408) counts.body_timeouts++;
+        else if (err.status < 500) counts.bad_requests++;
+        const body: Record<string, unknown> = { error: err.code, message: err.message, ...err.extra };
         if (err.field) body.field = err.field;
-        send(res, err.status, body, err.status === 413 ? { connection: "close" } : {});
+        // A body too slow to arrive is not waited for: answer, then drop the connection.
+        if (err.status === 408) res.on("finish", () => req.socket.destroy());
+        send(res, err.status, body, err.status === 413 || err.status === 408 ? { connection: "close" } : {});
       } else {
         counts.server_errors++;
         send(res, 500, { error: "internal", message: err instanceof Error ? err.message : String(err) });

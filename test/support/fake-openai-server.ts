@@ -1,7 +1,7 @@
 /**
  * A fake OpenAI-compatible server for tests and benchmarks: real HTTP on 127.0.0.1, port 0,
  * deterministic replies built from the request's JSON schema (or a handler per schema name),
- * token usage from the shared estimate, and fault injection (429/5xx, hangs, broken JSON,
+ * token usage from the shared estimate, and fault injection (401/429/5xx, hangs, broken JSON,
  * refused response_format, context overflow, connection resets).
  *
  * Prompt contract: the document sits in the first user message between "<document>\n" and
@@ -29,6 +29,7 @@ export interface FakeRequestContext {
 /** Returns the JSON value to send as the reply content (may return a promise). */
 export type FakeHandler = (ctx: FakeRequestContext) => unknown;
 export type FaultKind =
+  | "401"
   | "429"
   | "500"
   | "503"
@@ -180,6 +181,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     const sentResponseFormat = body.response_format != null;
     const fault = takeFault(ctx, sentResponseFormat);
 
+    if (fault?.kind === "401") {
+      record({ ...base, status: 401, fault: "401" });
+      return sendJson(res, 401, { error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } });
+    }
     if (fault?.kind === "429") {
       const headers: Record<string, string> = {};
       if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
