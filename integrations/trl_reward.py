@@ -1,16 +1,19 @@
-"""TRL reward function (GRPOTrainer reward_funcs) backed by the webscale-rl reward server.
+"""TRL reward functions (GRPOTrainer reward_funcs) backed by the webscale-rl reward server.
 
-    from trl_reward import webscale_reward
-    trainer = GRPOTrainer(model=..., reward_funcs=[webscale_reward], train_dataset=ds, ...)
+    from trl_reward import webscale_reward, webscale_reward_async
+    trainer = GRPOTrainer(model=..., reward_funcs=[webscale_reward_async], train_dataset=ds, ...)
 
-The dataset needs a "ground_truth" column (a string, or a list of accepted forms); an optional
-"aliases" column adds forms. TRL passes dataset columns as keyword arguments; one POST per call.
+TRL passes every dataset column to reward functions as a keyword argument. The dataset needs a
+"ground_truth" column (a string, or a list of accepted forms); "aliases", "question" and "ordered"
+(the order flag of list answers), as `webscale-rl export --format trl` writes them, are used when
+present: the question goes to the judge instead of the rendered prompt. One POST per call.
+webscale_reward_async is for TRL releases that await async reward functions (0.26 and later).
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from webscale_reward_client import score_items, split_ground_truth  # noqa: E402
+from webscale_reward_client import make_item, score_items, score_items_async  # noqa: E402
 
 
 def _text(x):
@@ -23,17 +26,27 @@ def _text(x):
     return "" if x is None else str(x)
 
 
-def webscale_reward(prompts=None, completions=None, ground_truth=None, aliases=None, **kwargs):
-    completions = completions or []
+def _column(values, i):
+    return None if values is None else values[i]
+
+
+def _items(prompts, completions, ground_truth, aliases, question, ordered):
     if ground_truth is None:
         raise ValueError('webscale_reward needs a "ground_truth" column in the training dataset')
     items = []
-    for i, completion in enumerate(completions):
-        answer, forms = split_ground_truth(ground_truth[i])
-        if aliases is not None and aliases[i]:
-            forms = forms + list(aliases[i])
-        item = {"ground_truth": answer, "response": _text(completion), "aliases": forms}
-        if prompts is not None:
-            item["question"] = _text(prompts[i])
-        items.append(item)
-    return [float(x) for x in score_items(items)["scores"]]
+    for i, completion in enumerate(completions or []):
+        q = _column(question, i)
+        if not q and prompts is not None:
+            q = _text(prompts[i])
+        items.append(make_item(_text(completion), ground_truth[i], aliases=_column(aliases, i), question=q, ordered=_column(ordered, i)))
+    return items
+
+
+def webscale_reward(prompts=None, completions=None, ground_truth=None, aliases=None, question=None, ordered=None, **kwargs):
+    items = _items(prompts, completions, ground_truth, aliases, question, ordered)
+    return [float(x) for x in score_items(items)["scores"]] if items else []
+
+
+async def webscale_reward_async(prompts=None, completions=None, ground_truth=None, aliases=None, question=None, ordered=None, **kwargs):
+    items = _items(prompts, completions, ground_truth, aliases, question, ordered)
+    return [float(x) for x in (await score_items_async(items))["scores"]] if items else []

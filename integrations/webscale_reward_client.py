@@ -3,6 +3,7 @@
 Set WEBSCALE_RL_REWARD_URL (default http://127.0.0.1:8000) to where
 `webscale-rl reward serve` listens. One POST /score per call, whatever the batch size.
 """
+import asyncio
 import json
 import os
 import time
@@ -24,10 +25,23 @@ def split_ground_truth(ground_truth):
     return str(ground_truth), []
 
 
-def score_items(items, timeout=None, attempts=None):
-    """POST items ([{question?, ground_truth, response, aliases?}]) to /score; returns the response JSON.
+def make_item(response, ground_truth, aliases=None, question=None, ordered=None):
+    """One /score item: the answer and its accepted forms, the question, and the order flag of list answers."""
+    answer, forms = split_ground_truth(ground_truth)
+    item = {"ground_truth": answer, "response": "" if response is None else str(response), "aliases": forms + [str(a) for a in (aliases or []) if a]}
+    if isinstance(question, str) and question:
+        item["question"] = question
+    # Parquet readers give numpy booleans, and NaN or None for a missing flag.
+    if ordered is not None and ordered == ordered and not isinstance(ordered, str):
+        item["ordered"] = bool(ordered)
+    return item
 
-    A full server queue (503) is retried after its Retry-After; other errors raise with the server's message.
+
+def score_items(items, timeout=None, attempts=None):
+    """POST items ([{question?, ground_truth, response, aliases?, ordered?}]) to /score; returns the response JSON.
+
+    A full server queue (503) and a failing judge (502) are retried after a pause; when they persist,
+    or on any other error, this raises with the server's message: a failed judge never becomes a 0 reward.
     """
     timeout = float(timeout or os.environ.get("WEBSCALE_RL_REWARD_TIMEOUT", "300"))
     attempts = int(attempts or os.environ.get("WEBSCALE_RL_REWARD_ATTEMPTS", "8"))
@@ -39,8 +53,8 @@ def score_items(items, timeout=None, attempts=None):
                 return json.loads(res.read().decode("utf-8"))
         except urllib.error.HTTPError as err:
             detail = err.read().decode("utf-8", "replace")
-            if err.code == 503 and attempt + 1 < attempts:
-                time.sleep(float(err.headers.get("retry-after") or 1) * (attempt + 1))
+            if err.code in (502, 503) and attempt + 1 < attempts:
+                time.sleep(min(float(err.headers.get("retry-after") or 1) * (attempt + 1), 30))
                 continue
             raise RuntimeError("reward server %s answered %d: %s" % (_url(), err.code, detail)) from None
         except urllib.error.URLError as err:
@@ -48,4 +62,9 @@ def score_items(items, timeout=None, attempts=None):
                 time.sleep(min(2 ** attempt, 10))
                 continue
             raise RuntimeError("reward server %s unreachable: %s" % (_url(), err.reason)) from None
-    raise RuntimeError("reward server %s: queue still full after %d attempts" % (_url(), attempts))
+    raise RuntimeError("reward server %s: still busy or its judge still failing after %d attempts" % (_url(), attempts))
+
+
+async def score_items_async(items, timeout=None, attempts=None):
+    """score_items without blocking the event loop (for async reward functions)."""
+    return await asyncio.to_thread(score_items, items, timeout, attempts)

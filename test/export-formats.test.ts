@@ -82,7 +82,7 @@ test("verl: real nested columns, one extra_info struct type, values from the pai
       ability: "VARCHAR",
       reward_model: "STRUCT(style VARCHAR, ground_truth VARCHAR)",
       extra_info:
-        'STRUCT("index" BIGINT, split VARCHAR, id VARCHAR, question VARCHAR, answer VARCHAR, answer_type VARCHAR, aliases VARCHAR[], "domain" VARCHAR, persona VARCHAR, doc_id VARCHAR, source_url VARCHAR, prompt_version VARCHAR)',
+        'STRUCT("index" BIGINT, split VARCHAR, id VARCHAR, question VARCHAR, answer VARCHAR, answer_type VARCHAR, aliases VARCHAR[], ordered BOOLEAN, "domain" VARCHAR, persona VARCHAR, doc_id VARCHAR, source_url VARCHAR, prompt_version VARCHAR)',
     });
   }
   const qa = sourceQa();
@@ -100,6 +100,7 @@ test("verl: real nested columns, one extra_info struct type, values from the pai
     assert.equal(r.extra_info.persona, src.persona);
     assert.equal(r.extra_info.doc_id, src.doc_id);
     assert.deepEqual(r.extra_info.aliases, src.aliases ?? []);
+    assert.equal(r.extra_info.ordered, src.ordered ?? null, "the order flag of list answers, null otherwise");
     assert.equal(r.prompt.length, 1);
     assert.equal(r.prompt[0].role, "user");
     assert.ok(r.prompt[0].content.includes(src.question), "the prompt contains the question");
@@ -157,9 +158,12 @@ test("openrlhf: JSONL with chat messages under input and the answer under label"
   assert.equal(lines.length, summary.rows.train);
   for (const line of lines) {
     const r = JSON.parse(line);
-    assert.deepEqual(Object.keys(r), ["input", "label", "id", "question", "answer_type", "aliases", "domain", "persona", "doc_id", "data_source", "source_text"]);
+    assert.deepEqual(Object.keys(r), ["input", "label", "reward_label", "id", "question", "answer_type", "aliases", "ordered", "domain", "persona", "doc_id", "data_source", "source_text"]);
     const src = qa.get(r.id)!;
     assert.equal(r.label, src.answer);
+    assert.equal(r.ordered, src.ordered ?? null);
+    // OpenRLHF sends only labels: the reward label carries the aliases and the order flag.
+    assert.deepEqual(JSON.parse(r.reward_label), { answer: src.answer, aliases: src.aliases ?? [], ...(src.ordered !== undefined ? { ordered: src.ordered } : {}) });
     assert.equal(r.input[0].role, "user");
     assert.ok(r.input[0].content.includes(src.question));
     assert.equal(r.source_text, info.docText!.get(src.doc_id));
@@ -174,9 +178,11 @@ test("trl: prompt messages plus ground_truth and solution, as Parquet or JSONL",
   assert.equal(s.ground_truth, "VARCHAR");
   assert.equal(s.solution, "VARCHAR");
   assert.equal(s.aliases, "VARCHAR[]");
+  assert.equal(s.ordered, "BOOLEAN");
   const qa = sourceQa();
   for (const r of await rows(join(opts.out, "test.parquet"))) {
     assert.equal(r.ground_truth, qa.get(r.id)!.answer);
+    assert.equal(r.ordered, qa.get(r.id)!.ordered ?? null);
     assert.equal(r.solution, r.ground_truth);
     assert.ok(r.prompt[0].content.includes(r.question));
   }

@@ -303,6 +303,7 @@ test("the question: order words and requested precision, never the template's ow
     "Put the events in chronological order.",
     "Which came first, and which followed: the treaty, the war, the armistice?",
     "Arrange the metals from lightest to heaviest.",
+    "Which strokes does the engine make, in the order they happen?",
   ])
     assert.equal(questionOrderWords(q), "asks", q);
   for (const q of ["List the stages of mitosis.", "Which three teams ranked highest?", "What are the steps of the method?"]) assert.equal(questionOrderWords(q), "suggests", q);

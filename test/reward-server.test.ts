@@ -87,16 +87,27 @@ test("POST /get_reward speaks OpenRLHF's remote reward protocol", async () => {
         prompt + "<answer>120 km</answer>",
         "Which city?\nReasoning.\n<answer>New York</answer>",
         "Q2\n<answer>Allium cepa</answer>",
+        "Which strokes?\n<answer>compression, intake, power, exhaust</answer>",
+        "Which strokes, in the order they happen?\n<answer>compression, intake, power, exhaust</answer>",
       ],
-      prompts: [prompt, prompt, "Which city?\n", "Q2\n"],
-      labels: ["1,200 km", "1,200 km", "New York City", JSON.stringify({ answer: "Onion", aliases: ["Allium cepa"] })],
+      prompts: [prompt, prompt, "Which city?\n", "Q2\n", "Which strokes?\n", "Which strokes, in the order they happen?\n"],
+      labels: [
+        "1,200 km",
+        "1,200 km",
+        "New York City",
+        JSON.stringify({ answer: "Onion", aliases: ["Allium cepa"] }),
+        // The export's reward_label: the order flag travels in the label, as OpenRLHF sends only labels.
+        JSON.stringify({ answer: "intake, compression, power, exhaust", aliases: [], ordered: true }),
+        // A plain label: the question's own words say the order matters.
+        "intake, compression, power, exhaust",
+      ],
     };
     const r = await post(`${s.server.url}/get_reward`, body);
     assert.equal(r.status, 200);
-    assert.deepEqual(r.json.rewards, [1, 0, 1, 1]);
-    assert.deepEqual(r.json.scores, [1, 0, 1, 1]);
-    assert.deepEqual(r.json.extra_logs.judge_decided, [0, 0, 1, 0]);
-    assert.deepEqual(r.json.extra_logs.rule_decided, [1, 1, 0, 1]);
+    assert.deepEqual(r.json.rewards, [1, 0, 1, 1, 0, 0]);
+    assert.deepEqual(r.json.scores, [1, 0, 1, 1, 0, 0]);
+    assert.deepEqual(r.json.extra_logs.judge_decided, [0, 0, 1, 0, 0, 0]);
+    assert.deepEqual(r.json.extra_logs.rule_decided, [1, 1, 0, 1, 1, 1]);
   } finally {
     await s.close();
   }

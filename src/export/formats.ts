@@ -47,6 +47,7 @@ const verl: FormatSpec = {
             col("answer", t.string),
             col("answer_type", t.string),
             col("aliases", t.list(t.string)),
+            col("ordered", t.bool),
             col("domain", t.string),
             col("persona", t.string),
             col("doc_id", t.string),
@@ -71,6 +72,7 @@ const verl: FormatSpec = {
       answer: rec.answer,
       answer_type: rec.answer_type,
       aliases: rec.aliases ?? [],
+      ordered: rec.ordered ?? null,
       domain: rec.domain,
       persona: rec.persona,
       doc_id: rec.doc_id,
@@ -81,12 +83,13 @@ const verl: FormatSpec = {
   }),
 };
 
-/** Metadata columns shared by the flat formats. */
+/** Metadata columns shared by the flat formats (`ordered`: null unless the answer is a list). */
 const META: Column[] = [
   col("id", t.string),
   col("question", t.string),
   col("answer_type", t.string),
   col("aliases", t.list(t.string)),
+  col("ordered", t.bool),
   col("domain", t.string),
   col("persona", t.string),
   col("doc_id", t.string),
@@ -97,16 +100,29 @@ const meta = (rec: QaRecord, ctx: RowContext): Row => ({
   question: rec.question,
   answer_type: rec.answer_type,
   aliases: rec.aliases ?? [],
+  ordered: rec.ordered ?? null,
   domain: rec.domain,
   persona: rec.persona,
   doc_id: rec.doc_id,
   data_source: ctx.dataSource,
 });
 
-/** OpenRLHF: `--input_key input --label_key label --apply_chat_template`. */
+/**
+ * What the reward server needs besides the response, as one JSON label: OpenRLHF sends the
+ * reward server only prompts and labels, so aliases and the order flag travel inside the label
+ * (src/reward/protocol.ts reads it).
+ */
+export function rewardLabel(rec: QaRecord): string {
+  return JSON.stringify({ answer: rec.answer, aliases: rec.aliases ?? [], ...(rec.ordered !== undefined ? { ordered: rec.ordered } : {}) });
+}
+
+/**
+ * OpenRLHF: `--data.input_key input --data.label_key reward_label` (0.10.2+; `--input_key`/`--label_key`
+ * before), `label` keeping the plain answer for other uses.
+ */
 const openrlhf: FormatSpec = {
-  columns: (include) => withSource([col("input", MESSAGES), col("label", t.string), ...META], include),
-  row: (rec, ctx) => ({ input: ctx.messages, label: rec.answer, ...meta(rec, ctx), ...sourceField(ctx) }),
+  columns: (include) => withSource([col("input", MESSAGES), col("label", t.string), col("reward_label", t.string), ...META], include),
+  row: (rec, ctx) => ({ input: ctx.messages, label: rec.answer, reward_label: rewardLabel(rec), ...meta(rec, ctx), ...sourceField(ctx) }),
 };
 
 /** TRL GRPOTrainer: conversational `prompt`; extra columns reach reward functions as kwargs. */
@@ -125,6 +141,7 @@ const hf: FormatSpec = {
         col("answer", t.string),
         col("answer_type", t.string),
         col("aliases", t.list(t.string)),
+        col("ordered", t.bool),
         col("domain", t.string),
         col("persona", t.string),
         col("doc_id", t.string),
@@ -140,6 +157,7 @@ const hf: FormatSpec = {
     answer: rec.answer,
     answer_type: rec.answer_type,
     aliases: rec.aliases ?? [],
+    ordered: rec.ordered ?? null,
     domain: rec.domain,
     persona: rec.persona,
     doc_id: rec.doc_id,

@@ -33,9 +33,10 @@ function object(body: unknown): Record<string, unknown> {
 
 /**
  * A label may be a plain ground truth ("Paris", or "Paris | Paris, France"), or JSON for labels
- * carrying aliases: {"answer": "...", "aliases": [...]} or ["form 1", "form 2"].
+ * carrying aliases and the order flag: {"answer": "...", "aliases": [...], "ordered": true} (the
+ * export's `reward_label`) or ["form 1", "form 2"].
  */
-export function parseLabel(label: string): { groundTruth: string; aliases?: string[] } {
+export function parseLabel(label: string): { groundTruth: string; aliases?: string[]; ordered?: boolean } {
   const t = label.trim();
   if (t.startsWith("{") || t.startsWith("[")) {
     try {
@@ -46,7 +47,7 @@ export function parseLabel(label: string): { groundTruth: string; aliases?: stri
         const answer = o.answer ?? o.ground_truth;
         if (typeof answer === "string") {
           const aliases = Array.isArray(o.aliases) ? o.aliases.filter((a): a is string => typeof a === "string") : undefined;
-          return { groundTruth: answer, aliases };
+          return { groundTruth: answer, aliases, ...(typeof o.ordered === "boolean" ? { ordered: o.ordered } : {}) };
         }
       }
     } catch {
@@ -78,7 +79,7 @@ export function parseGetReward(body: unknown, maxItems: number): RewardInput[] {
 export function parseScoreBatch(body: unknown, maxItems: number): RewardInput[] {
   const o = object(body);
   const items = o.items;
-  if (!Array.isArray(items)) throw new BadRequest('"items" is required: an array of {question?, ground_truth, response, aliases?}', "items");
+  if (!Array.isArray(items)) throw new BadRequest('"items" is required: an array of {question?, ground_truth, response, aliases?, ordered?}', "items");
   if (items.length > maxItems) throw new BadRequest(`too many items: ${items.length} > ${maxItems}`, "items");
   return items.map((raw, i) => {
     const at = `items[${i}]`;
@@ -88,11 +89,13 @@ export function parseScoreBatch(body: unknown, maxItems: number): RewardInput[] 
     if (typeof it.response !== "string") throw new BadRequest(`"${at}.response" must be a string`, `${at}.response`);
     if (it.question !== undefined && it.question !== null && typeof it.question !== "string") throw new BadRequest(`"${at}.question" must be a string`, `${at}.question`);
     const aliases = stringArray(it, "aliases", false);
+    if (it.ordered !== undefined && it.ordered !== null && typeof it.ordered !== "boolean") throw new BadRequest(`"${at}.ordered" must be true, false or null`, `${at}.ordered`);
     return {
       groundTruth: it.ground_truth,
       response: it.response,
       question: typeof it.question === "string" ? it.question : undefined,
       aliases,
+      ...(typeof it.ordered === "boolean" ? { ordered: it.ordered } : {}),
     };
   });
 }

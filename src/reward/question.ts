@@ -13,6 +13,7 @@ const ORDER_WORDS = new RegExp(
   [
     "\\bin (?:what|which|the correct|the right|chronological|alphabetical|numerical|reverse|ascending|descending) order\\b",
     "\\bin order of\\b",
+    "\\bin the order\\b",
     "\\b(?:the )?order (?:of|in which)\\b",
     "\\b(?:chronological|chronologically|ascending|descending)\\b",
     "\\b(?:sort|arrange|rank|order)\\b[^.?!]{0,80}\\bfrom\\b",

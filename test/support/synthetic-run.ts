@@ -119,6 +119,7 @@ export function makeSyntheticRun(dir: string, opts: SyntheticRunOptions): Synthe
         models: SYNTHETIC_MODELS,
         prompt_version: PROMPT_VERSION,
         ...(n % 5 === 0 ? { aliases: [answer.toUpperCase()] } : {}),
+        ...(answerType === "list" ? { ordered: n % 2 === 0 } : {}),
       };
       qaBuf.push(JSON.stringify(rec) + "\n");
       info.pairs++;
