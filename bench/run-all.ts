@@ -31,6 +31,7 @@ const BENCHES: Record<string, [string, string[], Record<string, string>?]> = {
   export: ["export-throughput.ts", [], full ? {} : { EXPORT_BENCH_PAIRS: "100000" }],
   report: ["report-build.ts", full ? [] : ["20000"]],
   "reward-rules": ["reward-rules.ts", full ? [] : ["100000"]],
+  "reward-quality": ["reward-quality.ts", []],
   "reward-server": ["reward-server.ts", full ? [] : ["3"]],
   "reward-triviaqa": ["reward-triviaqa.ts", []],
 };

@@ -24,7 +24,8 @@ const THINK_BLOCK = /<(think|thinking|reasoning)>[\s\S]*?<\/\1>/gi;
 
 /** The output without its reasoning blocks; an unclosed one runs to the end, a lone closing tag ends one. */
 export function stripThinking(text: string): string {
-  if (!/think>|thinking>|reasoning>/i.test(text)) return text;
+  // indexOf is a fast scan where a regex over a long response is not: most responses have no block.
+  if (text.indexOf("think>") < 0 && text.indexOf("thinking>") < 0 && text.indexOf("reasoning>") < 0 && text.indexOf("Think>") < 0 && text.indexOf("THINK>") < 0) return text;
   let t = text.replace(THINK_BLOCK, "\n");
   // The opening tag may sit in the prompt (chat templates that open <think> for the model).
   const close = /<\/(?:think|thinking|reasoning)>/gi;
