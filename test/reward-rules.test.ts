@@ -211,6 +211,13 @@ const TABLE: Row[] = [
   ["\\sin^2 x + \\cos^2 x", "1", "match", "formula"],
   ["\\sqrt{x^2}", "x", "mismatch", "formula"],
   ["2n+1", "2m+1", "undecided"],
+  ["30°", "π/6", "undecided"],
+  // signs are words: "-5" is never "5", "±4" never "4"
+  ["4", "±4", "undecided"],
+  ["the temperature fell to -5 degrees overnight in the valley", "the temperature fell to 5 degrees overnight in the valley", "undecided"],
+  ["2", "0.02", "undecided", undefined, { question: "What percentage of the votes did the party win?" }],
+  ["2", "0.02", "mismatch", "number", Q],
+  ["1 million", "1 billion", "mismatch", "number"],
   ["x^2 + \\frac{1}{x", "x^2", "undecided"],
   // empty
   ["Paris", "", "mismatch", "empty"],

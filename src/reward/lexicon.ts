@@ -85,7 +85,7 @@ export const POLARITY_WORDS = new Set([
   "nearly", "almost", "barely", "hardly", "except", "excluding", "besides", "instead", "than", "too", "enough",
   "half", "double", "twice", "triple", "quarter", "per", "percent", "former", "latter", "previous", "next", "ex",
   "pre", "post", "anti", "pro", "semi", "sub", "super", "over", "under", "non", "mid", "late", "early", "new", "old",
-  "may", "might", "can", "could", "must", "should", "would", "will", "shall",
+  "may", "might", "can", "could", "must", "should", "would", "will", "shall", "minus", "plusminus",
 ]);
 
 const ORDINAL_WORDS = new Set([

@@ -22,7 +22,9 @@ export function foldText(s: string): string {
 
 /** Words of the folded text without punctuation; articles kept (see `contentTokens`). */
 export function words(s: string): string[] {
-  const f = foldText(s);
+  let f = foldText(s);
+  // Signs are words here, so "-5" never normalises to "5", nor "±4" to "4".
+  if (f.includes("-") || f.includes("−") || f.includes("±")) f = f.replace(/(^|[\s(=])[-−](?=\d)/g, "$1minus ").replace(/±/g, " plusminus ");
   // ASCII answers (most) split without the Unicode-property regex.
   const folded = (NON_ASCII.test(f) ? f.replace(DROPPED, "").replace(SEPARATORS, " ") : f.replace(ASCII_DROPPED, "").replace(ASCII_SEPARATORS, " ")).trim();
   return folded === "" ? [] : folded.split(" ");

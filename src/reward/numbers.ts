@@ -219,6 +219,8 @@ export interface NumberOptions {
   relTol: number;
   /** The precision the question asks for (read only when a rounding is in question); null when it names none. */
   precision?(): RequestedPrecision | null;
+  /** The question asks for a percentage. */
+  percentAsked?(): boolean;
 }
 
 /**
@@ -238,7 +240,10 @@ function compareValues(tv: number, tstep: number, rv: number, rstep: number, t: 
   // The truth is the rounded side ("0.14" against "0.1389"), or the response is off in its last
   // digit (a truncation, "0.138" for 0.1389): whether that answers the question is the judge's call.
   if (tstep > 0 && !t.whole && diff <= tstep / 2 + eps) return "undecided";
-  if (rstep > 0 && !r.whole && diff <= rstep + eps) return "undecided";
+  // (Two digits at least: "1 billion" is not a near miss of "1 million".)
+  if (rstep > 0 && !r.whole && r.sig >= 2 && diff <= rstep + eps) return "undecided";
+  // "What percentage…?" answered with the fraction ("0.02" for 2): perhaps meant as such.
+  if (o.percentAsked?.() && (closeEnough(tv / 100, rv, 1e-9) || closeEnough(tv, rv / 100, 1e-9))) return "undecided";
   return "mismatch";
 }
 

@@ -74,6 +74,9 @@ export class Facts implements NumberOptions {
     if (this._precision === undefined) this._precision = this.question ? requestedPrecision(this.question) : null;
     return this._precision;
   }
+  percentAsked(): boolean {
+    return this.question !== undefined && /percent|%/i.test(this.question);
+  }
   /** The question asks for a form ("Expand…", "exact value"), not only a value. */
   formMatters(): boolean {
     return (this._form ??= this.question !== undefined && questionAsksForm(this.question));
@@ -197,7 +200,11 @@ export function compareForm(truth: Prepared, resp: Prepared, o: Resolved, facts:
         if (n.readings.length !== 1 || n.readings[0].unit !== "") return { verdict: "undecided", rule: "formula" };
         const c = constantFormula(n.readings[0].value, f.formula.vars);
         v = ft ? compareCompiled(f, c) : compareCompiled(c, f);
-      } else v = ft ? compareQuantities(exactQuantity(value), qr!, facts) : compareQuantities(qt!, exactQuantity(value), facts);
+      } else {
+        // A formula's value has no unit: against "30°" (π/6 in radians?) it cannot be compared.
+        if ((ft ? qr! : qt!).readings.some((x) => x.unit !== "")) return { verdict: "undecided", rule: "formula" };
+        v = ft ? compareQuantities(exactQuantity(value), qr!, facts) : compareQuantities(qt!, exactQuantity(value), facts);
+      }
       // A computation is not its result ("17 × 23" for 391), and a decimal is not an exact form.
       if (v === "match" && (fr || facts.formMatters())) return { verdict: "undecided", rule: "formula" };
       return { verdict: v, rule: "formula" };
