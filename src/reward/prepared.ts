@@ -38,6 +38,7 @@ class Rare {
   bool?: boolean | null;
   site?: { name: string; suffix: string } | null;
   formula?: Compiled | null;
+  variable?: Compiled | null;
   assignment?: { variable: string; value: Prepared } | null;
   hedge?: string[];
   otherName?: boolean;
@@ -63,7 +64,7 @@ export class Prepared {
   private get rare(): Rare {
     return (this._rare ??= new Rare());
   }
-  /** Folded and whitespace-collapsed, punctuation kept: equality here is always a safe match. */
+  /** Folded and whitespace-collapsed, punctuation kept: equality here is a safe match unless letter case carries meaning (rules.ts). */
   get folded(): string {
     return (this._folded ??= foldText(this.raw).replace(/\s+/g, " ").trim());
   }
@@ -161,22 +162,25 @@ export class Prepared {
     if (r.site === undefined) r.site = siteName(this.raw);
     return r.site;
   }
-  /** The answer as a formula the CAS can evaluate, or null; a lone letter ("x") counts only against a formula. */
+  /** The answer as a formula the CAS can evaluate, or null. */
   get formula(): Compiled | null {
     if (!looksLikeFormula(this.raw)) return null;
-    return this.formulaOf(this.raw);
-  }
-  /** A single variable ("x"), read as a formula when the other side is one. */
-  get variable(): Compiled | null {
-    return /^\s*\$?[a-z]\$?\s*$/.test(this.raw) ? this.formulaOf(`1*${this.raw.replace(/\$/g, "").trim()}`) : null;
-  }
-  private formulaOf(text: string): Compiled | null {
     const r = this.rare;
     if (r.formula === undefined) {
-      const f = parseFormula(text);
+      const f = parseFormula(this.raw);
       r.formula = f ? compileFormula(f) : null;
     }
     return r.formula;
+  }
+  /** A single variable ("x"), read as a formula only when the other side is one. */
+  get variable(): Compiled | null {
+    if (!/^\s*\$?[a-z]\$?\s*$/.test(this.raw)) return null;
+    const r = this.rare;
+    if (r.variable === undefined) {
+      const f = parseFormula(`1*${this.raw.replace(/\$/g, "").trim()}`);
+      r.variable = f ? compileFormula(f) : null;
+    }
+    return r.variable;
   }
   /**
    * A value stated after "=": "x = 4" (a variable and its value) or "\log_2 32 = 5" (working, then
