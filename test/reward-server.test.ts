@@ -31,11 +31,16 @@ async function until(url: string, ok: (s: any) => boolean, what: string): Promis
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** A client that sends its headers and the first byte of its body, then nothing. */
-function trickler(port: number): Promise<{ socket: net.Socket; response: Promise<string> }> {
+/** A client that sends its headers and then its body one byte at a time, every `everyMs` (never finishing in a test). */
+function trickler(port: number, everyMs = 0): Promise<{ socket: net.Socket; response: Promise<string> }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1", () => {
       socket.write("POST /score HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{");
+      if (everyMs > 0) {
+        const tick = setInterval(() => (socket.writable ? socket.write(" ") : clearInterval(tick)), everyMs);
+        tick.unref();
+        socket.on("close", () => clearInterval(tick));
+      }
       let got = "";
       const response = new Promise<string>((done) => {
         socket.on("data", (d) => (got += d.toString()));
@@ -215,12 +220,13 @@ test("a full queue answers 503 with Retry-After, and admitted requests still fin
 });
 
 test("clients that trickle their bodies hold a socket, never a queue slot: real requests still get through", async () => {
-  const s = await gatedSetup(2);
+  // 256 clients trickling a byte every 100 ms against a queue of 2: before, they took every slot.
+  const s = await gatedSetup(2, 600_000);
   const slow: net.Socket[] = [];
   try {
-    for (let i = 0; i < 64; i++) slow.push((await trickler(s.server.port)).socket);
-    // The server itself says all 64 are still sending their bodies, and none is admitted.
-    const before = await until(s.server.url, (x) => x.server.reading_bodies === 64, "64 bodies in progress");
+    for (let i = 0; i < 256; i++) slow.push((await trickler(s.server.port, 100)).socket);
+    // The server itself says all 256 are still sending their bodies, and none is admitted.
+    const before = await until(s.server.url, (x) => x.server.reading_bodies === 256, "256 bodies in progress");
     assert.equal(before.server.in_flight, 0);
     const real = await Promise.all(
       Array.from({ length: 6 }, (_, i) => post(`${s.server.url}/score`, { items: [{ question: `q${i}`, ground_truth: "12 km", response: "<answer>12000 m</answer>" }] })),
@@ -231,7 +237,7 @@ test("clients that trickle their bodies hold a socket, never a queue slot: real 
     }
     const after = await stats(s.server.url);
     assert.equal(after.server.rejected_queue_full, 0);
-    assert.equal(after.server.reading_bodies, 64);
+    assert.equal(after.server.reading_bodies, 256);
   } finally {
     for (const sock of slow) sock.destroy();
     await s.close();
