@@ -212,6 +212,8 @@ const TABLE: Row[] = [
   ["\\sqrt{x^2}", "x", "mismatch", "formula"],
   ["2n+1", "2m+1", "undecided"],
   ["30°", "π/6", "undecided"],
+  ["2π", "6.283", "match", "formula"],
+  ["2", "2i", "undecided"],
   // signs are words: "-5" is never "5", "±4" never "4"
   ["4", "±4", "undecided"],
   ["the temperature fell to -5 degrees overnight in the valley", "the temperature fell to 5 degrees overnight in the valley", "undecided"],

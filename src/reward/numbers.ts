@@ -125,9 +125,10 @@ function unitReadings(rest: string, value: number, step: number): Reading[] | nu
   if (u === "") return [{ value, step, unit: "" }];
   const defs = lookupUnit(u);
   if (defs) return defs.map((d) => (d.dim === "" ? { value: value * d.factor, step: step * d.factor, unit: "" } : { value, step, unit: d.id, def: d }));
-  // Unknown words are allowed as a unit ("12 apostles") but not a clause ("12 in the year 1990").
+  // Unknown words are allowed as a unit ("12 apostles") but not a clause ("12 in the year 1990"),
+  // nor a lone letter, which is a variable or a constant ("2π", "3i", "2x").
   const ws = u.toLowerCase().split(" ");
-  if (ws.length > 3 || !/^[\p{L}\s/]+$/u.test(u)) return null;
+  if (ws.length > 3 || !/^[\p{L}\s/]+$/u.test(u) || /^\p{L}$/u.test(u)) return null;
   return [{ value, step, unit: ws.map(stem).join(" ") }];
 }
 
