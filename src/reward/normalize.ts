@@ -24,12 +24,13 @@ export function foldText(s: string): string {
 export function words(s: string): string[] {
   let f = foldText(s);
   // Signs are words here, so "-5" never normalises to "5", nor "±4" to "4".
-  if (f.includes("-") || f.includes("−") || f.includes("±")) f = f.replace(/(^|[\s(=])[-−](?=\d)/g, "$1minus ").replace(/±/g, " plusminus ");
+  if (SIGNS.test(f)) f = f.replace(/(^|[\s(=])[-−](?=\d)/g, "$1minus ").replace(/±/g, " plusminus ");
   // ASCII answers (most) split without the Unicode-property regex.
   const folded = (NON_ASCII.test(f) ? f.replace(DROPPED, "").replace(SEPARATORS, " ") : f.replace(ASCII_DROPPED, "").replace(ASCII_SEPARATORS, " ")).trim();
   return folded === "" ? [] : folded.split(" ");
 }
 const ASCII_DROPPED = /[.'`]/g;
+const SIGNS = /[-−±]/;
 const ASCII_SEPARATORS = /[^a-z0-9]+/g;
 
 /** Words without the articles a / an / the. */

@@ -63,6 +63,7 @@ export type OrderState = "ordered" | "unordered" | "suggested" | "unknown";
 export class Facts implements NumberOptions {
   private _order?: OrderWords;
   private _form?: boolean;
+  private _percent?: boolean;
   private _precision?: RequestedPrecision | null;
   constructor(
     readonly relTol: number,
@@ -74,8 +75,9 @@ export class Facts implements NumberOptions {
     if (this._precision === undefined) this._precision = this.question ? requestedPrecision(this.question) : null;
     return this._precision;
   }
+  /** The question asks for a percentage ("What percentage…?"). */
   percentAsked(): boolean {
-    return this.question !== undefined && /percent|%/i.test(this.question);
+    return (this._percent ??= this.question !== undefined && /percent|%/i.test(this.question));
   }
   /** The question asks for a form ("Expand…", "exact value"), not only a value. */
   formMatters(): boolean {

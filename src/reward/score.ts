@@ -64,6 +64,11 @@ export interface ScoreOptions extends RuleOptions {
 
 /** The accepted forms of a ground truth: its " | "-separated parts, then the aliases, deduplicated. */
 export function acceptedForms(groundTruth: string, aliases: readonly string[] = []): string[] {
+  // Most truths are one form: no split, no set.
+  if (aliases.length === 0 && !groundTruth.includes(" | ")) {
+    const t = groundTruth.trim();
+    return t === "" ? [] : [t];
+  }
   const out: string[] = [];
   const seen = new Set<string>();
   for (const f of [...groundTruth.split(" | "), ...aliases]) {
