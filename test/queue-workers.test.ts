@@ -144,3 +144,35 @@ test("a chunk that keeps failing lands in the failed set with its error; status 
     await redisServer.close();
   }
 });
+
+test("requests and tokens are counted per chunk: status, merge (and so the report) add up to what the server served", { skip, timeout: 120_000 }, async () => {
+  const redisServer = await startRedis();
+  const fake = await startStageServer();
+  const dir = tempDir("wsrl-queue-count-");
+  const input = join(dir, "corpus.jsonl");
+  corpus(input, 4);
+  try {
+    const out = join(dir, "out");
+    await ok(["queue", "submit", input, "--redis", redisServer.url, "--out", out, "--chunk-docs", "30", "--model", "fake-model", "--base-url", fake.url, "--no-dedup"]);
+    // Two chunks at once in one process share its model client: the case where each chunk used to record the client's running totals.
+    await ok(["queue", "work", "--redis", redisServer.url, "--until-empty", "--chunks-at-once", "2", "--concurrency", "4"]);
+    const chat = fake.requests.filter((r) => r.path.endsWith("/chat/completions"));
+    const served = { requests: chat.length, tokens: chat.reduce((a, r) => a + r.promptTokens + r.completionTokens, 0) };
+    assert.ok(served.requests > 100, `enough requests to mean something (${served.requests})`);
+
+    const status = JSON.parse((await ok(["queue", "status", "--redis", redisServer.url, "--json"])).stdout);
+    assert.equal(status.chunks.completed, 4);
+    assert.deepEqual({ requests: status.requests, tokens: status.tokens }, served, "queue status = the server's log");
+
+    await ok(["merge", out]);
+    const llm = JSON.parse(readFileSync(join(out, "stats.json"), "utf8")).llm;
+    assert.deepEqual({ requests: llm.requests, tokens: llm.prompt_tokens + llm.completion_tokens }, served, "merged stats.json = the server's log");
+    // The report prices stats.json's per-model tokens: they add up to the same totals.
+    const byModel = Object.values(llm.by_model as Record<string, { requests: number; prompt_tokens: number; completion_tokens: number }>);
+    assert.equal(byModel.reduce((a, m) => a + m.requests, 0), served.requests);
+    assert.equal(byModel.reduce((a, m) => a + m.prompt_tokens + m.completion_tokens, 0), served.tokens);
+  } finally {
+    await fake.close();
+    await redisServer.close();
+  }
+});

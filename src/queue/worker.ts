@@ -11,6 +11,7 @@ import type { Redis } from "ioredis";
 import type { RunConfig } from "../config/schema.js";
 import { runPaths } from "../io/run-dir.js";
 import { createLlmClient, type LlmClient } from "../llm/index.js";
+import { meteredView } from "../llm/metered.js";
 import { createOpenAIClient } from "../llm/openai-engine.js";
 import { writeJsonAtomic } from "../pipeline/checkpoint.js";
 import { openRunGate } from "../pipeline/gate.js";
@@ -130,7 +131,10 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         stop() {},
       };
       await opts.redis.set(keys.startedAt, String(Date.now()), "NX");
-      const res = await runPipeline(config, { llm, gate, inputs: [input], tag, signal: stop.signal, log: (m) => log(`[${chunkId}] ${m}`), progress });
+      // The chunk's own view of the shared client: its checkpoint then counts this chunk's
+      // requests and tokens only, not those of the other chunks this process runs.
+      const chunkLlm = meteredView(llm);
+      const res = await runPipeline(config, { llm: chunkLlm, gate, inputs: [input], tag, signal: stop.signal, log: (m) => log(`[${chunkId}] ${m}`), progress });
       if (stop.signal.aborted) {
         if (lock.lost) throw new Error(`lost the lock of chunk ${chunkId} (stalled?); it resumes from its checkpoint`);
         // Shutting down: back to the queue without using an attempt; the next worker resumes the checkpoint.
