@@ -145,7 +145,7 @@ test("a chunk that keeps failing lands in the failed set with its error; status 
   }
 });
 
-test("requests and tokens are counted per chunk: status, merge (and so the report) add up to what the server served", { skip, timeout: 120_000 }, async () => {
+test("workers given --base-url use that server (run submitted without one); requests and tokens are counted per chunk: status, merge (and so the report) add up to what the server served", { skip, timeout: 120_000 }, async () => {
   const redisServer = await startRedis();
   const fake = await startStageServer();
   const dir = tempDir("wsrl-queue-count-");
@@ -153,9 +153,11 @@ test("requests and tokens are counted per chunk: status, merge (and so the repor
   corpus(input, 4);
   try {
     const out = join(dir, "out");
-    await ok(["queue", "submit", input, "--redis", redisServer.url, "--out", out, "--chunk-docs", "30", "--model", "fake-model", "--base-url", fake.url, "--no-dedup"]);
+    // The README's recipe: submitted without a model server (that alone would be the local
+    // engine); each worker names its own with --base-url, which means the HTTP engine.
+    await ok(["queue", "submit", input, "--redis", redisServer.url, "--out", out, "--chunk-docs", "30", "--attempts", "1", "--no-dedup"]);
     // Two chunks at once in one process share its model client: the case where each chunk used to record the client's running totals.
-    await ok(["queue", "work", "--redis", redisServer.url, "--until-empty", "--chunks-at-once", "2", "--concurrency", "4"]);
+    await ok(["queue", "work", "--redis", redisServer.url, "--until-empty", "--chunks-at-once", "2", "--concurrency", "4", "--base-url", fake.url, "--model", "fake-model"]);
     const chat = fake.requests.filter((r) => r.path.endsWith("/chat/completions"));
     const served = { requests: chat.length, tokens: chat.reduce((a, r) => a + r.promptTokens + r.completionTokens, 0) };
     assert.ok(served.requests > 100, `enough requests to mean something (${served.requests})`);

@@ -89,7 +89,9 @@ Submitting the same inputs to the same --out again adds nothing (chunk ids are h
   work.addHelpText(
     "after",
     `
-Model settings come from the submitted run, overridden by this worker's OPENAI_BASE_URL/OPENAI_API_KEY and flags.
+Model settings come from the submitted run, overridden by this worker's OPENAI_BASE_URL/OPENAI_API_KEY,
+then by its flags. --base-url (or a baseUrl in its -c config) means the HTTP engine, whatever engine the run
+was submitted with, unless this worker also gives --engine.
 Example:
   OPENAI_API_KEY=... webscale-rl queue work --redis redis://queue:6379 --base-url http://localhost:8000/v1 --concurrency 64
 SIGINT/SIGTERM: the chunks in work stop at a committed point and go back to the queue.`,
