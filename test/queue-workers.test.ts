@@ -6,11 +6,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { EXAMPLES, readJsonl, REPO_ROOT, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
+import { readJsonl, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
+import { cli, copiedCorpus, finishedUnits, ok } from "./support/cli.js";
 import { redisMissing, startRedis } from "./support/redis-server.js";
 import { stageHandlers } from "./support/fake-stage-handlers.js";
 import type { FakeHandler } from "./support/fake-openai-server.js";
@@ -19,36 +19,7 @@ import type { FakeHandler } from "./support/fake-openai-server.js";
 const slowHandlers = (ms: number): Record<string, FakeHandler> =>
   Object.fromEntries(Object.entries(stageHandlers).map(([name, h]) => [name, async (ctx) => (await new Promise((r) => setTimeout(r, ms)), h(ctx))]));
 
-function corpus(path: string, copies: number): void {
-  const docs = readFileSync(EXAMPLES, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-  const lines = [];
-  for (let c = 0; c < copies; c++) for (const d of docs) lines.push(JSON.stringify({ id: `${d.id}-q${c}`, text: d.text.replace(/\b(\d+)\b/g, (m: string) => String(Number(m) + c)) }));
-  lines.splice(9, 0, "{not json");
-  writeFileSync(path, lines.join("\n") + "\n");
-}
-
-function cli(args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  let stdout = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  child.stdout.on("data", (d) => (stdout += d));
-  const exited = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
-  return { child, exited, stderr: () => stderr, stdout: () => stdout };
-}
-
-async function ok(args: string[]): Promise<{ stderr: string; stdout: string }> {
-  const r = cli(args);
-  const code = await r.exited;
-  assert.equal(code, 0, `${args.slice(0, 2).join(" ")}: ${r.stderr()}`);
-  return { stderr: r.stderr(), stdout: r.stdout() };
-}
-
 const lines = (out: string, folder: string) => readJsonl(join(out, folder)).map((r) => JSON.stringify(r)).sort();
-const finishedLines = (out: string, chunk: string) => {
-  const f = join(out, "state", `finished-c-${chunk}.txt`);
-  return existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean).length : 0;
-};
 
 const skip = redisMissing();
 
@@ -58,7 +29,7 @@ test("two workers, one killed mid-chunk, inputs submitted twice: outputs equal o
   const redis = new Redis(redisServer.url);
   const dir = tempDir("wsrl-queue-");
   const input = join(dir, "corpus.jsonl");
-  corpus(input, 4);
+  copiedCorpus(input, 4, 9, "q");
   try {
     const ref = join(dir, "ref");
     await runOn(fake, [input], ref);
@@ -81,16 +52,16 @@ test("two workers, one killed mid-chunk, inputs submitted twice: outputs equal o
       for (const key of await redis.keys("wsrl:webscale-rl:lock:*")) {
         const owner = await redis.get(key);
         const chunk = key.split(":").pop()!;
-        const n = finishedLines(out, chunk);
+        const n = finishedUnits(out, `c-${chunk}`);
         if (owner?.startsWith(`${a.child.pid}:`) && n >= 2 && n < 25) victim = chunk;
       }
     }
     a.child.kill("SIGKILL");
     await a.exited;
-    const doneAtKill = finishedLines(out, victim);
+    const doneAtKill = finishedUnits(out, `c-${victim}`);
     assert.equal(await b.exited, 0, b.stderr());
     assert.match(b.stderr(), new RegExp(`chunk ${victim} done`), "the survivor finished the killed worker's chunk");
-    assert.ok(finishedLines(out, victim) >= doneAtKill);
+    assert.ok(finishedUnits(out, `c-${victim}`) >= doneAtKill);
 
     for (const folder of ["qa", "rejected", "documents"]) assert.deepEqual(lines(out, folder), lines(ref, folder), `${folder}: the queue's outputs equal the single run's`);
     const qa = readJsonl(join(out, "qa"));
@@ -123,7 +94,7 @@ test("a chunk that keeps failing lands in the failed set with its error; status 
   const fake = await startStageServer();
   const dir = tempDir("wsrl-queue-fail-");
   const input = join(dir, "gone.jsonl");
-  corpus(input, 1);
+  copiedCorpus(input, 1, 9, "q");
   try {
     const out = join(dir, "out");
     await ok(["queue", "submit", input, "--redis", redisServer.url, "--queue", "q2", "--out", out, "--chunk-docs", "100", "--attempts", "2", "--backoff", "0.1", "--model", "fake-model", "--base-url", fake.url]);
@@ -150,7 +121,7 @@ test("workers given --base-url use that server (run submitted without one); requ
   const fake = await startStageServer();
   const dir = tempDir("wsrl-queue-count-");
   const input = join(dir, "corpus.jsonl");
-  corpus(input, 4);
+  copiedCorpus(input, 4, 9, "q");
   try {
     const out = join(dir, "out");
     // The README's recipe: submitted without a model server (that alone would be the local
