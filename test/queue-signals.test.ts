@@ -13,29 +13,14 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { readJsonl, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
 import { redisMissing, startRedis } from "./support/redis-server.js";
-import { stageHandlers } from "./support/fake-stage-handlers.js";
-import type { FakeHandler } from "./support/fake-openai-server.js";
+import { pausableStageHandlers } from "./support/fake-stage-handlers.js";
 import { cli, copiedCorpus, finishedUnits, ok, until } from "./support/cli.js";
 
 const skip = redisMissing();
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 const lines = (out: string, folder: string) => readJsonl(join(out, folder)).map((r) => JSON.stringify(r)).sort();
 
-/** Replies held while `paused` is set: a chunk then stays part-way done for as long as the test needs. */
-function pausableHandlers() {
-  let release: () => void = () => {};
-  let gate: Promise<void> | undefined;
-  const handlers: Record<string, FakeHandler> = Object.fromEntries(
-    Object.entries(stageHandlers).map(([name, h]) => [name, async (ctx) => (await gate, h(ctx))]),
-  );
-  return {
-    handlers,
-    pause: () => void (gate ??= new Promise<void>((r) => (release = r))),
-    resume: () => (release(), (gate = undefined)),
-  };
-}
-
-test("Redis unreachable (refused, or accepting but silent): submit, status and work each end with one line naming the URL and the fix", { timeout: 120_000 }, async () => {
+test("Redis unreachable (refused, or accepting but silent): submit, status and work each end with one line naming the URL and the fix", { timeout: 600_000 }, async () => {
   const dir = tempDir("wsrl-noredis-");
   const input = join(dir, "corpus.jsonl");
   copiedCorpus(input, 1, 3);
@@ -77,9 +62,9 @@ test("Redis unreachable (refused, or accepting but silent): submit, status and w
   }
 });
 
-test("SIGINT stops a worker part-way through a chunk: the chunk goes back to the queue (no attempt used) and another worker finishes it", { skip, timeout: 180_000 }, async () => {
+test("SIGINT stops a worker part-way through a chunk: the chunk goes back to the queue (no attempt used) and another worker finishes it", { skip, timeout: 600_000 }, async () => {
   const redisServer = await startRedis();
-  const replies = pausableHandlers();
+  const replies = pausableStageHandlers();
   const fake = await startStageServer({ handlers: replies.handlers });
   const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
   const dir = tempDir("wsrl-queue-sigint-");
@@ -127,9 +112,9 @@ test("SIGINT stops a worker part-way through a chunk: the chunk goes back to the
   }
 });
 
-test("SIGTERM stops a worker even when Redis has gone away: one line says the chunk resumes elsewhere, no stack trace", { skip, timeout: 180_000 }, async () => {
+test("SIGTERM stops a worker even when Redis has gone away: one line says the chunk resumes elsewhere, no stack trace", { skip, timeout: 600_000 }, async () => {
   const redisServer = await startRedis();
-  const replies = pausableHandlers();
+  const replies = pausableStageHandlers();
   const fake = await startStageServer({ handlers: replies.handlers });
   const dir = tempDir("wsrl-queue-sigterm-");
   const input = join(dir, "corpus.jsonl");

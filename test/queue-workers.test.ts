@@ -23,7 +23,7 @@ const lines = (out: string, folder: string) => readJsonl(join(out, folder)).map(
 
 const skip = redisMissing();
 
-test("two workers, one killed mid-chunk, inputs submitted twice: outputs equal one process, no duplicates or gaps", { skip, timeout: 120_000 }, async () => {
+test("two workers, one killed mid-chunk, inputs submitted twice: outputs equal one process, no duplicates or gaps", { skip, timeout: 600_000 }, async () => {
   const redisServer = await startRedis();
   const fake = await startStageServer({ handlers: slowHandlers(20) });
   const redis = new Redis(redisServer.url);
@@ -89,7 +89,7 @@ test("two workers, one killed mid-chunk, inputs submitted twice: outputs equal o
   }
 });
 
-test("a chunk that keeps failing lands in the failed set with its error; status lists it", { skip, timeout: 60_000 }, async () => {
+test("a chunk that keeps failing lands in the failed set with its error; status lists it", { skip, timeout: 600_000 }, async () => {
   const redisServer = await startRedis();
   const fake = await startStageServer();
   const dir = tempDir("wsrl-queue-fail-");
@@ -116,7 +116,7 @@ test("a chunk that keeps failing lands in the failed set with its error; status 
   }
 });
 
-test("workers given --base-url use that server (run submitted without one); requests and tokens are counted per chunk: status, merge (and so the report) add up to what the server served", { skip, timeout: 120_000 }, async () => {
+test("workers given --base-url use that server (run submitted without one); requests and tokens are counted per chunk: status, merge (and so the report) add up to what the server served", { skip, timeout: 600_000 }, async () => {
   const redisServer = await startRedis();
   const fake = await startStageServer();
   const dir = tempDir("wsrl-queue-count-");
