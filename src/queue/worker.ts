@@ -109,6 +109,10 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     } catch (err) {
       throw new Error(`cannot read ${input.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
+    // The Redis lock keeps workers on other machines off this chunk while its owner is alive.
+    // NOTE for issue 16 (branch issue-16a): once the lock per output directory and tag lands,
+    // take it here too for tag `c-<chunkId>` (it also guards against a `run` or `curate` on the
+    // same --out); it replaces nothing here and no second file-lock mechanism is built for it.
     const lock = await ChunkLock.acquire(opts.redis, keys.lock(chunkId), lockTtl, `${process.pid}:`);
     if (!lock) {
       // Another worker is on this chunk (it stalled and came back, or a duplicate job): try later, without using an attempt.
