@@ -74,9 +74,11 @@ test("an endpoint that keeps failing is ejected; the healthy one serves everythi
   });
   bad.addFault({ kind: "500", times: Infinity });
   const logs: string[] = [];
+  // The cooldown runs on the test's clock: it ends when the test says, not when the machine is slow.
+  let now = 1_000_000;
   const client = await createOpenAIClient(llmConfig([bad.url, good.url], { maxRetries: 3 }), {
     ...FAST,
-    ejection: { failures: 3, cooldownMs: 400 },
+    ejection: { failures: 3, cooldownMs: 400, now: () => now },
     log: (m) => logs.push(m),
   });
   const ask = () => client.complete({ stage: "check", messages: docMessages("Text."), schema: Verdict, schemaName: "v" });
@@ -91,7 +93,7 @@ test("an endpoint that keeps failing is ejected; the healthy one serves everythi
 
   // After the cooldown a probe lets the repaired endpoint back in.
   bad.clearFaults();
-  await delay(450);
+  now += 450;
   for (let i = 0; i < 6; i++) await ask();
   assert.ok(bad.requests.filter((r) => r.status === 200).length >= 2, "back in rotation after the probe");
   assert.ok(logs.some((l) => l.includes(`endpoint ${bad.url} is back`)));
