@@ -17,11 +17,15 @@ logs=${STRESS_LOG_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/wsrl-stress-XXXXXX")}
 mkdir -p "$logs"
 
 pids=()
-stop_loops() {
+suite=""
+stop_all() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
   pids=()
+  # The suite runs in its own process group (set -m below): end it whole, its workers included.
+  if [ -n "$suite" ]; then kill -- "-$suite" 2>/dev/null; fi
+  suite=""
 }
-trap stop_loops EXIT
+trap stop_all EXIT
 trap 'echo "interrupted"; exit 130' INT TERM
 
 for ((i = 0; i < loops; i++)); do
@@ -34,8 +38,14 @@ passed=0
 for ((run = 1; run <= runs; run++)); do
   log="$logs/run-$run.log"
   start=$(date +%s)
-  npm test >"$log" 2>&1
+  # In the background with `wait`: bash runs its traps during `wait`, not during a foreground command.
+  set -m
+  npm test >"$log" 2>&1 &
+  suite=$!
+  set +m
+  wait "$suite"
   code=$?
+  suite=""
   secs=$(($(date +%s) - start))
   load=$(cut -d' ' -f1-3 /proc/loadavg)
   if [ "$code" -eq 0 ]; then

@@ -279,7 +279,7 @@ export async function runBatchOn(
       progress: "none",
       curate: { dedup: false, decontaminate: false, quality: false },
       ...rest,
-      llm: { engine: "batch", timeoutMs: 5000, maxRetries: 4, defaults: { baseUrl: [fake.url], model: "fake-model", ...(llmLayer?.defaults ?? {}) } },
+      llm: { engine: "batch", timeoutMs: 120_000, maxRetries: 4, defaults: { baseUrl: [fake.url], model: "fake-model", ...(llmLayer?.defaults ?? {}) } },
     },
     { env: {} },
   );
