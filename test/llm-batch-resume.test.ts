@@ -6,57 +6,47 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EXAMPLES, readJsonl, REPO_ROOT, runOn, tempDir } from "./support/pipeline-harness.js";
+import { EXAMPLES, readJsonl, runOn, tempDir } from "./support/pipeline-harness.js";
 import { startBatchServer } from "./support/fake-batch-api.js";
+import { cli, ok, until } from "./support/cli.js";
 
 const { OPENAI_API_KEY: _k, OPENAI_BASE_URL: _u, ...inherited } = process.env;
 const ENV = { ...inherited, WEBSCALE_RL_BATCH_POLL_SECONDS: "0.05", WEBSCALE_RL_BATCH_FLUSH_SECONDS: "0.2" };
 
-function cli(args: string[]) {
-  return spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], { cwd: REPO_ROOT, env: ENV, stdio: ["ignore", "ignore", "pipe"] });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-test("kill -9 while a batch is in flight, rerun: attaches to it (no second submission), same outputs", { timeout: 90_000 }, async () => {
+test("kill -9 while a batch is in flight, rerun: attaches to it (no second submission), same outputs", { timeout: 600_000 }, async () => {
   const server = await startBatchServer();
   const dir = tempDir();
   try {
-    await runOn(server.fake, [EXAMPLES], join(dir, "ref"), {}, { curate: true });
+    const ref = await runOn(server.fake, [EXAMPLES], join(dir, "ref"), {}, { curate: true });
 
-    // The provider takes its time: the first run is killed after submitting, before any result.
-    server.batch.setDelay(4000);
+    // The provider holds every batch: the first run is killed once it has submitted the whole
+    // first wave (one filter request per document past the prefilter) and recorded each batch
+    // in its state. Nothing can finish or be submitted after that, however slow the machine.
+    server.batch.hold();
     const out = join(dir, "killed");
     const args = ["run", EXAMPLES, "--out", out, "--engine", "batch", "--base-url", server.fake.url, "--model", "fake-model", "--progress", "none"];
-    const child = cli(args);
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    const exited = new Promise((r) => child.on("exit", r));
+    const first = cli(args, ENV);
     const stateFile = join(out, "state", "batches-main.jsonl");
-    for (;;) {
-      await sleep(25);
-      if (child.exitCode !== null) throw new Error(`the run ended before it could be killed: ${stderr}`);
-      const first = server.batch.submissions[0];
-      if (first && existsSync(stateFile) && readFileSync(stateFile, "utf8").includes(first.batchId)) break;
-    }
-    await sleep(300); // let any second flush of the first wave go out too
-    child.kill("SIGKILL");
-    await exited;
+    const firstWave = ref.stats.funnel.prefilter_passed;
+    await until(() => {
+      if (first.child.exitCode !== null) assert.fail(`the run ended before it could be killed: ${first.stderr()}`);
+      const subs = server.batch.submissions;
+      const recorded = existsSync(stateFile) ? readFileSync(stateFile, "utf8") : "";
+      return subs.reduce((n, s) => n + s.customIds.length, 0) >= firstWave && subs.every((s) => recorded.includes(s.batchId));
+    }, "the first wave submitted and recorded");
+    first.child.kill("SIGKILL");
+    await first.exited;
     const killedRun = server.batch.submissions.slice();
     assert.ok(killedRun.length >= 1);
     assert.ok(killedRun.every((s) => server.batch.batches.get(s.batchId)!.status !== "completed"), "killed before any batch finished");
     assert.equal(existsSync(join(out, "stats.json")) ? JSON.parse(readFileSync(join(out, "stats.json"), "utf8")).qa_accepted : 0, 0);
 
     server.batch.setDelay(30);
-    const rerun = cli(args);
-    let stderr2 = "";
-    rerun.stderr.on("data", (d) => (stderr2 += d));
-    const code = await new Promise((r) => rerun.on("exit", r));
-    assert.equal(code, 0, stderr2);
-    assert.match(stderr2, /attaching to batch-\d+/);
+    server.batch.release();
+    const { stderr } = await ok(args, ENV);
+    assert.match(stderr, /attaching to batch-\d+/);
 
     const paidTwice = new Set(killedRun.flatMap((s) => s.customIds));
     const later = server.batch.submissions.slice(killedRun.length).flatMap((s) => s.customIds);
@@ -71,6 +61,7 @@ test("kill -9 while a batch is in flight, rerun: attaches to it (no second submi
       readJsonl(join(dir, "ref", "rejected")).map((r) => `${r.doc_id} ${r.reason}`).sort(),
     );
   } finally {
+    server.batch.release();
     await server.close();
   }
 });

@@ -5,67 +5,45 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EXAMPLES, readJsonl, REPO_ROOT, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
+import { readJsonl, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
 import { assertStatsAddUp } from "./support/stats-invariants.js";
+import { pausableStageHandlers } from "./support/fake-stage-handlers.js";
+import { cli, copiedCorpus, finishedUnits, ok, until } from "./support/cli.js";
 
-/** A bigger corpus from the examples: each copy has its own id and numbers, so its pairs differ. */
-function makeCorpus(path: string, copies: number) {
-  const docs = readFileSync(EXAMPLES, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-  const lines: string[] = [];
-  for (let c = 0; c < copies; c++)
-    for (const d of docs) lines.push(JSON.stringify({ id: `${d.id}-${c}`, text: d.text.replace(/\b(\d+)\b/g, (m: string) => String(Number(m) + c)) }));
-  lines.splice(7, 0, "{broken json line");
-  writeFileSync(path, lines.join("\n") + "\n");
+type Replies = ReturnType<typeof pausableStageHandlers>;
+
+/**
+ * Runs until the ledger holds `atLeast` units, then kill -9. The server holds its replies from
+ * that moment until the process is gone, so the kill lands part-way however slow the machine.
+ */
+async function runUntilKilled(args: string[], out: string, atLeast: number, replies: Replies): Promise<void> {
+  const run = cli(args);
+  await until(() => {
+    if (run.child.exitCode !== null) assert.fail(`the run ended before it could be killed (code ${run.child.exitCode}): ${run.stderr()}`);
+    return finishedUnits(out, "main") >= atLeast;
+  }, `${atLeast} finished units`);
+  replies.pause();
+  run.child.kill("SIGKILL");
+  await run.exited;
+  replies.resume();
 }
 
-function cli(args: string[]) {
-  return spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"] });
-}
-
-function finishedCount(out: string): number {
-  const f = join(out, "state", "finished-main.txt");
-  return existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean).length : 0;
-}
-
-async function runUntilKilled(args: string[], out: string, atLeast: number): Promise<void> {
-  const child = cli(args);
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 25));
-    if (child.exitCode !== null) throw new Error(`the run ended before it could be killed (code ${child.exitCode}): ${stderr}`);
-    if (finishedCount(out) >= atLeast) break;
-  }
-  child.kill("SIGKILL");
-  await exited;
-}
-
-async function runToEnd(args: string[]): Promise<string> {
-  const child = cli(args);
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
-  assert.equal(code, 0, stderr);
-  return stderr;
-}
-
-test("kill -9 mid-run, twice, then rerun: the same pairs and rejections as an uninterrupted run", { timeout: 240_000 }, async () => {
-  const fake = await startStageServer();
+test("kill -9 mid-run, twice, then rerun: the same pairs and rejections as an uninterrupted run", { timeout: 600_000 }, async () => {
+  const replies = pausableStageHandlers();
+  const fake = await startStageServer({ handlers: replies.handlers });
   const dir = tempDir();
   const corpus = join(dir, "corpus.jsonl");
-  makeCorpus(corpus, 12);
+  copiedCorpus(corpus, 12, 7);
   try {
     await runOn(fake, [corpus], join(dir, "ref"), {}, { curate: true });
     const out = join(dir, "killed");
     const args = ["run", corpus, "--out", out, "--base-url", fake.url, "--model", "fake-model", "--concurrency", "2", "--progress", "none"];
-    await runUntilKilled(args, out, 40);
-    const firstKill = finishedCount(out);
-    await runUntilKilled(args, out, firstKill + 60);
-    const stderr = await runToEnd(args);
+    await runUntilKilled(args, out, 40, replies);
+    const firstKill = finishedUnits(out, "main");
+    await runUntilKilled(args, out, firstKill + 60, replies);
+    const { stderr } = await ok(args);
     assert.match(stderr, /Resuming/);
 
     const pairs = (d: string) => readJsonl(join(dir, d, "qa"));
@@ -87,6 +65,7 @@ test("kill -9 mid-run, twice, then rerun: the same pairs and rejections as an un
     assert.deepEqual(stats.rejections, refStats.rejections);
     assertStatsAddUp(stats);
   } finally {
+    replies.resume();
     await fake.close();
   }
 });

@@ -6,11 +6,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { EXAMPLES, readJsonl, REPO_ROOT, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
+import { readJsonl, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
+import { cli, copiedCorpus, finishedUnits, ok } from "./support/cli.js";
 import { redisMissing, startRedis } from "./support/redis-server.js";
 import { stageHandlers } from "./support/fake-stage-handlers.js";
 import type { FakeHandler } from "./support/fake-openai-server.js";
@@ -19,46 +19,17 @@ import type { FakeHandler } from "./support/fake-openai-server.js";
 const slowHandlers = (ms: number): Record<string, FakeHandler> =>
   Object.fromEntries(Object.entries(stageHandlers).map(([name, h]) => [name, async (ctx) => (await new Promise((r) => setTimeout(r, ms)), h(ctx))]));
 
-function corpus(path: string, copies: number): void {
-  const docs = readFileSync(EXAMPLES, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-  const lines = [];
-  for (let c = 0; c < copies; c++) for (const d of docs) lines.push(JSON.stringify({ id: `${d.id}-q${c}`, text: d.text.replace(/\b(\d+)\b/g, (m: string) => String(Number(m) + c)) }));
-  lines.splice(9, 0, "{not json");
-  writeFileSync(path, lines.join("\n") + "\n");
-}
-
-function cli(args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  let stdout = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  child.stdout.on("data", (d) => (stdout += d));
-  const exited = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
-  return { child, exited, stderr: () => stderr, stdout: () => stdout };
-}
-
-async function ok(args: string[]): Promise<{ stderr: string; stdout: string }> {
-  const r = cli(args);
-  const code = await r.exited;
-  assert.equal(code, 0, `${args.slice(0, 2).join(" ")}: ${r.stderr()}`);
-  return { stderr: r.stderr(), stdout: r.stdout() };
-}
-
 const lines = (out: string, folder: string) => readJsonl(join(out, folder)).map((r) => JSON.stringify(r)).sort();
-const finishedLines = (out: string, chunk: string) => {
-  const f = join(out, "state", `finished-c-${chunk}.txt`);
-  return existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean).length : 0;
-};
 
 const skip = redisMissing();
 
-test("two workers, one killed mid-chunk, inputs submitted twice: outputs equal one process, no duplicates or gaps", { skip, timeout: 120_000 }, async () => {
+test("two workers, one killed mid-chunk, inputs submitted twice: outputs equal one process, no duplicates or gaps", { skip, timeout: 600_000 }, async () => {
   const redisServer = await startRedis();
   const fake = await startStageServer({ handlers: slowHandlers(20) });
   const redis = new Redis(redisServer.url);
   const dir = tempDir("wsrl-queue-");
   const input = join(dir, "corpus.jsonl");
-  corpus(input, 4);
+  copiedCorpus(input, 4, 9, "q");
   try {
     const ref = join(dir, "ref");
     await runOn(fake, [input], ref);
@@ -81,16 +52,16 @@ test("two workers, one killed mid-chunk, inputs submitted twice: outputs equal o
       for (const key of await redis.keys("wsrl:webscale-rl:lock:*")) {
         const owner = await redis.get(key);
         const chunk = key.split(":").pop()!;
-        const n = finishedLines(out, chunk);
+        const n = finishedUnits(out, `c-${chunk}`);
         if (owner?.startsWith(`${a.child.pid}:`) && n >= 2 && n < 25) victim = chunk;
       }
     }
     a.child.kill("SIGKILL");
     await a.exited;
-    const doneAtKill = finishedLines(out, victim);
+    const doneAtKill = finishedUnits(out, `c-${victim}`);
     assert.equal(await b.exited, 0, b.stderr());
     assert.match(b.stderr(), new RegExp(`chunk ${victim} done`), "the survivor finished the killed worker's chunk");
-    assert.ok(finishedLines(out, victim) >= doneAtKill);
+    assert.ok(finishedUnits(out, `c-${victim}`) >= doneAtKill);
 
     for (const folder of ["qa", "rejected", "documents"]) assert.deepEqual(lines(out, folder), lines(ref, folder), `${folder}: the queue's outputs equal the single run's`);
     const qa = readJsonl(join(out, "qa"));
@@ -118,12 +89,12 @@ test("two workers, one killed mid-chunk, inputs submitted twice: outputs equal o
   }
 });
 
-test("a chunk that keeps failing lands in the failed set with its error; status lists it", { skip, timeout: 60_000 }, async () => {
+test("a chunk that keeps failing lands in the failed set with its error; status lists it", { skip, timeout: 600_000 }, async () => {
   const redisServer = await startRedis();
   const fake = await startStageServer();
   const dir = tempDir("wsrl-queue-fail-");
   const input = join(dir, "gone.jsonl");
-  corpus(input, 1);
+  copiedCorpus(input, 1, 9, "q");
   try {
     const out = join(dir, "out");
     await ok(["queue", "submit", input, "--redis", redisServer.url, "--queue", "q2", "--out", out, "--chunk-docs", "100", "--attempts", "2", "--backoff", "0.1", "--model", "fake-model", "--base-url", fake.url]);
@@ -139,6 +110,40 @@ test("a chunk that keeps failing lands in the failed set with its error; status 
     assert.match(text, /1 failed/);
     assert.match(text, /gone\.jsonl lines 1-26 after 2 attempts: cannot read/);
     assert.equal(fake.requests.length, 0);
+  } finally {
+    await fake.close();
+    await redisServer.close();
+  }
+});
+
+test("workers given --base-url use that server (run submitted without one); requests and tokens are counted per chunk: status, merge (and so the report) add up to what the server served", { skip, timeout: 600_000 }, async () => {
+  const redisServer = await startRedis();
+  const fake = await startStageServer();
+  const dir = tempDir("wsrl-queue-count-");
+  const input = join(dir, "corpus.jsonl");
+  copiedCorpus(input, 4, 9, "q");
+  try {
+    const out = join(dir, "out");
+    // The README's recipe: submitted without a model server (that alone would be the local
+    // engine); each worker names its own with --base-url, which means the HTTP engine.
+    await ok(["queue", "submit", input, "--redis", redisServer.url, "--out", out, "--chunk-docs", "30", "--attempts", "1", "--no-dedup"]);
+    // Two chunks at once in one process share its model client: the case where each chunk used to record the client's running totals.
+    await ok(["queue", "work", "--redis", redisServer.url, "--until-empty", "--chunks-at-once", "2", "--concurrency", "4", "--base-url", fake.url, "--model", "fake-model"]);
+    const chat = fake.requests.filter((r) => r.path.endsWith("/chat/completions"));
+    const served = { requests: chat.length, tokens: chat.reduce((a, r) => a + r.promptTokens + r.completionTokens, 0) };
+    assert.ok(served.requests > 100, `enough requests to mean something (${served.requests})`);
+
+    const status = JSON.parse((await ok(["queue", "status", "--redis", redisServer.url, "--json"])).stdout);
+    assert.equal(status.chunks.completed, 4);
+    assert.deepEqual({ requests: status.requests, tokens: status.tokens }, served, "queue status = the server's log");
+
+    await ok(["merge", out]);
+    const llm = JSON.parse(readFileSync(join(out, "stats.json"), "utf8")).llm;
+    assert.deepEqual({ requests: llm.requests, tokens: llm.prompt_tokens + llm.completion_tokens }, served, "merged stats.json = the server's log");
+    // The report prices stats.json's per-model tokens: they add up to the same totals.
+    const byModel = Object.values(llm.by_model as Record<string, { requests: number; prompt_tokens: number; completion_tokens: number }>);
+    assert.equal(byModel.reduce((a, m) => a + m.requests, 0), served.requests);
+    assert.equal(byModel.reduce((a, m) => a + m.prompt_tokens + m.completion_tokens, 0), served.tokens);
   } finally {
     await fake.close();
     await redisServer.close();

@@ -7,7 +7,7 @@ import { Command, Option } from "commander";
 import { ConfigError, mergeLayers, readConfigFile } from "../config/load.js";
 import { flagsToLayer, type RunFlags } from "./run.js";
 import { MODEL_FLAGS, runOptions } from "./run-options.js";
-import { connectRedis, DEFAULT_QUEUE } from "../queue/redis.js";
+import { connectRedis, DEFAULT_QUEUE, explainRedisFailure, quietConnectionErrors, reachRedis, withinMs } from "../queue/redis.js";
 import { submitRun } from "../queue/submit.js";
 import { startWorker } from "../queue/worker.js";
 import { formatStatus, queueStatus } from "../queue/status.js";
@@ -57,7 +57,8 @@ Example:
 Submitting the same inputs to the same --out again adds nothing (chunk ids are hashes of out + file + range).`,
   );
   submit.action(async (inputs: string[], flags: RunFlags & { redis: string; queue: string; chunkDocs: number; attempts: number; backoff: number }) => {
-    const redis = connectRedis(flags.redis, log);
+    const redis = connectRedis(flags.redis, { role: "client", log });
+    await reachRedis(redis, flags.redis);
     try {
       const res = await submitRun({
         redis,
@@ -73,6 +74,8 @@ Submitting the same inputs to the same --out again adds nothing (chunk ids are h
           `${res.documents} documents, into queue "${flags.queue}" for --out ${res.out} (run ${res.runId}).\n` +
           `Start workers: webscale-rl queue work --redis ${flags.redis}${flags.queue === DEFAULT_QUEUE ? "" : ` --queue ${flags.queue}`} [--base-url ... --concurrency ...]`,
       );
+    } catch (err) {
+      throw explainRedisFailure(err, redis, flags.redis, "submit again once it is back (chunks already queued are not queued twice)");
     } finally {
       redis.disconnect();
     }
@@ -84,20 +87,27 @@ Submitting the same inputs to the same --out again adds nothing (chunk ids are h
     .option("--until-empty", "exit when no chunk is waiting, delayed or active (for batch schedulers)")
     .addOption(new Option("--lock-duration <ms>", "a worker silent this long is presumed dead; its chunk is retried").argParser(positiveInt("--lock-duration")).default(60_000))
     .addOption(new Option("--stalled-interval <ms>", "how often workers check for chunks of dead workers").argParser(positiveInt("--stalled-interval")).default(30_000))
-    .addOption(new Option("--rate-window <ms>", "the window of --rpm (default 60000: per minute)").argParser(positiveInt("--rate-window")).default(60_000).hideHelp());
+    .addOption(new Option("--rate-window <ms>", "the window of --rpm (default 60000: per minute)").argParser(positiveInt("--rate-window")).default(60_000).hideHelp())
+    .addOption(new Option("--stop-grace <ms>", "how long a stopping worker waits for its chunks to go back to the queue").argParser(positiveInt("--stop-grace")).default(20_000).hideHelp());
   for (const o of runOptions((l) => MODEL_FLAGS.includes(l))) work.addOption(o);
   work.addHelpText(
     "after",
     `
-Model settings come from the submitted run, overridden by this worker's OPENAI_BASE_URL/OPENAI_API_KEY and flags.
+Model settings come from the submitted run, overridden by this worker's OPENAI_BASE_URL/OPENAI_API_KEY,
+then by its flags. --base-url (or a baseUrl in its -c config) means the HTTP engine, whatever engine the run
+was submitted with, unless this worker also gives --engine.
 Example:
   OPENAI_API_KEY=... webscale-rl queue work --redis redis://queue:6379 --base-url http://localhost:8000/v1 --concurrency 64
-SIGINT/SIGTERM: the chunks in work stop at a committed point and go back to the queue.`,
+SIGINT/SIGTERM: the chunks in work stop at a committed point and go back to the queue (no attempt used), then
+the worker exits 0; a second signal stops it at once. If Redis cannot be reached to put them back within 20 s,
+it exits 1 and the chunks resume on other workers once their locks expire (--lock-duration).
+Redis unreachable at start: one line and exit 2 within seconds; an outage later: the worker waits for Redis.`,
   );
-  work.action(async (flags: RunFlags & { redis: string; queue: string; chunksAtOnce: number; untilEmpty?: boolean; lockDuration: number; stalledInterval: number; rateWindow: number }) => {
-    const redis = connectRedis(flags.redis, log);
+  work.action(async (flags: RunFlags & { redis: string; queue: string; chunksAtOnce: number; untilEmpty?: boolean; lockDuration: number; stalledInterval: number; rateWindow: number; stopGrace: number }) => {
     const layer = layerOf([], flags);
     delete layer.inputs; // the stored run's inputs stay
+    const redis = connectRedis(flags.redis, { role: "worker", log });
+    await reachRedis(redis, flags.redis);
     const running = startWorker({
       redis,
       queue: flags.queue,
@@ -106,21 +116,28 @@ SIGINT/SIGTERM: the chunks in work stop at a committed point and go back to the 
       rateWindowMs: flags.rateWindow,
       lockDurationMs: flags.lockDuration,
       stalledIntervalMs: flags.stalledInterval,
+      stopGraceMs: flags.stopGrace,
       log,
     });
     log(`queue: worker ${process.pid} taking chunks from "${flags.queue}" (${flags.chunksAtOnce} at once)`);
-    await new Promise<void>((resolve) => {
+    const q = new Queue(flags.queue, { connection: redis });
+    quietConnectionErrors(q);
+    const clean = await new Promise<boolean>((resolve) => {
       let stopping = false;
-      const stop = (why: string) => {
+      const stop = (why: string, signalled = false) => {
         if (stopping) return;
         stopping = true;
-        log(`queue: ${why}; stopping`);
+        log(signalled ? `queue: ${why}; stopping: the chunks in work stop at a committed point and go back to the queue (signal again to stop at once)` : `queue: ${why}; stopping`);
         clearInterval(poll);
-        void running.close().then(resolve, resolve);
+        void running.close().then(resolve, () => resolve(false));
       };
-      process.once("SIGINT", () => stop("interrupted"));
-      process.once("SIGTERM", () => stop("terminated"));
-      const q = new Queue(flags.queue, { connection: redis });
+      const onSignal = (name: string) => () => {
+        if (!stopping) return stop(name, true);
+        log(`queue: ${name} again: stopping at once (chunks in work resume from their checkpoints after --lock-duration)`);
+        process.exit(130);
+      };
+      process.on("SIGINT", onSignal("interrupted"));
+      process.on("SIGTERM", onSignal("terminated"));
       const poll = setInterval(() => {
         if (!flags.untilEmpty) return;
         void q.getJobCounts("waiting", "active", "delayed", "prioritized").then((c) => {
@@ -128,17 +145,24 @@ SIGINT/SIGTERM: the chunks in work stop at a committed point and go back to the 
         }, () => undefined);
       }, 1000);
     });
+    await withinMs(q.close(), 1000).catch(() => undefined);
     redis.disconnect();
+    // Exit now: after a forced close (Redis gone) BullMQ's own connections may still be trying
+    // to reconnect, which would keep the process alive.
+    process.exit(clean ? 0 : 1);
   });
 
   redisOptions(queue.command("status").description("Show chunks waiting/active/completed/failed, documents and pairs so far, throughput, failures."))
     .option("--json", "print the status as JSON")
     .option("--failures <n>", "failed chunks to list", positiveInt("--failures"), 20)
     .action(async (flags: { redis: string; queue: string; json?: boolean; failures: number }) => {
-      const redis = connectRedis(flags.redis, log);
+      const redis = connectRedis(flags.redis, { role: "client", log });
+      await reachRedis(redis, flags.redis);
       try {
         const s = await queueStatus(redis, flags.queue, { maxFailures: flags.failures });
         process.stdout.write((flags.json ? JSON.stringify(s, null, 2) : formatStatus(s)) + "\n");
+      } catch (err) {
+        throw explainRedisFailure(err, redis, flags.redis, "run queue status again once it is back");
       } finally {
         redis.disconnect();
       }

@@ -20,13 +20,17 @@ type Plain = Record<string, unknown>;
 
 const isPlain = (v: unknown): v is Plain => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Deep merge where later layers win; arrays are replaced, undefined never overwrites. */
+/**
+ * Deep merge where later layers win; arrays are replaced, undefined never overwrites. Objects
+ * are copied, never shared with a layer: resolving a config fills in choices (the engine,
+ * defaults) that must not leak back into the caller's layer (the queue stores it as given).
+ */
 export function mergeLayers(...layers: Plain[]): Plain {
   const out: Plain = {};
   for (const layer of layers) {
     for (const [k, v] of Object.entries(layer)) {
       if (v === undefined) continue;
-      out[k] = isPlain(v) && isPlain(out[k]) ? mergeLayers(out[k] as Plain, v) : v;
+      out[k] = isPlain(v) ? mergeLayers(isPlain(out[k]) ? out[k] : {}, v) : v;
     }
   }
   return out;

@@ -47,6 +47,12 @@ interface Counters {
   contamination: Record<string, number>;
 }
 
+/** Where a run's curation state stood at one of its checkpoints: kept pairs and counters. */
+export interface CurationMark {
+  kept: number;
+  counters: Counters;
+}
+
 export class Curator {
   private readonly words = new WordHashes();
   private readonly h = new Uint32Array(2);
@@ -105,8 +111,13 @@ export class Curator {
       : { pairs_in: 0, pairs_kept: 0, readmitted: 0, rejected: {}, contamination: {} };
   }
 
-  /** Validates options, loads the benchmark n-grams and replays the dedup state in `stateDir`. */
-  static async open(stateDir: string, opts: CurateOptions): Promise<Curator> {
+  /**
+   * Validates options, loads the benchmark n-grams and replays the dedup state in `stateDir`;
+   * from `resumeAt` (its `mark` at the run's last checkpoint) when given, so that
+   * pairs kept after that checkpoint, which the resumed run admits again in the same order, are
+   * not already there to be matched as near duplicates of earlier pairs.
+   */
+  static async open(stateDir: string, opts: CurateOptions, resumeAt?: CurationMark): Promise<Curator> {
     validateCurateOptions(opts);
     let index: NgramIndex | null = null;
     if (opts.decontaminate && opts.benchmarks.length > 0) {
@@ -114,8 +125,9 @@ export class Curator {
       for (const spec of opts.benchmarks) index.add(await loadBenchmark(spec));
     }
     const c = new Curator(stateDir, opts, index);
+    if (resumeAt) c.counters = structuredClone(resumeAt.counters);
     const params = { numPerm: opts.dedup ? opts.nearDup.numPerm : 0, shingle: opts.dedup ? opts.nearDup.shingle : 0, seed: MINHASH_SEED };
-    c.store = KeptStore.open(stateDir, params, c.onKept);
+    c.store = KeptStore.open(stateDir, params, c.onKept, resumeAt?.kept);
     return c;
   }
 
@@ -308,6 +320,14 @@ export class Curator {
   async commit(): Promise<void> {
     this.store.commit();
     writeFileSync(join(this.stateDir, "counters.json"), JSON.stringify(this.counters) + "\n");
+  }
+
+  /**
+   * Where the state stands now, for the orchestrator's checkpoint (taken together with its
+   * other counters; the next `commit` persists at least this much). See `open`.
+   */
+  mark(): CurationMark {
+    return { kept: this.store.count, counters: structuredClone(this.counters) };
   }
 
   /** The `curation` block of stats.json (cumulative across resumes). */

@@ -93,8 +93,12 @@ export class KeptStore {
     this.domains = existsSync(domainsFile) ? (JSON.parse(readFileSync(domainsFile, "utf8")) as string[]) : [];
   }
 
-  /** Opens (creating) the store and replays it; `onRecord` sees every stored record. */
-  static open(dir: string, params: StoreParams, onRecord: KeptListener): KeptStore {
+  /**
+   * Opens (creating) the store and replays it; `onRecord` sees every stored record. With
+   * `keep`, records past the first `keep` are cut off first: a resumed run cuts its curation
+   * state back to its last checkpoint, like its outputs.
+   */
+  static open(dir: string, params: StoreParams, onRecord: KeptListener, keep?: number): KeptStore {
     mkdirSync(dir, { recursive: true });
     const metaFile = join(dir, "meta.json");
     const keptFile = join(dir, "kept.bin");
@@ -113,12 +117,25 @@ export class KeptStore {
     }
     writeFileSync(metaFile, JSON.stringify({ version: STATE_VERSION, ...params }) + "\n");
     const store = new KeptStore(dir, params);
+    if (keep !== undefined) store.cutTo(keep);
     store.replay(onRecord);
     return store;
   }
 
   get count(): number {
     return this.flushed + this.pendingCount;
+  }
+
+  /** Drops every record after the first `keep`, and their ids. */
+  private cutTo(keep: number): void {
+    const whole = Math.floor(fstatSync(this.keptFd).size / this.recordBytes);
+    if (keep >= whole) return;
+    readFully(this.keptFd, this.readBuf, this.recordBytes, keep * this.recordBytes);
+    const first = new Uint32Array(this.readBuf.buffer, this.readBuf.byteOffset, this.recordWords);
+    const idOffset = first[7] + first[8] * 0x100000000;
+    ftruncateSync(this.keptFd, keep * this.recordBytes);
+    ftruncateSync(this.idsFd, idOffset);
+    this.idBytes = idOffset;
   }
 
   private replay(onRecord: KeptListener): void {

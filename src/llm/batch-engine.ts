@@ -14,7 +14,7 @@ import type { z } from "zod";
 import type { LlmConfig, ModelSettings } from "../config/schema.js";
 import { scrubSecrets } from "../config/redact.js";
 import type { LlmStats } from "../records.js";
-import { emptyCounters, LlmCounterBook } from "./counters.js";
+import { bookRequest, emptyCounters, LlmCounterBook } from "./counters.js";
 import { endpointKey } from "./endpoint-pool.js";
 import { sleep } from "./limiter.js";
 import { createOpenAIClient, PLACEHOLDER_API_KEY } from "./openai-engine.js";
@@ -216,7 +216,7 @@ class BatchEngine implements LlmClient {
     if (this.closed) throw new LlmError("aborted", "the model client is closed", { stage: req.stage });
     const s = this.settingsFor(req.stage);
     const jsonSchema = jsonSchemaOf(req.schema);
-    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => this.counters.add({ stage: req.stage, model: s.model, endpoint: s.queue.key }, delta);
+    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => bookRequest(this.counters, req.meter, { stage: req.stage, model: s.model, endpoint: s.queue.key }, delta);
     const fail = (err: LlmError): never => {
       if (err.code !== "aborted") book({ errors: 1 });
       throw err;

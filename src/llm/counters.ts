@@ -47,7 +47,12 @@ export interface CounterKeys {
   endpoint?: string;
 }
 
-export class LlmCounterBook {
+/** Somewhere a request's figures can be booked: a counter book, or a caller's own meter. */
+export interface LlmMeter {
+  add(keys: CounterKeys, delta: Partial<LlmCounters>): void;
+}
+
+export class LlmCounterBook implements LlmMeter {
   private readonly stats = emptyLlmStats();
 
   add(keys: CounterKeys, delta: Partial<LlmCounters>): void {
@@ -61,4 +66,13 @@ export class LlmCounterBook {
   snapshot(): LlmStats {
     return addLlmStats(this.stats, emptyLlmStats());
   }
+}
+
+/**
+ * Books a request's figures in the engine's own counters and, when the request carries one,
+ * in the caller's meter too (see `CompleteRequest.meter`).
+ */
+export function bookRequest(own: LlmCounterBook, meter: LlmMeter | undefined, keys: CounterKeys, delta: Partial<LlmCounters>): void {
+  own.add(keys, delta);
+  meter?.add(keys, delta);
 }

@@ -22,6 +22,8 @@ export interface EjectionOptions {
   /** Consecutive failures that eject an endpoint. */
   failures: number;
   cooldownMs: number;
+  /** The clock cooldowns are measured on (default Date.now; tests step their own). */
+  now?: () => number;
 }
 
 export const DEFAULT_EJECTION: EjectionOptions = { failures: 3, cooldownMs: 30_000 };
@@ -43,6 +45,7 @@ export class Endpoint<C = unknown> {
 
 export class EndpointPool<C = unknown> {
   private turn = 0;
+  private readonly now: () => number;
 
   constructor(
     readonly endpoints: Endpoint<C>[],
@@ -50,13 +53,14 @@ export class EndpointPool<C = unknown> {
     private readonly log?: (msg: string) => void,
   ) {
     if (endpoints.length === 0) throw new Error("an endpoint pool needs at least one endpoint");
+    this.now = ejection.now ?? Date.now;
   }
 
   /**
    * The endpoint for the next request, avoiding `avoid` (where the last attempt failed) when
    * another one can take it. Call `release` with the outcome when the request is over.
    */
-  pick(avoid?: Endpoint<C>, now = Date.now()): Endpoint<C> {
+  pick(avoid?: Endpoint<C>, now = this.now()): Endpoint<C> {
     const usable = this.endpoints.filter((e) => this.usable(e, now));
     let candidates = usable.filter((e) => e !== avoid);
     if (candidates.length === 0) candidates = usable;
@@ -77,7 +81,7 @@ export class EndpointPool<C = unknown> {
   }
 
   /** `failed` = the endpoint misbehaved (5xx, 429, network, timeout), not a client error. */
-  release(e: Endpoint<C>, failed: boolean, now = Date.now()): void {
+  release(e: Endpoint<C>, failed: boolean, now = this.now()): void {
     e.inFlight--;
     const wasProbe = e.probing;
     e.probing = false;

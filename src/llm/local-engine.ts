@@ -18,7 +18,7 @@ import type {
 } from "node-llama-cpp";
 import type { LlmConfig } from "../config/schema.js";
 import type { LlmStats } from "../records.js";
-import { LlmCounterBook } from "./counters.js";
+import { bookRequest, LlmCounterBook } from "./counters.js";
 import { DEFAULT_LOCAL_MODEL, resolveEmbeddedDefault } from "./default-model.js";
 import { missingModelAdvice } from "./model-cache.js";
 import { appendToLastUser, correctionMessages, jsonSchemaOf, parseReply, schemaInstruction } from "./structured.js";
@@ -187,7 +187,7 @@ class LocalEngine implements LlmClient {
   async complete<S extends z.ZodType>(req: CompleteRequest<S>): Promise<CompleteResult<z.infer<S>>> {
     if (this.closed) throw new LlmError("aborted", "the model client is closed", { stage: req.stage });
     const s = this.settingsFor(req.stage);
-    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => this.counters.add({ stage: req.stage, model: s.model }, delta);
+    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => bookRequest(this.counters, req.meter, { stage: req.stage, model: s.model }, delta);
     const fail: (err: LlmError) => never = (err) => {
       if (err.code !== "aborted") book({ errors: 1 });
       throw err;

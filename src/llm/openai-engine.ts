@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import type { z } from "zod";
 import type { LlmConfig, ModelSettings } from "../config/schema.js";
 import type { LlmStats } from "../records.js";
-import { LlmCounterBook } from "./counters.js";
+import { bookRequest, LlmCounterBook } from "./counters.js";
 import { DEFAULT_EJECTION, Endpoint, EndpointPool, endpointKey, type EjectionOptions } from "./endpoint-pool.js";
 import { createLimiter, RpmPacer, sleep, type Limiter } from "./limiter.js";
 import type { RequestPermits } from "./shared-rate-limit.js";
@@ -106,8 +106,7 @@ class OpenAIEngine implements LlmClient {
     let sent = 0;
     let avoid: Endpoint<OpenAI> | undefined;
     let lastKey: string | undefined;
-    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) =>
-      this.counters.add({ stage: req.stage, model: s.model, endpoint: lastKey }, delta);
+    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => bookRequest(this.counters, req.meter, { stage: req.stage, model: s.model, endpoint: lastKey }, delta);
     const fail: (err: LlmError) => never = (err) => {
       if (err.code !== "aborted") book({ errors: 1 });
       throw err;

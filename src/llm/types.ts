@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import type { LlmStats } from "../records.js";
+import type { LlmMeter } from "./counters.js";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -26,6 +27,12 @@ export interface CompleteRequest<S extends z.ZodType> {
   schemaName: string;
   sampling?: Sampling;
   signal?: AbortSignal;
+  /**
+   * Also book this request's figures here (requests, retries, errors, tokens), besides the
+   * client's own counters: a caller that shares a client with others (one queue chunk of
+   * several in a worker) counts its own requests this way. See `meteredView`.
+   */
+  meter?: LlmMeter;
 }
 
 export interface Usage {

@@ -22,6 +22,14 @@ export interface Checkpoint {
   filesDone: Record<string, number>;
   wallSeconds: number;
   sessions: number;
+  /** The curation gate's state at this commit (what its commit returned); a resume cuts the gate back to it. */
+  gate?: unknown;
+}
+
+/** The writer's last checkpoint in `stateDir`, if any. */
+export function readCheckpoint(stateDir: string, tag: string): Checkpoint | undefined {
+  const file = join(stateDir, `checkpoint-${tag}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Checkpoint) : undefined;
 }
 
 export class Ledger {
@@ -53,8 +61,7 @@ export class Ledger {
 
   /** Loads the last checkpoint and cuts the ledger back to it. */
   load(): Checkpoint | undefined {
-    const cpFile = this.checkpointFile();
-    const cp = existsSync(cpFile) ? (JSON.parse(readFileSync(cpFile, "utf8")) as Checkpoint) : undefined;
+    const cp = readCheckpoint(this.stateDir, this.tag);
     const ledgerBytes = cp?.ledgerBytes ?? 0;
     if (statSync(this.ledgerFile()).size > ledgerBytes) truncateSync(this.ledgerFile(), ledgerBytes);
     this.bytes = ledgerBytes;

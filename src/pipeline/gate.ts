@@ -2,7 +2,8 @@
 import { join } from "node:path";
 import type { RunConfig } from "../config/schema.js";
 import { runPaths } from "../io/run-dir.js";
-import { Curator } from "../curate/curator.js";
+import { Curator, type CurationMark } from "../curate/curator.js";
+import { readCheckpoint } from "./checkpoint.js";
 import { curateOptionsFromConfig } from "../curate/config.js";
 import { validateCurateOptions } from "../curate/options.js";
 import { shardTag, type PairGate } from "./run.js";
@@ -13,5 +14,8 @@ export async function openRunGate(config: RunConfig, tag = shardTag(config)): Pr
   const decontaminate = opts.decontaminate && opts.benchmarks.length > 0;
   const any = opts.dedup || decontaminate || opts.quality || Object.keys(opts.domainQuota).length > 0 || opts.maxPerDoc !== undefined;
   if (!any) return undefined;
-  return Curator.open(join(runPaths(config.out).state, `curate-${tag}`), opts);
+  // From the writer's last checkpoint: pairs admitted after it are admitted again, in the same order, by the resumed run.
+  const state = runPaths(config.out).state;
+  const resumeAt = readCheckpoint(state, tag)?.gate as CurationMark | undefined;
+  return Curator.open(join(state, `curate-${tag}`), opts, resumeAt);
 }

@@ -32,6 +32,8 @@ export interface PairGate {
   quotaAllows(domain: string): boolean;
   admit(rec: QaRecord): Rejection | null;
   commit(): Promise<void>;
+  /** Where the gate's state stands, kept in each checkpoint: a resume cuts the gate back to it (see openRunGate). */
+  mark(): unknown;
   stats(): Record<string, unknown>;
   close(): Promise<void>;
 }
@@ -171,8 +173,10 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
         filesDone: { ...filesDone },
         wallSeconds: prevWall + t,
         sessions,
+        gate: gate?.mark(),
       };
-      // Curation state is persisted before the checkpoint that refers to its pairs (admission is idempotent by pair id).
+      // Curation state is persisted before the checkpoint that refers to its pairs; a resume
+      // cuts it back to the mark (pairs admitted later are admitted again, in the same order).
       await gate?.commit();
       ledger.writeCheckpoint(snapshot);
       if (final || t - lastStatsWrite >= 5) {

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import { withinMs } from "./redis.js";
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -54,9 +55,10 @@ export class ChunkLock {
     }
   }
 
+  /** Releases the lock; when Redis cannot be reached within 2 s it gives up: the lock then expires after its TTL. */
   async release(): Promise<void> {
     clearInterval(this.timer);
     if (this.lost) return;
-    await this.redis.eval(RELEASE, 1, this.key, this.owner).catch(() => undefined);
+    await withinMs(this.redis.eval(RELEASE, 1, this.key, this.owner), 2000).catch(() => undefined);
   }
 }

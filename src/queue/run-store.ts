@@ -65,8 +65,22 @@ export async function loadRun(redis: Redis, queue: string, runId: string): Promi
   return JSON.parse(raw) as StoredRun;
 }
 
-/** The worker's view of a stored run: stored layer < the worker's env (OPENAI_*) < the worker's flags. */
+/** True when a layer names a model server (its defaults or any stage). */
+function namesBaseUrl(layer: Plain): boolean {
+  const llm = (layer.llm ?? {}) as Plain;
+  const nodes = [llm.defaults, ...Object.values((llm.stages as Plain | undefined) ?? {})] as (Plain | undefined)[];
+  return nodes.some((n) => Array.isArray(n?.baseUrl) && n.baseUrl.length > 0);
+}
+
+/**
+ * The worker's view of a stored run: stored layer < the worker's env (OPENAI_*) < the worker's
+ * flags. A worker that names a model server (--base-url, or baseUrl in its -c config) runs
+ * the HTTP engine whatever engine the run was submitted with, unless it also says --engine:
+ * the usual recipe submits once without a server and points each worker at its own.
+ */
 export function resolveWorkerConfig(run: StoredRun, workerLayer: Plain, env: NodeJS.ProcessEnv = process.env): ResolvedRun {
   const merged = mergeLayers(run.layer, envLayer(env), workerLayer);
+  const workerEngine = (workerLayer.llm as Plain | undefined)?.engine;
+  if (namesBaseUrl(workerLayer) && workerEngine === undefined) (merged.llm as Plain).engine = "openai";
   return resolveRunConfig(merged, { env: {} });
 }

@@ -1,7 +1,7 @@
 /** `queue status`: chunk counts, documents and pairs so far, throughput, and failures with their errors. */
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { queueKeys } from "./redis.js";
+import { queueKeys, quietConnectionErrors } from "./redis.js";
 import type { ChunkSummary } from "./worker.js";
 import type { ChunkJobData } from "./run-store.js";
 
@@ -30,6 +30,7 @@ const describeInput = (d: ChunkJobData) => {
 export async function queueStatus(redis: Redis, name: string, opts: { maxFailures?: number } = {}): Promise<QueueStatus> {
   const keys = queueKeys(name);
   const queue = new Queue<ChunkJobData>(name, { connection: redis });
+  quietConnectionErrors(queue);
   try {
     const counts = await queue.getJobCounts("waiting", "active", "delayed", "completed", "failed", "prioritized", "waiting-children");
     const chunks = {

@@ -9,7 +9,7 @@ import type { Redis } from "ioredis";
 import { resolveRunConfig } from "../config/load.js";
 import { expandInputs } from "../io/sources/index.js";
 import { chunkFile, type Chunk } from "./chunks.js";
-import { queueKeys } from "./redis.js";
+import { queueKeys, quietConnectionErrors } from "./redis.js";
 import { rejectGlobalOnlySettings, runIdOf, storeRun, withoutApiKeys, type ChunkJobData } from "./run-store.js";
 
 export interface SubmitOptions {
@@ -51,6 +51,7 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
   const runId = runIdOf(config.out);
   await storeRun(opts.redis, opts.queue, { out: config.out, layer, submitted_at: new Date().toISOString() });
   const queue = new Queue<ChunkJobData>(opts.queue, { connection: opts.redis });
+  quietConnectionErrors(queue);
   let chunks = 0;
   let added = 0;
   let documents = 0;

@@ -11,13 +11,14 @@ import type { Redis } from "ioredis";
 import type { RunConfig } from "../config/schema.js";
 import { runPaths } from "../io/run-dir.js";
 import { createLlmClient, type LlmClient } from "../llm/index.js";
+import { meteredView } from "../llm/metered.js";
 import { createOpenAIClient } from "../llm/openai-engine.js";
 import { writeJsonAtomic } from "../pipeline/checkpoint.js";
 import { openRunGate } from "../pipeline/gate.js";
 import { runPipeline, type PairGate } from "../pipeline/run.js";
 import { ChunkLock } from "./chunk-lock.js";
 import { RedisRateLimit } from "./redis-rate-limit.js";
-import { queueKeys } from "./redis.js";
+import { queueKeys, quietConnectionErrors, withinMs } from "./redis.js";
 import { loadRun, resolveWorkerConfig, type ChunkJobData } from "./run-store.js";
 
 export interface WorkerOptions {
@@ -37,6 +38,11 @@ export interface WorkerOptions {
   maxStalledCount?: number;
   /** How long to wait before retrying a chunk another worker is still running. */
   busyRetryMs?: number;
+  /**
+   * How long `close()` waits for the chunks in work to stop and go back to the queue (default
+   * 20 s, within the usual 30 s between a scheduler's SIGTERM and its SIGKILL).
+   */
+  stopGraceMs?: number;
   log?: (m: string) => void;
 }
 
@@ -53,8 +59,12 @@ export interface ChunkSummary {
 
 export interface RunningWorker {
   worker: Worker<ChunkJobData, ChunkSummary>;
-  /** Stops taking chunks; chunks in work stop at a committed point and go back to the queue. */
-  close(): Promise<void>;
+  /**
+   * Stops taking chunks; chunks in work stop at a committed point and go back to the queue.
+   * True when they did; false when that did not happen within the grace time (Redis
+   * unreachable): their locks then expire and other workers resume them from their checkpoints.
+   */
+  close(): Promise<boolean>;
 }
 
 interface RunContext {
@@ -99,6 +109,10 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     } catch (err) {
       throw new Error(`cannot read ${input.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
+    // The Redis lock keeps workers on other machines off this chunk while its owner is alive.
+    // NOTE for issue 16 (branch issue-16a): once the lock per output directory and tag lands,
+    // take it here too for tag `c-<chunkId>` (it also guards against a `run` or `curate` on the
+    // same --out); it replaces nothing here and no second file-lock mechanism is built for it.
     const lock = await ChunkLock.acquire(opts.redis, keys.lock(chunkId), lockTtl, `${process.pid}:`);
     if (!lock) {
       // Another worker is on this chunk (it stalled and came back, or a duplicate job): try later, without using an attempt.
@@ -130,11 +144,17 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         stop() {},
       };
       await opts.redis.set(keys.startedAt, String(Date.now()), "NX");
-      const res = await runPipeline(config, { llm, gate, inputs: [input], tag, signal: stop.signal, log: (m) => log(`[${chunkId}] ${m}`), progress });
+      // The chunk's own view of the shared client: its checkpoint then counts this chunk's
+      // requests and tokens only, not those of the other chunks this process runs.
+      const chunkLlm = meteredView(llm);
+      const res = await runPipeline(config, { llm: chunkLlm, gate, inputs: [input], tag, signal: stop.signal, log: (m) => log(`[${chunkId}] ${m}`), progress });
       if (stop.signal.aborted) {
         if (lock.lost) throw new Error(`lost the lock of chunk ${chunkId} (stalled?); it resumes from its checkpoint`);
-        // Shutting down: back to the queue without using an attempt; the next worker resumes the checkpoint.
-        await job.moveToDelayed(Date.now(), token);
+        // Shutting down: back to the queue without using an attempt; the next worker resumes the
+        // checkpoint. Without Redis it stays active until its job lock expires, then the stall
+        // check of another worker puts it back.
+        const back = await withinMs(job.moveToDelayed(Date.now(), token).then(() => true), 5000).catch(() => false);
+        if (back) log(`queue: chunk ${chunkId} put back in the queue (stopped at a committed point)`);
         throw new DelayedError(`worker shutting down; chunk ${chunkId} put back`);
       }
       if (res.stoppedBy === "model_errors" || res.failedUnits > 0) {
@@ -174,14 +194,21 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     if (job && !(err instanceof DelayedError)) log(`queue: chunk ${job.data.chunkId} failed (attempt ${job.attemptsMade}): ${err.message}`);
   });
   worker.on("completed", (job, r) => log(`queue: chunk ${job.data.chunkId} done: ${r.documents} documents, ${r.pairs} pairs`));
-  worker.on("error", (err) => log(`queue: ${err.message}`));
+  quietConnectionErrors(worker, log);
 
+  const graceMs = opts.stopGraceMs ?? 20_000;
   return {
     worker,
     async close() {
       shutdown.abort();
-      await worker.close();
-      for (const ctx of runs.values()) await ctx.then((c) => c.llm.close()).catch(() => undefined);
+      const stopped = await withinMs(worker.close().then(() => true), graceMs).catch(() => false);
+      if (!stopped) {
+        log(`queue: the chunks in work did not go back within ${graceMs / 1000} s (is Redis reachable?); other workers resume them from their checkpoints once their locks expire (--lock-duration)`);
+        await withinMs(worker.close(true), 2000).catch(() => undefined);
+      }
+      // A run whose settings are still being loaded from an unreachable Redis is not waited for.
+      for (const ctx of runs.values()) await withinMs(ctx.then((c) => c.llm.close()), 2000).catch(() => undefined);
+      return stopped === true;
     },
   };
 }

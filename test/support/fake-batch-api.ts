@@ -55,6 +55,9 @@ export interface FakeBatchApi {
   /** Every batch created, in order, with its lines' custom_ids. */
   submissions: Submission[];
   setDelay(ms: number): void;
+  /** Batches created from now on wait (status "validating") until `release`; so do ones not yet started. */
+  hold(): void;
+  release(): void;
   /** The next `n` batches created fail validation: no output, every request lost. */
   failNext(n?: number): void;
   /** The next `n` batches expire after running only their first `done` lines (default half). */
@@ -68,6 +71,8 @@ const TERMINAL = new Set(["completed", "failed", "expired", "cancelled"]);
 
 export function createFakeBatchApi(opts: FakeBatchApiOptions = {}): FakeBatchApi {
   let delayMs = opts.delayMs ?? 50;
+  let held: Promise<void> | undefined;
+  let releaseHeld: () => void = () => {};
   let failLeft = 0;
   const expirePlan: (number | undefined)[] = [];
   let seq = 0;
@@ -167,7 +172,7 @@ export function createFakeBatchApi(opts: FakeBatchApiOptions = {}): FakeBatchApi
       const expire = !fail && expirePlan.length > 0 ? { after: expirePlan.shift() ?? Math.floor(lines.length / 2) } : undefined;
       const timer = setTimeout(() => {
         timers.delete(timer);
-        const run = runBatch(b, selfUrl, expire?.after, fail).catch((e) => {
+        const run = (held ?? Promise.resolve()).then(() => runBatch(b, selfUrl, expire?.after, fail)).catch((e) => {
           b.status = "failed";
           b.errors = { object: "list", data: [{ code: "server_error", message: String(e) }] };
         });
@@ -200,6 +205,13 @@ export function createFakeBatchApi(opts: FakeBatchApiOptions = {}): FakeBatchApi
     submissions,
     setDelay(ms) {
       delayMs = ms;
+    },
+    hold() {
+      held ??= new Promise<void>((r) => (releaseHeld = r));
+    },
+    release() {
+      releaseHeld();
+      held = undefined;
     },
     failNext(n = 1) {
       failLeft += n;
@@ -267,7 +279,7 @@ export async function runBatchOn(
       progress: "none",
       curate: { dedup: false, decontaminate: false, quality: false },
       ...rest,
-      llm: { engine: "batch", timeoutMs: 5000, maxRetries: 4, defaults: { baseUrl: [fake.url], model: "fake-model", ...(llmLayer?.defaults ?? {}) } },
+      llm: { engine: "batch", timeoutMs: 120_000, maxRetries: 4, defaults: { baseUrl: [fake.url], model: "fake-model", ...(llmLayer?.defaults ?? {}) } },
     },
     { env: {} },
   );

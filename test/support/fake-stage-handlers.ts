@@ -200,3 +200,19 @@ export const stageHandlers: Record<string, FakeHandler> = {
     return keyed(labelsOf(ctx.jsonSchema), (i) => fakeAnswerable(questions[i] ?? ""));
   },
 };
+
+/**
+ * The stage handlers with a pause: while paused, replies are held (requests wait at the
+ * server). A test that must stop or kill a process part-way pauses first, so the process
+ * cannot finish in the meantime however slow the machine, then resumes.
+ */
+export function pausableStageHandlers(): { handlers: Record<string, FakeHandler>; pause(): void; resume(): void } {
+  let release: () => void = () => {};
+  let held: Promise<void> | undefined;
+  const handlers: Record<string, FakeHandler> = Object.fromEntries(Object.entries(stageHandlers).map(([name, h]) => [name, async (ctx) => (await held, h(ctx))]));
+  return {
+    handlers,
+    pause: () => void (held ??= new Promise<void>((r) => (release = r))),
+    resume: () => (release(), (held = undefined)),
+  };
+}

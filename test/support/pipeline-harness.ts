@@ -38,7 +38,9 @@ export async function runOn(
       progress: "none",
       ...(opts.curate ? {} : { curate: { dedup: false, decontaminate: false, quality: false } }),
       ...rest,
-      llm: { timeoutMs: 5000, maxRetries: 4, ...llmRest, defaults: { baseUrl: [fake.url], model: "fake-model", ...(defaults ?? {}) } },
+      // A patient timeout: the fake server answers at once, only a loaded machine is slow, and a
+      // timed-out request would be retried and change the counts the tests compare.
+      llm: { timeoutMs: 120_000, maxRetries: 4, ...llmRest, defaults: { baseUrl: [fake.url], model: "fake-model", ...(defaults ?? {}) } },
     },
     { env: {} },
   );

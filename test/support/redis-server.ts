@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { track } from "./children.js";
 
 export interface TestRedis {
   url: string;
@@ -35,6 +36,7 @@ export async function startRedis(): Promise<TestRedis> {
   const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
+  track(child);
   let output = "";
   await new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {

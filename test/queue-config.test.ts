@@ -1,0 +1,42 @@
+/**
+ * How a queue worker resolves the submitted run's settings under its own flags and
+ * environment (no Redis needed): worker flags win, a worker's --base-url means the HTTP
+ * engine, and resolving never writes its choices back into the layer the queue stores.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { resolveRunConfig } from "../src/config/load.js";
+import { resolveWorkerConfig, type StoredRun } from "../src/queue/run-store.js";
+
+const stored = (llm: Record<string, unknown> = {}): StoredRun => ({ out: "/tmp/wsrl-out", layer: { inputs: ["/tmp/in.jsonl"], out: "/tmp/wsrl-out", llm }, submitted_at: "" });
+const server = { llm: { defaults: { baseUrl: ["http://gpu:8000/v1"], model: "m" } } };
+
+test("resolving a config leaves the caller's layer as it was (submit stores it as given)", () => {
+  const layer = { inputs: ["/tmp/in.jsonl"], out: "/tmp/wsrl-out", plan: "efficient", llm: { concurrency: 3 } };
+  const before = structuredClone(layer);
+  assert.equal(resolveRunConfig(layer, { env: {} }).config.llm.engine, "local");
+  assert.deepEqual(layer, before);
+});
+
+test("a worker's --base-url runs the HTTP engine, whatever the run was submitted with", () => {
+  for (const llm of [{}, { engine: "local" }, { engine: "local", modelFile: "/models/small.gguf" }]) {
+    const { config } = resolveWorkerConfig(stored(llm), server, {});
+    assert.equal(config.llm.engine, "openai", JSON.stringify(llm));
+    assert.deepEqual(config.llm.defaults.baseUrl, ["http://gpu:8000/v1"]);
+  }
+  const perStage = { llm: { stages: { check: { baseUrl: ["http://gpu-b:8000/v1"], model: "small" } }, defaults: { baseUrl: ["http://gpu:8000/v1"], model: "m" } } };
+  assert.equal(resolveWorkerConfig(stored({ engine: "local" }), perStage, {}).config.llm.engine, "openai");
+});
+
+test("a worker's own --engine wins; without a server of its own, the submitted engine stays", () => {
+  const withEngine = { llm: { ...server.llm, engine: "local" } };
+  assert.equal(resolveWorkerConfig(stored(), withEngine, {}).config.llm.engine, "local");
+  assert.equal(resolveWorkerConfig(stored({ engine: "local" }), { llm: { concurrency: 2 } }, {}).config.llm.engine, "local");
+  // The order: submitted run < the worker's OPENAI_* environment < the worker's flags.
+  const submittedWithServer = stored({ defaults: { baseUrl: ["http://submitted:8000/v1"], model: "m" } });
+  assert.deepEqual(resolveWorkerConfig(submittedWithServer, {}, {}).config.llm.defaults.baseUrl, ["http://submitted:8000/v1"]);
+  assert.deepEqual(resolveWorkerConfig(submittedWithServer, {}, { OPENAI_BASE_URL: "http://env:8000/v1" }).config.llm.defaults.baseUrl, ["http://env:8000/v1"]);
+  assert.deepEqual(resolveWorkerConfig(submittedWithServer, server, { OPENAI_BASE_URL: "http://env:8000/v1" }).config.llm.defaults.baseUrl, ["http://gpu:8000/v1"]);
+  // Submitted without naming an engine, a worker's environment alone reaches its server.
+  assert.equal(resolveWorkerConfig(stored(), {}, { OPENAI_BASE_URL: "http://env:8000/v1", OPENAI_API_KEY: "k-1234" }).config.llm.engine, "openai");
+});

@@ -1,0 +1,67 @@
+/**
+ * The `webscale-rl` command as a child process (through tsx), for tests that need a real
+ * process: real exit codes, real signals, real kill -9. Also the copied-examples corpus
+ * those tests share.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { EXAMPLES, REPO_ROOT } from "./pipeline-harness.js";
+import { track } from "./children.js";
+
+export interface CliProcess {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stderr(): string;
+  stdout(): string;
+}
+
+export function cli(args: string[], env: NodeJS.ProcessEnv = process.env): CliProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  track(child);
+  let stderr = "";
+  let stdout = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  child.stdout!.on("data", (d) => (stdout += d));
+  const exited = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+  return { child, exited, stderr: () => stderr, stdout: () => stdout };
+}
+
+/** Runs the command to its end and requires exit 0. */
+export async function ok(args: string[], env?: NodeJS.ProcessEnv): Promise<{ stderr: string; stdout: string }> {
+  const r = cli(args, env);
+  const code = await r.exited;
+  assert.equal(code, 0, `${args.slice(0, 2).join(" ")}: ${r.stderr()}`);
+  return { stderr: r.stderr(), stdout: r.stdout() };
+}
+
+/**
+ * The examples copied `copies` times, each copy with its own ids and numbers (so its own
+ * pairs), and one malformed line at `brokenAt`.
+ */
+export function copiedCorpus(path: string, copies: number, brokenAt: number, idSuffix = ""): void {
+  const docs = readFileSync(EXAMPLES, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const lines: string[] = [];
+  for (let c = 0; c < copies; c++) for (const d of docs) lines.push(JSON.stringify({ id: `${d.id}-${idSuffix}${c}`, text: d.text.replace(/\b(\d+)\b/g, (m: string) => String(Number(m) + c)) }));
+  lines.splice(brokenAt, 0, "{not json");
+  writeFileSync(path, lines.join("\n") + "\n");
+}
+
+/** Units a writer has recorded as finished (its ledger, state/finished-<tag>.txt). */
+export function finishedUnits(out: string, tag: string): number {
+  const f = join(out, "state", `finished-${tag}.txt`);
+  return existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean).length : 0;
+}
+
+/**
+ * Polls `cond` every 25 ms until it holds; fails with `what` after `limitMs` (default 10 min:
+ * a hang guard only, the test's own timeout being the real bound; a slow machine is no failure).
+ */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, limitMs = 600_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!(await cond())) {
+    if (Date.now() > end) assert.fail(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
