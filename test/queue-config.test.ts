@@ -40,3 +40,11 @@ test("a worker's own --engine wins; without a server of its own, the submitted e
   // Submitted without naming an engine, a worker's environment alone reaches its server.
   assert.equal(resolveWorkerConfig(stored(), {}, { OPENAI_BASE_URL: "http://env:8000/v1", OPENAI_API_KEY: "k-1234" }).config.llm.engine, "openai");
 });
+
+test("the Batch API engine is refused for the queue, at submit and in a worker, with what to do", async () => {
+  const { rejectGlobalOnlySettings, rejectQueueEngine } = await import("../src/queue/run-store.js");
+  const batch = { llm: { ...server.llm, engine: "batch" } };
+  assert.throws(() => rejectGlobalOnlySettings(resolveRunConfig({ inputs: ["/tmp/in.jsonl"], out: "/tmp/wsrl-out", ...batch }, { env: {} }).config), /--engine batch does not work in the queue/);
+  assert.throws(() => rejectQueueEngine(resolveWorkerConfig(stored(), batch, {}).config), /give the workers --base-url/);
+  assert.doesNotThrow(() => rejectQueueEngine(resolveWorkerConfig(stored(), server, {}).config));
+});

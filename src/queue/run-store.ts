@@ -51,6 +51,12 @@ export function rejectGlobalOnlySettings(config: RunConfig): void {
   }
   if (config.shard) throw new ConfigError("--shard does not combine with the queue: the queue balances chunks itself");
   if (config.limit !== undefined) throw new ConfigError("--limit does not apply to the queue: submit fewer inputs instead");
+  rejectQueueEngine(config);
+}
+
+/** The Batch API engine keeps its in-flight batches in the run's state folder, which a chunk job does not have. */
+export function rejectQueueEngine(config: RunConfig): void {
+  if (config.llm.engine === "batch") throw new ConfigError("--engine batch does not work in the queue: run it without the queue (`webscale-rl run ... --engine batch`), or give the workers --base-url");
 }
 
 export async function storeRun(redis: Redis, queue: string, run: StoredRun): Promise<string> {

@@ -19,7 +19,7 @@ import { runPipeline, type PairGate } from "../pipeline/run.js";
 import { ChunkLock } from "./chunk-lock.js";
 import { RedisRateLimit } from "./redis-rate-limit.js";
 import { queueKeys, quietConnectionErrors, withinMs } from "./redis.js";
-import { loadRun, resolveWorkerConfig, type ChunkJobData } from "./run-store.js";
+import { loadRun, rejectQueueEngine, resolveWorkerConfig, type ChunkJobData } from "./run-store.js";
 
 export interface WorkerOptions {
   redis: Redis;
@@ -86,6 +86,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       ctx = (async () => {
         const run = await loadRun(opts.redis, opts.queue, runId);
         const { config } = resolveWorkerConfig(run, opts.layer);
+        rejectQueueEngine(config); // a worker's own --engine batch
         // --rpm (the worker's, else the submitted run's) becomes the queue-wide limit in Redis,
         // replacing the per-process pacer (both at once would only halve the rate).
         const rpm = config.llm.rpm;
