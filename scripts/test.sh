@@ -4,6 +4,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
+# `run` caches model replies in the user's cache folder by default: tests must not share
+# replies across runs of the suite (tests of the cache name their own folder with --cache).
+export WEBSCALE_RL_CACHE=off
 files=$(find test -name '*.test.ts' | sort)
 # shellcheck disable=SC2086
 exec npx tsx --test --test-reporter=spec $files

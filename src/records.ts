@@ -128,6 +128,14 @@ export const LlmCounters = z.object({
   completion_tokens: z.number(),
   /** Prompt tokens the server reported as served from its prefix cache. */
   cached_prompt_tokens: z.number(),
+  /**
+   * Calls answered from the response cache (src/llm/response-cache.ts) instead of a model, and
+   * the tokens those replies cost when they were first made. Present only once there was a hit,
+   * so stats without a cache look as they always did.
+   */
+  cache_hits: z.number().optional(),
+  cache_saved_prompt_tokens: z.number().optional(),
+  cache_saved_completion_tokens: z.number().optional(),
 });
 export type LlmCounters = z.infer<typeof LlmCounters>;
 
@@ -172,5 +180,16 @@ export const Stats = z.object({
   domains: z.record(z.string(), z.number()).optional(),
   /** Curation figures (dedup, decontamination per benchmark, quota skips). */
   curation: z.record(z.string(), z.unknown()).optional(),
+  /** What the response cache saved: calls answered from it, their tokens, and their list price where known. */
+  cache: z
+    .object({
+      hits: z.number(),
+      saved_prompt_tokens: z.number(),
+      saved_completion_tokens: z.number(),
+      /** Absent when a model with hits has no known price (`unpriced` names them). */
+      saved_cost_usd: z.number().optional(),
+      unpriced: z.array(z.string()).optional(),
+    })
+    .optional(),
 });
 export type Stats = z.infer<typeof Stats>;

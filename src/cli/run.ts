@@ -59,6 +59,9 @@ export interface RunFlags {
   maxPerDoc?: number;
   partRecords?: number;
   progress?: string;
+  /** A folder (`--cache DIR`), false (`--no-cache`) or unset. */
+  cache?: string | boolean;
+  cacheMaxGb?: number;
 }
 
 /** Flags → a layer with the config file's shape, holding only what the user gave. */
@@ -108,11 +111,27 @@ export function flagsToLayer(inputs: string[], f: RunFlags): Record<string, unkn
       maxRetries: f.maxRetries,
       rpm: f.rpm,
       defaults,
+      cache: cacheLayer(f),
     },
     curate,
     partRecords: f.partRecords,
     progress: f.progress,
   };
+}
+
+/** --cache DIR / --no-cache / --cache-max-gb as a config layer (unset flags leave the file's and the environment's say). */
+function cacheLayer(f: RunFlags): Record<string, unknown> | undefined {
+  const layer: Record<string, unknown> = {};
+  if (f.cache === false) layer.enabled = false;
+  else if (typeof f.cache === "string") (layer.enabled = true), (layer.dir = f.cache);
+  if (f.cacheMaxGb !== undefined) layer.maxGb = f.cacheMaxGb;
+  return Object.keys(layer).length ? layer : undefined;
+}
+
+/** `run` caches model replies unless told not to: a rerun with other curation settings then costs nothing. */
+export function cacheOnByDefault<C extends { llm: { cache?: { enabled: boolean; dir?: string; maxGb: number } } }>(config: C): C {
+  config.llm.cache ??= { enabled: true, maxGb: 20 };
+  return config;
 }
 
 export function registerRun(program: Command): void {
@@ -156,6 +175,9 @@ export function registerRun(program: Command): void {
     .option("--target-pairs <n>", "curation: total pairs the shares of --domain-quota refer to", int("--target-pairs"))
     .option("--max-per-doc <n>", "curation: at most N accepted pairs per document", int("--max-per-doc"))
     .option("--part-records <n>", "records per output part file (default 50000)", int("--part-records"))
+    .option("--cache <dir>", "response cache folder, shared across runs and processes (default: $WEBSCALE_RL_CACHE, else ~/.cache/webscale-rl/responses)")
+    .option("--no-cache", "send every request to the model; neither read nor write the response cache")
+    .option("--cache-max-gb <n>", "size bound of the response cache; least recently used replies are evicted past it (default 20)", num("--cache-max-gb"))
     .addOption(new Option("--progress <mode>", "progress display (default: bar on a terminal, log lines otherwise)").choices(["auto", "bar", "log", "none"]))
     .addHelpText(
       "after",
@@ -170,6 +192,7 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
     .action(async (inputs: string[], flags: RunFlags) => {
       const log = (m: string) => process.stderr.write(m + "\n");
       const { config } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
+      cacheOnByDefault(config);
       if (config.llm.engine === "local" && !config.llm.modelFile) config.llm.modelFile = await prepareLocalModel({ log });
       // state/ and the writer tag let the batch engine find its in-flight batches after a kill.
       const llm = await createLlmClient(config.llm, { log, stateDir: runPaths(config.out).state, stateName: shardTag(config) });
@@ -191,7 +214,9 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
         const rate = s.documents_read ? (s.qa_accepted / s.documents_read).toFixed(2) : "0";
         log(
           `Done: ${s.documents_read} documents → ${s.qa_accepted} QA pairs (${rate} per document) in ${s.wall_seconds.toFixed(1)} s; ` +
-            `${s.llm.requests} model requests, ${s.llm.prompt_tokens + s.llm.completion_tokens} tokens.\n` +
+            `${s.llm.requests} model requests, ${s.llm.prompt_tokens + s.llm.completion_tokens} tokens` +
+            (s.llm.cache_hits ? `; ${s.llm.cache_hits} replies from the response cache (${(s.llm.cache_saved_prompt_tokens ?? 0) + (s.llm.cache_saved_completion_tokens ?? 0)} tokens saved)` : "") +
+            ".\n" +
             (config.shard
               ? `Outputs in ${config.out}/ (qa/, rejected/, documents/; this shard's stats in state/stats-${shardTag(config)}.json: run \`webscale-rl merge ${config.out}\` when all shards are done for stats.json).`
               : `Outputs in ${config.out}/ (qa/, rejected/, documents/, stats.json).`),

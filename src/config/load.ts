@@ -57,11 +57,18 @@ export function readConfigFile(path: string): Plain {
   return value;
 }
 
+/** Values of WEBSCALE_RL_CACHE that turn the response cache off rather than name its folder. */
+const CACHE_OFF = new Set(["off", "0", "false", "no", "none"]);
+
 export function envLayer(env: NodeJS.ProcessEnv): Plain {
   const defaults: Plain = {};
   if (env.OPENAI_BASE_URL) defaults.baseUrl = env.OPENAI_BASE_URL.split(",").map((s) => s.trim()).filter(Boolean);
   if (env.OPENAI_API_KEY) defaults.apiKey = env.OPENAI_API_KEY;
-  return Object.keys(defaults).length ? { llm: { defaults } } : {};
+  const llm: Plain = {};
+  if (Object.keys(defaults).length) llm.defaults = defaults;
+  const cache = env.WEBSCALE_RL_CACHE?.trim();
+  if (cache) llm.cache = CACHE_OFF.has(cache.toLowerCase()) ? { enabled: false } : { enabled: true, dir: cache };
+  return Object.keys(llm).length ? { llm } : {};
 }
 
 export function parseShard(spec: string): { index: number; count: number } {

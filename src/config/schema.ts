@@ -45,6 +45,19 @@ export const LlmConfig = z.object({
   maxRetries: z.number().int().nonnegative().default(6),
   /** Global requests-per-minute limit (0 = none). */
   rpm: z.number().nonnegative().default(0),
+  /**
+   * The response cache across runs (docs/cache.md). Absent or `enabled: false` = no cache;
+   * `webscale-rl run` turns it on by default in the user cache folder.
+   */
+  cache: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Default: $XDG_CACHE_HOME/webscale-rl/responses (or the platform's cache folder). */
+      dir: z.string().optional(),
+      /** Size bound; least-recently-used replies are evicted past it. */
+      maxGb: z.number().positive().default(20),
+    })
+    .optional(),
 });
 export type LlmConfig = z.infer<typeof LlmConfig>;
 

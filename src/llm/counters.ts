@@ -14,9 +14,12 @@ export function emptyLlmStats(): LlmStats {
 }
 
 const FIELDS = ["requests", "retries", "errors", "prompt_tokens", "completion_tokens", "cached_prompt_tokens"] as const;
+/** Response-cache counters: written only once non-zero, so stats of a run without hits keep their old shape. */
+const CACHE_FIELDS = ["cache_hits", "cache_saved_prompt_tokens", "cache_saved_completion_tokens"] as const;
 
 function addInto(target: LlmCounters, delta: Partial<LlmCounters>): void {
   for (const f of FIELDS) target[f] += delta[f] ?? 0;
+  for (const f of CACHE_FIELDS) if (delta[f]) target[f] = (target[f] ?? 0) + delta[f];
 }
 
 function addMaps(a: Record<string, LlmCounters> = {}, b: Record<string, LlmCounters> = {}): Record<string, LlmCounters> {

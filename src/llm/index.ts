@@ -5,10 +5,12 @@
 import type { LlmConfig } from "../config/schema.js";
 import { createOpenAIClient } from "./openai-engine.js";
 import { LlmError, type LlmClient } from "./types.js";
+import { openCacheStore, withResponseCache } from "./cached-client.js";
 
 export { LlmError } from "./types.js";
 export type { ChatMessage, CompleteRequest, CompleteResult, LlmClient, LlmErrorCode, Sampling, Usage } from "./types.js";
 export { addLlmStats, emptyLlmStats, emptyCounters } from "./counters.js";
+export { defaultCacheDir } from "./cached-client.js";
 
 export interface CreateLlmClientOptions {
   log?: (msg: string) => void;
@@ -18,7 +20,26 @@ export interface CreateLlmClientOptions {
   stateName?: string;
 }
 
+/** The engine the config names, behind the response cache when the config turns it on. */
 export async function createLlmClient(cfg: LlmConfig, opts: CreateLlmClientOptions = {}): Promise<LlmClient> {
+  // The store is opened first: a cache folder that cannot be used stops the run before any
+  // engine starts (a local model load, a batch resume).
+  const store = cfg.cache?.enabled ? openCacheStore(cfg.cache) : undefined;
+  try {
+    const engine = await createEngine(cfg, opts);
+    return store ? withResponseCache(engine, store, cfg) : engine;
+  } catch (err) {
+    await store?.close();
+    throw err;
+  }
+}
+
+/** Wraps an engine made elsewhere (the queue worker makes its own) in the cache the config turns on. */
+export function withConfiguredCache(engine: LlmClient, cfg: LlmConfig): LlmClient {
+  return cfg.cache?.enabled ? withResponseCache(engine, openCacheStore(cfg.cache), cfg) : engine;
+}
+
+async function createEngine(cfg: LlmConfig, opts: CreateLlmClientOptions): Promise<LlmClient> {
   switch (cfg.engine) {
     case "openai":
       return createOpenAIClient(cfg, opts);

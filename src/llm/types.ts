@@ -48,6 +48,8 @@ export interface CompleteResult<T> {
   raw: string;
   /** The model name that answered. */
   model: string;
+  /** Set when the reply came from the response cache, not a model (`usage` is then what it cost when made). */
+  cached?: boolean;
 }
 
 export interface LlmClient {

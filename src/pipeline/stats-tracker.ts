@@ -6,6 +6,7 @@
  * + prefilter rejections; each later funnel step = the next step + that stage's rejections;
  * pairs_accepted = qa_accepted + curation rejections.
  */
+import { cacheSummary } from "./cache-summary.js";
 import type { LlmStats, Rejection, Stats } from "../records.js";
 import type { DocResult } from "../stages/process-document.js";
 
@@ -96,6 +97,7 @@ export class StatsTracker {
       domains: { ...s.domains },
       windows_extra: s.windows_extra,
       ...(curation ? { curation } : {}),
+      cache: cacheSummary(llm),
     } as Stats;
   }
 }

@@ -18,6 +18,10 @@ export interface CliProcess {
 }
 
 export function cli(args: string[], env: NodeJS.ProcessEnv = process.env): CliProcess {
+  // `run` caches model replies in the user's cache folder by default; a test that counts
+  // requests at the fake server must not find replies an earlier test left there. Tests of
+  // the cache pass --cache DIR (a flag beats the environment).
+  env = { WEBSCALE_RL_CACHE: "off", ...env };
   const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   track(child);
   let stderr = "";
