@@ -34,11 +34,6 @@ export async function createLlmClient(cfg: LlmConfig, opts: CreateLlmClientOptio
   }
 }
 
-/** Wraps an engine made elsewhere (the queue worker makes its own) in the cache the config turns on. */
-export function withConfiguredCache(engine: LlmClient, cfg: LlmConfig): LlmClient {
-  return cfg.cache?.enabled ? withResponseCache(engine, openCacheStore(cfg.cache), cfg) : engine;
-}
-
 async function createEngine(cfg: LlmConfig, opts: CreateLlmClientOptions): Promise<LlmClient> {
   switch (cfg.engine) {
     case "openai":
