@@ -302,7 +302,9 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
         );
       }
     }
-    endFile(currentFile);
+    // A file is done only when it was read to its end: a run stopped mid-file (Ctrl-C, a
+    // budget) must not mark it done, or the resume would skip the rest of it.
+    if (!stoppedBy) endFile(currentFile);
   } finally {
     await sem.drain();
     clearInterval(timer);
