@@ -20,7 +20,8 @@ const positiveInt = (name: string) => (v: string) => {
 };
 
 /** Run flags that make no sense per chunk (see rejectGlobalOnlySettings). */
-const NOT_FOR_QUEUE = ["--shard", "--limit", "--progress", "--domain-quota", "--target-pairs"];
+// The response cache and the budget are not carried to queue workers (yet): their flags would do nothing there.
+const NOT_FOR_QUEUE = ["--shard", "--limit", "--progress", "--domain-quota", "--target-pairs", "--cache", "--no-cache", "--cache-max-gb", "--max-cost", "--budget-tokens", "--price"];
 
 const log = (m: string) => process.stderr.write(m + "\n");
 

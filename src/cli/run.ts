@@ -8,6 +8,9 @@ import { runPaths } from "../io/run-dir.js";
 import { openRunGate } from "../pipeline/gate.js";
 import { prepareLocalModel } from "../llm/prepare-local.js";
 import { DEFAULT_DOMAINS } from "../config/schema.js";
+import { planStages } from "../stages/process-document.js";
+import { checkPrices, parseModelPrice, type Budget } from "../pipeline/budget.js";
+import { withBudget } from "../pipeline/budget-guard.js";
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -62,6 +65,9 @@ export interface RunFlags {
   /** A folder (`--cache DIR`), false (`--no-cache`) or unset. */
   cache?: string | boolean;
   cacheMaxGb?: number;
+  maxCost?: number;
+  budgetTokens?: number;
+  price?: string[];
 }
 
 /** Flags → a layer with the config file's shape, holding only what the user gave. */
@@ -178,6 +184,9 @@ export function registerRun(program: Command): void {
     .option("--cache <dir>", "response cache folder, shared across runs and processes (default: $WEBSCALE_RL_CACHE, else ~/.cache/webscale-rl/responses)")
     .option("--no-cache", "send every request to the model; neither read nor write the response cache")
     .option("--cache-max-gb <n>", "size bound of the response cache; least recently used replies are evicted past it (default 20)", num("--cache-max-gb"))
+    .option("--max-cost <usd>", "stop cleanly (resumable) once this session's model spend reaches this many dollars (prices: built-in table or --price)", num("--max-cost"))
+    .option("--budget-tokens <n>", "stop cleanly (resumable) once this session has used this many prompt + completion tokens", int("--budget-tokens"))
+    .option("--price <MODEL=IN/OUT>", "dollars per million prompt/completion tokens for a model, e.g. gpt-4.1-mini=0.4/1.6; repeatable", collect)
     .addOption(new Option("--progress <mode>", "progress display (default: bar on a terminal, log lines otherwise)").choices(["auto", "bar", "log", "none"]))
     .addHelpText(
       "after",
@@ -195,9 +204,23 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
       cacheOnByDefault(config);
       if (config.llm.engine === "local" && !config.llm.modelFile) config.llm.modelFile = await prepareLocalModel({ log });
       // state/ and the writer tag let the batch engine find its in-flight batches after a kill.
-      const llm = await createLlmClient(config.llm, { log, stateDir: runPaths(config.out).state, stateName: shardTag(config) });
-      const gate = await openRunGate(config);
+      const budget: Budget = { maxCostUsd: flags.maxCost, maxTokens: flags.budgetTokens, prices: Object.fromEntries((flags.price ?? []).map(parseModelPrice)) };
+      const engine = await createLlmClient(config.llm, { log, stateDir: runPaths(config.out).state, stateName: shardTag(config) });
       const stop = new AbortController();
+      let budgetStop: string | undefined;
+      let llm = engine;
+      try {
+        checkPrices(budget, planStages(config.plan).map((s) => engine.modelFor(s)));
+        llm = withBudget(engine, budget, (why) => {
+          budgetStop = why;
+          log(`\nStopping: ${why}; finishing the documents in flight (the next run resumes).`);
+          stop.abort();
+        });
+      } catch (err) {
+        await engine.close();
+        throw err;
+      }
+      const gate = await openRunGate(config);
       let interrupts = 0;
       const onSignal = () => {
         interrupts++;
@@ -221,7 +244,10 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
               ? `Outputs in ${config.out}/ (qa/, rejected/, documents/; this shard's stats in state/stats-${shardTag(config)}.json: run \`webscale-rl merge ${config.out}\` when all shards are done for stats.json).`
               : `Outputs in ${config.out}/ (qa/, rejected/, documents/, stats.json).`),
         );
-        if (res.stoppedBy === "signal") process.exitCode = 130;
+        if (budgetStop) {
+          log(`Stopped early: ${budgetStop}. Rerun the same command (with a larger budget) to resume.`);
+          process.exitCode = 3;
+        } else if (res.stoppedBy === "signal") process.exitCode = 130;
         else if (res.stoppedBy === "model_errors") {
           log(`The run stopped early: ${res.lastError}. Rerun the same command to resume.`);
           process.exitCode = 1;

@@ -1,0 +1,30 @@
+/**
+ * A model client that tells its owner when the run's budget is spent, checked after every
+ * answered call (not on a timer, so the overshoot is bounded by the calls already in flight,
+ * not by how busy the machine is).
+ */
+import type { z } from "zod";
+import type { LlmClient, CompleteRequest, CompleteResult } from "../llm/types.js";
+import { budgetSpent, type Budget } from "./budget.js";
+
+export function withBudget(inner: LlmClient, budget: Budget, onSpent: (why: string) => void): LlmClient {
+  if (budget.maxCostUsd === undefined && budget.maxTokens === undefined) return inner;
+  let fired = false;
+  return {
+    maxConcurrency: inner.maxConcurrency,
+    modelFor: (stage) => inner.modelFor(stage),
+    stats: () => inner.stats(),
+    close: () => inner.close(),
+    async complete<S extends z.ZodType>(req: CompleteRequest<S>): Promise<CompleteResult<z.infer<S>>> {
+      try {
+        return await inner.complete(req);
+      } finally {
+        // Failed calls spend tokens too (invalid replies are paid for).
+        if (!fired) {
+          const why = budgetSpent(budget, inner.stats());
+          if (why) (fired = true), onSpent(why);
+        }
+      }
+    },
+  };
+}
