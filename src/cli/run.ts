@@ -9,7 +9,7 @@ import { openRunGate } from "../pipeline/gate.js";
 import { prepareLocalModel } from "../llm/prepare-local.js";
 import { DEFAULT_DOMAINS } from "../config/schema.js";
 import { planStages } from "../stages/process-document.js";
-import { checkPrices, parseModelPrice, type Budget } from "../pipeline/budget.js";
+import { checkPrices, describeSpend, parseModelPrice, type Budget } from "../pipeline/budget.js";
 import { withBudget } from "../pipeline/budget-guard.js";
 
 const int = (name: string) => (v: string) => {
@@ -232,7 +232,7 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
-        const res = await runPipeline(config, { llm, gate, signal: stop.signal, log });
+        const res = await runPipeline(config, { llm, gate, signal: stop.signal, log, spend: () => describeSpend(budget, llm.stats()) });
         const s = res.stats;
         const rate = s.documents_read ? (s.qa_accepted / s.documents_read).toFixed(2) : "0";
         log(

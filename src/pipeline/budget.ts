@@ -56,3 +56,14 @@ export function budgetSpent(budget: Budget, llm: LlmStats): string | undefined {
   if (budget.maxCostUsd !== undefined && usd !== undefined && usd >= budget.maxCostUsd) return `the budget is spent ($${usd.toFixed(4)} of --max-cost ${budget.maxCostUsd})`;
   return undefined;
 }
+
+/** The spend against the budget for the progress line; undefined without a budget. */
+export function describeSpend(budget: Budget, llm: LlmStats): string | undefined {
+  const parts: string[] = [];
+  if (budget.maxCostUsd !== undefined) {
+    const usd = spentUsd(budget, llm);
+    if (usd !== undefined) parts.push(`$${usd.toFixed(4)} of $${budget.maxCostUsd} spent`);
+  }
+  if (budget.maxTokens !== undefined) parts.push(`${llm.prompt_tokens + llm.completion_tokens} of ${budget.maxTokens} tokens spent`);
+  return parts.length ? parts.join(", ") : undefined;
+}

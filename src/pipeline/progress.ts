@@ -8,6 +8,8 @@ export interface ProgressSnapshot {
   tokens: number;
   elapsed: number;
   limit?: number;
+  /** The spend so far against a budget, e.g. "$1.2034 of $5 spent" (shown when the run has a budget). */
+  spend?: string;
 }
 
 export interface Progress {
@@ -22,7 +24,7 @@ export function makeProgress(mode: "auto" | "bar" | "log" | "none", stream: Node
     const bar = new cliProgress.SingleBar(
       {
         stream,
-        format: "{bar} {value}{total} docs | {accepted} pairs | accept {rate}/doc | {tps} tok/s | {inflight} in flight | {elapsed}s",
+        format: "{bar} {value}{total} docs | {accepted} pairs | accept {rate}/doc | {tps} tok/s | {inflight} in flight | {elapsed}s{spend}",
         hideCursor: true,
         clearOnComplete: false,
         barsize: 24,
@@ -38,6 +40,7 @@ export function makeProgress(mode: "auto" | "bar" | "log" | "none", stream: Node
           tps: Math.round(s.tokens / Math.max(s.elapsed, 1e-3)),
           inflight: s.inFlight,
           elapsed: Math.round(s.elapsed),
+          spend: s.spend ? ` | ${s.spend}` : "",
         };
         // Without --limit the total is unknown: show the count only.
         const total = s.limit ?? 0;
@@ -56,7 +59,7 @@ export function makeProgress(mode: "auto" | "bar" | "log" | "none", stream: Node
       last = s.elapsed;
       stream.write(
         `[${Math.round(s.elapsed)}s] ${s.documents}${s.limit ? "/" + s.limit : ""} documents, ${s.accepted} pairs, ` +
-          `${(s.documents / Math.max(s.elapsed, 1e-3)).toFixed(2)} docs/s, ${Math.round(s.tokens / Math.max(s.elapsed, 1e-3))} tokens/s, ${s.inFlight} in flight\n`,
+          `${(s.documents / Math.max(s.elapsed, 1e-3)).toFixed(2)} docs/s, ${Math.round(s.tokens / Math.max(s.elapsed, 1e-3))} tokens/s, ${s.inFlight} in flight${s.spend ? `, ${s.spend}` : ""}\n`,
       );
     },
     stop() {},

@@ -55,6 +55,8 @@ export interface RunOptions {
   inputs?: (string | InputSpec)[];
   /** Names this writer's part files and state (default: "main", or the shard "sIofN"). */
   tag?: string;
+  /** The spend so far against a budget, for the progress line (see src/pipeline/budget.ts). */
+  spend?: () => string | undefined;
 }
 
 export interface RunResult {
@@ -190,7 +192,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
   const timer = setInterval(() => void commit(), opts.commitIntervalMs ?? 1000);
   const progressTimer = setInterval(() => {
     const l = llm.stats();
-    progress.update({ documents: tracker.state.documents_read, accepted: tracker.state.qa_accepted, inFlight: sem.inFlight, tokens: l.prompt_tokens + l.completion_tokens, elapsed: elapsed(), limit: config.limit });
+    progress.update({ documents: tracker.state.documents_read, accepted: tracker.state.qa_accepted, inFlight: sem.inFlight, tokens: l.prompt_tokens + l.completion_tokens, elapsed: elapsed(), limit: config.limit, spend: opts.spend?.() });
   }, 500);
 
   // --- ordered completion -------------------------------------------------------------
