@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { LlmConfig } from "../src/config/schema.js";
 import { createLocalClient, planSequences, toGrammarSchema } from "../src/llm/local-engine.js";
+import { planThreads } from "../src/llm/threads.js";
 import { LlmError, type LlmClient } from "../src/llm/types.js";
 import { makeTinyGguf } from "./support/make-tiny-gguf.js";
 
@@ -127,6 +128,58 @@ test("local engine on ../shared/data/models/llama-2-tiny-random.gguf", async (t)
   }
 });
 
+/**
+ * The prefix a document's first call leaves in its sequence serves its second call: counted by
+ * the engine's token meter (cached_prompt_tokens = prompt tokens the sequence did not evaluate
+ * again). Calls go one after another, A, B, A, on two sequences: without affinity, B takes the
+ * sequence A just released and A's document is evaluated again.
+ */
+test("local engine: a document's second call reuses the prefix its first call left, by the token meter", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "wsrl-gguf-"));
+  try {
+    const file = path.join(dir, "tiny-llama.gguf");
+    makeTinyGguf(file, { layers: 1 });
+    const system = "You label documents. Reply with JSON.";
+    const docA = "The tide rises twice a day because the moon pulls the oceans toward it, and the earth turns beneath that bulge of water. ".repeat(3);
+    const docB = "A sourdough starter is flour and water in which wild yeast and bacteria grow; it is fed daily and kept at room temperature. ".repeat(3);
+    const ask = (client: LlmClient, text: string, task: string) =>
+      client.complete({
+        stage: "filter",
+        schema: Verdict,
+        schemaName: "filter_verdict",
+        messages: [
+          { role: "system", content: system },
+          { role: "user", content: `<document>\n${text}\n</document>\n\nTask: ${task}.` },
+        ],
+        sampling: { max_tokens: 96, temperature: 0, seed: 1 },
+      });
+    const run = async (affinity: boolean) => {
+      const client = await createLocalClient(localConfig(file), { ...engineOpts, sequences: 2, affinity });
+      try {
+        const a1 = await ask(client, docA, "FILTER");
+        const b1 = await ask(client, docB, "FILTER");
+        const a2 = await ask(client, docA, "CLASSIFY");
+        return { a1: a1.usage, b1: b1.usage, a2: a2.usage, stats: client.stats() };
+      } finally {
+        await client.close();
+      }
+    };
+
+    const on = await run(true);
+    assert.equal(on.a1.cached_prompt_tokens, 0, "the first call meets an empty sequence");
+    assert.equal(on.b1.cached_prompt_tokens, 0, "B takes the other, empty sequence instead of evicting A");
+    const evaluated = on.a2.prompt_tokens - on.a2.cached_prompt_tokens;
+    assert.ok(on.a2.cached_prompt_tokens > 0.8 * on.a2.prompt_tokens, `A's second call found its document in place: ${JSON.stringify(on.a2)}`);
+    assert.ok(evaluated < 0.2 * on.a1.prompt_tokens, `and evaluated only its task line: ${evaluated} of ${on.a2.prompt_tokens}`);
+    assert.equal(on.stats.cached_prompt_tokens, on.a1.cached_prompt_tokens + on.b1.cached_prompt_tokens + on.a2.cached_prompt_tokens);
+
+    const off = await run(false);
+    assert.ok(off.a2.cached_prompt_tokens < 0.5 * off.a2.prompt_tokens, `without affinity A's document is evaluated again: ${JSON.stringify(off.a2)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("the configured concurrency caps the sequences; aborts and closed clients; a missing model file is a config error", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "wsrl-gguf-"));
   try {
@@ -161,6 +214,16 @@ test("planSequences: one per core on a CPU, bounded by memory", () => {
   assert.equal(planSequences({ cores: 8, freeBytes: 0.1 * gb, perSequenceBytes: 0.25 * gb, gpu: false }), 1);
   assert.equal(planSequences({ cores: 2, freeBytes: 24 * gb, perSequenceBytes: 0.25 * gb, gpu: true }), 16);
   assert.equal(planSequences({ cores: 8, freeBytes: 16 * gb, perSequenceBytes: 0.25 * gb, gpu: false, cap: 2 }), 2);
+});
+
+test("planThreads: the cores other work leaves idle, at least one; WEBSCALE_RL_THREADS overrides", () => {
+  assert.equal(planThreads({ cores: 2, load: 0.2 }).threads, 2, "an idle laptop: all cores");
+  assert.equal(planThreads({ cores: 2, load: 1 }).threads, 1, "one core busy elsewhere");
+  assert.equal(planThreads({ cores: 2, load: 15 }).threads, 1, "a loaded machine: one thread, never zero");
+  assert.equal(planThreads({ cores: 8, load: 3.4 }).threads, 5);
+  assert.match(planThreads({ cores: 2, load: 15 }).why, /load 15\.0/);
+  assert.deepEqual(planThreads({ cores: 2, load: 15, env: "2" }), { threads: 2, why: "WEBSCALE_RL_THREADS" });
+  assert.equal(planThreads({ cores: 2, load: 0, env: "zero" }).threads, 2, "a value that is not a count is ignored");
 });
 
 test("toGrammarSchema keeps what the grammar can enforce and drops the rest", () => {
