@@ -138,8 +138,8 @@ export function registerRun(program: Command): void {
     .option("--id-field <name>", "JSON field with the document id (default: id; else a hash of the text)")
     .option("--limit <n>", "stop after N source documents", int("--limit"))
     .option("--seed <n>", "seed for demo sampling and model sampling (default 42)", int("--seed"))
-    .addOption(new Option("--plan <plan>", "paper: the paper's four stages; efficient: 3 calls per document (default: paper)").choices(["paper", "efficient"]))
-    .option("--personas <n>", "max personas per document (default 3)", int("--personas"))
+    .addOption(new Option("--plan <plan>", "paper: the paper's four stages; efficient: 4 calls per document (default: paper; efficient on the local engine)").choices(["paper", "efficient"]))
+    .option("--personas <n>", "max personas per document (default 3; 2 on the local engine)", int("--personas"))
     .option("--few-shot <n>", "demonstrations per generate prompt (default 2; 1 with --plan efficient)", int("--few-shot"))
     .option("--demos <dir>", "folder of <domain-slug>.jsonl demos that add or replace domains")
     .option("--max-doc-tokens <n>", "longer documents are split into windows (default 6000)", int("--max-doc-tokens"))
@@ -169,7 +169,8 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
     )
     .action(async (inputs: string[], flags: RunFlags) => {
       const log = (m: string) => process.stderr.write(m + "\n");
-      const { config } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
+      const { config, localDefaults } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
+      if (localDefaults) log(localDefaults);
       if (config.llm.engine === "local" && !config.llm.modelFile) config.llm.modelFile = await prepareLocalModel({ log });
       // state/ and the writer tag let the batch engine find its in-flight batches after a kill.
       const llm = await createLlmClient(config.llm, { log, stateDir: runPaths(config.out).state, stateName: shardTag(config) });
