@@ -8,7 +8,7 @@
  * deterministic for a given corpus and model, unlike the wall times (printed too, with the load).
  *
  *   npx tsx bench/local-engine.ts [--model-file m.gguf] [--docs 8] [--plans paper,efficient]
- *       [--personas 3] [--sequences n] [--threads n]
+ *       [--personas 3] [--sequences n] [--threads n] [--input examples/corpus.jsonl ...] [--affinity both|on|off]
  *
  * Without --model-file it writes the tiny random llama the test suite uses
  * (test/support/make-tiny-gguf.ts, 8192-token context). One JSON line per plan and routing,
@@ -33,10 +33,12 @@ const { values } = parseArgs({
     personas: { type: "string", default: "3" },
     sequences: { type: "string" },
     threads: { type: "string" },
+    input: { type: "string", multiple: true },
+    affinity: { type: "string", default: "both" },
   },
 });
 const REPO = resolve(import.meta.dirname, "..");
-const CORPUS = join(REPO, "examples/corpus.jsonl");
+const INPUTS = (values.input ?? [join(REPO, "examples/corpus.jsonl")]).map((p) => resolve(p));
 const GOAL = 0.4;
 const print = (o: unknown) => process.stdout.write(JSON.stringify(o) + "\n");
 const ratio = (a: number, b: number) => (b ? Math.round((1000 * a) / b) / 1000 : 0);
@@ -57,6 +59,7 @@ const count = (v: string | undefined, flag: string) => {
   return n;
 };
 const sequences = count(values.sequences, "--sequences");
+const routings = { both: [false, true], on: [true], off: [false] }[values.affinity!] ?? fail(`--affinity takes both, on or off (got ${values.affinity})`);
 const threads = count(values.threads, "--threads");
 
 const scratch = mkdtempSync(join(os.tmpdir(), "wsrl-bench-local-"));
@@ -91,7 +94,7 @@ async function measure(plan: "paper" | "efficient", affinity: boolean): Promise<
   const out = mkdtempSync(join(scratch, "run-"));
   const { config } = resolveRunConfig(
     {
-      inputs: [CORPUS],
+      inputs: INPUTS,
       out,
       limit: docs,
       plan,
@@ -134,7 +137,7 @@ async function measure(plan: "paper" | "efficient", affinity: boolean): Promise<
 try {
   const rows: Row[] = [];
   for (const plan of plans) {
-    for (const affinity of [false, true]) {
+    for (const affinity of routings) {
       const row = await measure(plan, affinity);
       rows.push(row);
       print({ bench: "local-engine", model: modelLabel, cores: os.availableParallelism(), ...row });
