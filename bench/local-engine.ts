@@ -25,18 +25,25 @@ import type { LlmStats } from "../src/records.js";
 import { makeTinyGguf } from "../test/support/make-tiny-gguf.js";
 import { scriptedClient } from "./support/scripted-replies.js";
 
-const { values } = parseArgs({
-  options: {
-    "model-file": { type: "string" },
-    docs: { type: "string", default: "8" },
-    plans: { type: "string", default: "paper,efficient" },
-    personas: { type: "string", default: "3" },
-    sequences: { type: "string" },
-    threads: { type: "string" },
-    input: { type: "string", multiple: true },
-    affinity: { type: "string", default: "both" },
-  },
-});
+// A mistyped flag is one line, not parseArgs' stack trace.
+const values = (() => {
+  try {
+    return parseArgs({
+      options: {
+        "model-file": { type: "string" },
+        docs: { type: "string", default: "8" },
+        plans: { type: "string", default: "paper,efficient" },
+        personas: { type: "string", default: "3" },
+        sequences: { type: "string" },
+        threads: { type: "string" },
+        input: { type: "string", multiple: true },
+        affinity: { type: "string", default: "both" },
+      },
+    }).values;
+  } catch (err) {
+    return fail(`${(err as Error).message.split("\n")[0]} (see the flags at the top of bench/local-engine.ts)`);
+  }
+})();
 const REPO = resolve(import.meta.dirname, "..");
 const INPUTS = (values.input ?? [join(REPO, "examples/corpus.jsonl")]).map((p) => resolve(p));
 const GOAL = 0.4;
@@ -50,14 +57,14 @@ function fail(message: string): never {
 
 const plans = values.plans!.split(",") as ("paper" | "efficient")[];
 if (plans.some((p) => p !== "paper" && p !== "efficient")) fail(`--plans takes paper and/or efficient (got ${values.plans})`);
-const docs = Number(values.docs);
-const personas = Number(values.personas);
 const count = (v: string | undefined, flag: string) => {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) fail(`${flag} takes a whole number (got ${v})`);
   return n;
 };
+const docs = count(values.docs, "--docs")!;
+const personas = count(values.personas, "--personas")!;
 const sequences = count(values.sequences, "--sequences");
 const routings = { both: [false, true], on: [true], off: [false] }[values.affinity!] ?? fail(`--affinity takes both, on or off (got ${values.affinity})`);
 const threads = count(values.threads, "--threads");
@@ -112,6 +119,8 @@ async function measure(plan: "paper" | "efficient", affinity: boolean): Promise<
     const res = await runPipeline(config, { llm, log: () => {} });
     const s: LlmStats = res.stats.llm;
     const n = res.stats.funnel.prefilter_passed;
+    // Per-document figures need a document: an input of only short or non-prose texts has none.
+    if (n === 0) fail(`no document of ${INPUTS.join(", ")} passed the prefilter; give --input files with prose documents`);
     const evaluated = s.prompt_tokens - s.cached_prompt_tokens;
     return {
       plan,

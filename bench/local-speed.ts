@@ -25,15 +25,17 @@ import { getLlama, LlamaLogLevel, type LlamaContextSequence, type Token } from "
 import { planThreads } from "../src/llm/threads.js";
 import { QWEN25_1_5B, writeShapeGguf } from "./support/shape-gguf.js";
 
-const { values } = parseArgs({
-  options: {
-    "model-file": { type: "string" },
-    shape: { type: "string" },
-    prompt: { type: "string", default: "512" },
-    reply: { type: "string", default: "32" },
-    threads: { type: "string" },
-  },
-});
+function parseOptions() {
+  return parseArgs({
+    options: {
+      "model-file": { type: "string" },
+      shape: { type: "string" },
+      prompt: { type: "string", default: "512" },
+      reply: { type: "string", default: "32" },
+      threads: { type: "string" },
+    },
+  });
+}
 const REPO = resolve(import.meta.dirname, "..");
 const SHARED_TINY = resolve(REPO, "../shared/data/models/llama-2-tiny-random.gguf");
 const SHAPES = { "qwen2.5-1.5b": QWEN25_1_5B };
@@ -42,8 +44,24 @@ const fail = (m: string): never => {
   process.exit(2);
 };
 
-const promptTokens = Number(values.prompt);
-const replyTokens = Number(values.reply);
+// A mistyped flag is one line, not parseArgs' stack trace.
+const values = (() => {
+  try {
+    return parseOptions().values;
+  } catch (err) {
+    return fail(`${(err as Error).message.split("\n")[0]} (flags: --model-file, --shape, --prompt, --reply, --threads)`);
+  }
+})();
+
+const count = (v: string | undefined, flag: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) fail(`${flag} takes a whole number (got ${v})`);
+  return n;
+};
+const promptTokens = count(values.prompt, "--prompt")!;
+const replyTokens = count(values.reply, "--reply")!;
+const threads = count(values.threads, "--threads");
 const scratch = mkdtempSync(join(os.tmpdir(), "wsrl-speed-"));
 let modelFile: string;
 let label: string;
@@ -79,7 +97,7 @@ async function decode(seq: LlamaContextSequence, start: Token[], n: number): Pro
 try {
   const load = os.loadavg()[0]!;
   const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
-  const plan = values.threads ? { threads: Number(values.threads), why: "as asked" } : planThreads({ cores: llama.cpuMathCores, load, env: process.env.WEBSCALE_RL_THREADS });
+  const plan = threads ? { threads, why: "as asked" } : planThreads({ cores: llama.cpuMathCores, load, env: process.env.WEBSCALE_RL_THREADS });
   const parallel = Math.max(1, llama.cpuMathCores);
   const t0 = performance.now();
   const model = await llama.loadModel({ modelPath: modelFile });
