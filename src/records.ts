@@ -142,6 +142,9 @@ export const LlmStats = LlmCounters.extend({
 });
 export type LlmStats = z.infer<typeof LlmStats>;
 
+const IoCountersSchema = z.object({ requests: z.number(), bytes: z.number(), retries: z.number(), failures: z.number() });
+const IoStatsSchema = IoCountersSchema.extend({ by_scheme: z.record(z.string(), IoCountersSchema) });
+
 /** `stats.json` at the root of a run directory. */
 export const Stats = z.object({
   documents_read: z.number(),
@@ -176,5 +179,7 @@ export const Stats = z.object({
   domains: z.record(z.string(), z.number()).optional(),
   /** Curation figures (dedup, decontamination per benchmark, quota skips). */
   curation: z.record(z.string(), z.unknown()).optional(),
+  /** Remote inputs (hf://, s3://, https://): requests, bytes, retries after transient faults, reads given up; per scheme too. */
+  io: IoStatsSchema.optional(),
 });
 export type Stats = z.infer<typeof Stats>;

@@ -23,8 +23,13 @@ export interface RemoteSource {
 /** A local path, or a remote file. */
 export type ByteSource = string | RemoteSource;
 
-export async function* fileChunks(file: ByteSource, compression: Compression): AsyncGenerator<Uint8Array> {
-  const raw = typeof file === "string" ? createReadStream(file, { highWaterMark: CHUNK_BYTES }) : Readable.from(file.io.stream(file.obj), { objectMode: false });
+/** `start`: the byte to begin at (uncompressed files only: a compressed stream cannot be entered mid-way). */
+export async function* fileChunks(file: ByteSource, compression: Compression, start = 0): AsyncGenerator<Uint8Array> {
+  if (start > 0 && compression !== "none") throw new Error("a compressed file can only be read from its start");
+  const raw =
+    typeof file === "string"
+      ? createReadStream(file, { highWaterMark: CHUNK_BYTES, start })
+      : Readable.from(file.io.stream(file.obj, start), { objectMode: false });
   try {
     if (compression === "gzip") {
       // pipe() does not forward source errors; forward them so a vanished or unreadable

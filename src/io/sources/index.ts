@@ -27,6 +27,8 @@ export interface InputSpec {
   path: string;
   fromLine?: number;
   toLine?: number;
+  /** For an uncompressed JSONL slice: the byte offset where `fromLine` starts (set by `queue submit`). */
+  fromByte?: number;
   fromRow?: number;
   toRow?: number;
   /** A remote file's identity as listed: it is read at exactly this ETag/version (see docs/inputs.md, "Resume"). */

@@ -14,6 +14,8 @@ export interface LineRange {
   fromLine?: number;
   /** 1-based, exclusive. */
   toLine?: number;
+  /** Byte offset where line `fromLine` starts, in an uncompressed file: reading begins there instead of at the file's start. */
+  fromByte?: number;
 }
 
 /** `file` labels the documents (`source.file`); `bytes` is where they are read from (default: that path). */
@@ -22,7 +24,8 @@ export async function* readJsonl(file: string, compression: Compression, range: 
   const to = range.toLine ?? Infinity;
   let reached = 0;
   try {
-    batches: for await (const batch of splitLines(fileChunks(bytes, compression))) {
+    const skip = range.fromByte !== undefined && compression === "none" ? { byte: range.fromByte, lines: from - 1 } : { byte: 0, lines: 0 };
+    batches: for await (const batch of splitLines(fileChunks(bytes, compression, skip.byte), skip.lines)) {
       for (const { line, text } of batch) {
         reached = line;
         if (line < from) continue;
