@@ -253,7 +253,9 @@ export async function startFakeHub(opts: { tokens?: Record<string, string> } = {
   function send(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer) {
     const rule = (res as ServerResponse & { fault?: HubFault }).fault;
     res.writeHead(status, headers);
-    if (rule?.dropAfterBytes !== undefined) {
+    // A drop rule applies to bodies longer than its cut (not to the client's 1-byte metadata probes).
+    if (rule?.dropAfterBytes !== undefined && body.length > rule.dropAfterBytes) {
+      rule.times = (rule.times ?? 1) - 1;
       res.write(body.subarray(0, rule.dropAfterBytes), () => res.socket?.destroy());
       return;
     }
@@ -264,7 +266,7 @@ export async function startFakeHub(opts: { tokens?: Record<string, string> } = {
     requests.push(`${req.method} ${req.url}`);
     const rule = faults.find((f) => (f.times ?? 1) > 0 && (!f.method || f.method === req.method) && f.path.test(req.url ?? ""));
     if (rule) {
-      rule.times = (rule.times ?? 1) - 1;
+      if (rule.status || req.method === "PUT") rule.times = (rule.times ?? 1) - 1;
       if (rule.status) {
         req.resume();
         return error(res, rule.status, "injected fault");

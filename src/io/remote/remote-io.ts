@@ -107,10 +107,16 @@ export class RemoteIO {
 
   /** Random access for Parquet: hyparquet asks for the footer and the column chunks it needs. */
   asyncBuffer(obj: RemoteObject): AsyncBuffer {
+    // hyparquet's first read is the file's last 512 KiB (the footer); when that was the whole
+    // (small) file, later reads are served from it instead of asking again.
+    let whole: Uint8Array | undefined;
     return {
       byteLength: obj.size,
       slice: async (start: number, end?: number) => {
-        const bytes = await this.readRange(obj, start, end ?? obj.size);
+        const stop = end ?? obj.size;
+        if (whole) return whole.slice(start, stop).buffer as ArrayBuffer;
+        const bytes = await this.readRange(obj, start, stop);
+        if (start === 0 && stop === obj.size) whole = bytes;
         return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
           ? (bytes.buffer as ArrayBuffer)
           : (bytes.slice().buffer as ArrayBuffer);

@@ -28,6 +28,11 @@ export function makeS3Client(env: NodeJS.ProcessEnv): S3Client {
     followRegionRedirects: true,
   };
   if (region) config.region = region;
+  // Keys given in `env` (the process environment in a run) are used as they are; without
+  // them the SDK's default chain looks further (AWS_PROFILE, SSO, container and instance roles).
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    config.credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN || undefined };
+  }
   if (endpoint) {
     config.endpoint = endpoint;
     // MinIO and most S3-compatible stores want bucket names in the path, not the host name.

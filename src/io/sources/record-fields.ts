@@ -5,7 +5,7 @@
  */
 import type { Doc, Rejection, SourceLocation } from "../../records.js";
 import { shortHash } from "../../util/hash.js";
-import { ChangedFileError } from "../remote/errors.js";
+import { ChangedFileError, remoteDetail, statusOf } from "../remote/errors.js";
 import { errorDetail } from "./errors.js";
 
 export interface FieldOptions {
@@ -40,7 +40,8 @@ export function inputRejection(reason: string, source: SourceLocation, detail?: 
  */
 export function readFailure(err: unknown, source: SourceLocation, at = ""): SourceItem {
   if (err instanceof ChangedFileError) return inputRejection("changed_file", source, err.message + at);
-  return inputRejection("unreadable_file", source, errorDetail(err) + at);
+  // An HTTP failure says its status and the server's error name; a local one its system code.
+  return inputRejection("unreadable_file", source, (statusOf(err) !== undefined ? remoteDetail(err) : errorDetail(err)) + at);
 }
 
 /** `source` carries file and line or row; the URL is added here when the record has one. */
