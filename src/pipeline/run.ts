@@ -103,7 +103,17 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
   const sessions = (cp?.sessions ?? 0) + 1;
   if (cp) log(`Resuming ${config.out}: ${tracker.state.documents_read} documents and ${tracker.state.qa_accepted} pairs already done.`);
   // Remote inputs: stores, retries and the io counters of stats.json (carried across sessions).
-  const io = new RemoteIO({ log, stats: cp?.io, policy: { retries: config.io.retries, backoffMs: config.io.backoffMs, timeoutMs: config.io.timeoutMs } });
+  const io = new RemoteIO({ log, stats: cp?.io, policy: { retries: config.io.retries, backoffMs: config.io.backoffMs, timeoutMs: config.io.timeoutMs }, pieceBytes: config.io.pieceBytes });
+  // Inputs are listed (and remote ones pinned) before anything else starts: a configuration
+  // problem (no such file, no credentials, no access) stops the run here, before any work.
+  let inputs: (string | InputSpec)[];
+  try {
+    inputs = opts.inputs ?? pinRemoteInputs(paths.state, tag, await expandInputSpecs(config.inputs, io), ledger.finished, filesDone, log);
+  } catch (err) {
+    ledger.close();
+    io.close();
+    throw err;
+  }
   writeRunJson(config, llm, paths.run, sessions);
 
   const { library, missing } = loadDemoLibrary(config.domains, config.demosDir);
@@ -229,7 +239,6 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
     const whole = i.fromLine === undefined && i.fromRow === undefined && i.toLine === undefined && i.toRow === undefined;
     return whole ? displayUrl(i.path) : `${i.path}#${i.fromLine ?? i.fromRow ?? ""}-${i.toLine ?? i.toRow ?? ""}`;
   };
-  const inputs = opts.inputs ?? pinRemoteInputs(paths.state, tag, await expandInputSpecs(config.inputs, io), ledger.finished, filesDone, log);
   const files = inputs.filter((f) => !(specKey(f) in filesDone));
   let seen = Object.values(filesDone).reduce((a, b) => a + b, 0);
   let currentFile: string | undefined;

@@ -48,7 +48,7 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
   // Every configuration problem surfaces here, before anything is queued.
   const { config } = resolveRunConfig(layer, { env: process.env });
   rejectGlobalOnlySettings(config);
-  const io = new RemoteIO({ log, policy: { retries: config.io.retries, backoffMs: config.io.backoffMs, timeoutMs: config.io.timeoutMs } });
+  const io = new RemoteIO({ log, policy: { retries: config.io.retries, backoffMs: config.io.backoffMs, timeoutMs: config.io.timeoutMs }, pieceBytes: config.io.pieceBytes });
   const files = await expandInputSpecs(config.inputs, io);
 
   const runId = runIdOf(config.out);

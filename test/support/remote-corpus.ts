@@ -42,6 +42,7 @@ export async function writeCorpus(dir: string): Promise<Record<string, string>> 
 }
 
 export function s3Client(fake: FakeS3): S3Client {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   return new S3Client({
     endpoint: fake.endpoint,
     region: "us-east-1",
