@@ -20,7 +20,7 @@ export interface FaultRule {
   /** Answer with this status and S3 error code instead of forwarding. */
   status?: number;
   code?: string;
-  /** Forward, but cut the connection after this many bytes of the response body. */
+  /** Cut the connection after this many bytes of the response body (GET) or of the request body (PUT/POST). */
   dropAfterBytes?: number;
 }
 
@@ -54,6 +54,15 @@ export async function startFakeS3(buckets: string[]): Promise<FakeS3> {
       const code = rule.code ?? "SlowDown";
       res.writeHead(rule.status, { "content-type": "application/xml" });
       res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected fault</Message></Error>`);
+      return;
+    }
+    if (rule?.dropAfterBytes !== undefined && (req.method === "PUT" || req.method === "POST")) {
+      // An upload cut short: take part of the request body, then drop the connection.
+      let got = 0;
+      req.on("data", (c: Buffer) => {
+        got += c.length;
+        if (got >= rule.dropAfterBytes!) req.socket.destroy();
+      });
       return;
     }
     const up = request({ host: "127.0.0.1", port: upstream, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
