@@ -179,3 +179,32 @@ test("https:// single files: read by ranges, with the same documents as the loca
   assert.deepEqual(comparable(got), comparable(await read([files["web/part-1.jsonl.gz"]!])));
   assert.ok(got.every((i) => i.kind !== "doc" || !i.doc.source.file.includes("secret")), "the query string is never shown");
 });
+
+test("curate reads remote QA JSONL (s3:// and hf://) like a local file: the same pairs kept", async () => {
+  const { runCurate } = await import("../src/curate/standalone.js");
+  const { defaultCurateOptions } = await import("../src/curate/options.js");
+  const { readFileSync, writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const qa = [1, 2, 3, 2].map((n) => JSON.stringify({ question: `What year did the mill at site ${n} stop working?`, answer: String(1950 + n), domain: "Other" })).join("\n") + "\n";
+  const local = join(dir, "pairs.jsonl");
+  writeFileSync(local, qa);
+  const client = s3Client(s3);
+  await client.send(new PutObjectCommand({ Bucket: "other", Key: "qa/pairs.jsonl", Body: qa }));
+  client.destroy();
+  hub.commit("acme/pairs", { "pairs.jsonl": qa });
+  const kept = async (input: string, out: string, env: Record<string, string>) => {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      await runCurate({ inputs: [input], out: join(dir, out), options: { ...defaultCurateOptions, decontaminate: false }, partRecords: 1000 });
+    } finally {
+      for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+    return readFileSync(join(dir, out, "qa", "part-curated-00000.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).question);
+  };
+  const want = await kept(local, "cur-local", {});
+  assert.equal(want.length, 3, "the duplicate is dropped");
+  assert.deepEqual(await kept("s3://other/qa/*.jsonl", "cur-s3", s3.env), want);
+  assert.deepEqual(await kept("hf://datasets/acme/pairs/pairs.jsonl", "cur-hub", { HF_ENDPOINT: hub.url }), want);
+});
