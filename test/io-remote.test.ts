@@ -208,3 +208,10 @@ test("curate reads remote QA JSONL (s3:// and hf://) like a local file: the same
   assert.deepEqual(await kept("s3://other/qa/*.jsonl", "cur-s3", s3.env), want);
   assert.deepEqual(await kept("hf://datasets/acme/pairs/pairs.jsonl", "cur-hub", { HF_ENDPOINT: hub.url }), want);
 });
+
+test("run.json keeps input URLs without their query string (a presigned URL's signature)", async () => {
+  const { resolveRunConfig } = await import("../src/config/load.js");
+  const { redactConfig } = await import("../src/config/redact.js");
+  const { config } = resolveRunConfig({ inputs: ["https://bucket.example/a.jsonl?X-Amz-Signature=abc123", "s3://b/k/"], out: "/tmp/x", llm: { defaults: { baseUrl: ["http://127.0.0.1:1/v1"], model: "m" } } }, { env: {} });
+  assert.deepEqual(redactConfig(config).inputs, ["https://bucket.example/a.jsonl", "s3://b/k/"]);
+});
