@@ -45,7 +45,7 @@ export function hubConfigError(err: unknown, repo: string, url: string, settings
 export class HubStore implements RemoteStore {
   /** repo@revision → commit sha, resolved once per run. */
   private readonly commits = new Map<string, Promise<string>>();
-  /** Lazy blobs of files being read (one metadata request per file). */
+  /** Lazy blobs of files read (one metadata request per file; a blob is a URL and a size, not data). */
   private readonly blobs = new Map<string, Promise<Blob>>();
 
   constructor(
@@ -156,11 +156,6 @@ export class HubStore implements RemoteStore {
     }
     this.retry.meter.add("hf", "bytes", bytes.length);
     return bytes;
-  }
-
-  /** Forgets a file's lazy blob (its reads are done). */
-  release(url: string): void {
-    this.blobs.delete(url);
   }
 }
 
