@@ -1,7 +1,7 @@
 /**
  * The contract every remote store (Hub, S3, HTTPS) fulfils, so that readers, expansion and
  * resume know nothing of the protocol behind a URL. A store makes one request per call;
- * retries, read-ahead and counting of retries live above it (retry.ts, remote-file.ts).
+ * retries, read-ahead and counting of retries live above it (retry.ts, remote-io.ts).
  */
 import type { RemoteLocation } from "./location.js";
 
