@@ -133,6 +133,13 @@ test("--push-to-hub without a token, or with a refused one, stops before any wor
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /refused HF_TOKEN \(401\)/);
   assert.ok(!bad.stderr.includes("hf_not_valid"));
+  // A token the Hub accepts but that may not write (a read token) is refused at the push.
+  hub.faults.push({ method: "POST", path: /^\/api\/repos\/create/, status: 403 });
+  const readOnly = await cli(args, env({ HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN }));
+  hub.faults.length = 0;
+  assert.equal(readOnly.code, 2, readOnly.stderr);
+  assert.equal(readOnly.stderr.trim().split("\n").length, 1, readOnly.stderr);
+  assert.match(readOnly.stderr, /^webscale-rl: --push-to-hub alice\/x: access denied \(403\): HF_TOKEN needs write access/);
   const wrongFormat = await cli([run, "--format", "verl", "--push-to-hub", "alice/x"], env({ HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN }));
   assert.match(wrongFormat.stderr, /--push-to-hub applies to --format hf/);
   const noCreds = await cli([run, "--format", "verl", "--out", "s3://exports/v"], env({ AWS_ENDPOINT_URL: s3.endpoint }));

@@ -58,7 +58,7 @@ export function registerExport(program: Command): void {
     .option("--out <path>", "output directory (created if missing), or s3://BUCKET/PREFIX (written locally first, then uploaded; a rerun sends only what is missing)")
     .option("--push-to-hub <org/name>", "hf only: push the dataset (Parquet shards and the card) to this Hub dataset repository in one commit; needs HF_TOKEN with write access (HF_ENDPOINT for a mirror)")
     .option("--private", "with --push-to-hub: create the repository as private")
-    .option("--staging-dir <dir>", "where an export for s3:// or the Hub is written before upload (default: a temporary folder, removed after a successful upload)")
+    .option("--staging-dir <dir>", "where an export for s3:// or the Hub is written before upload and kept (default: a temporary folder, removed after the upload)")
     .option("--test-size <n>", "test split: a fraction below 1 (0.01 = 1%) or a count of pairs (500); 0 = no test split", "0.01")
     .option("--seed <n>", "seed of the train/test split", "42")
     .option("--prompt-template <text|@file>", "policy prompt; {question} is replaced by the question (default asks for the answer in <answer></answer> tags)")
@@ -121,16 +121,21 @@ export function registerExport(program: Command): void {
           "\n",
       );
       const log = (m: string) => process.stderr.write(m + "\n");
-      for (const [target, publish] of [
-        [s3, () => publishToS3(out, s3!)],
-        [hub, () => publishToHub(out, hub!, `Upload ${summary.rows.train + summary.rows.test} QA pairs (webscale-rl export)`)],
-      ] as const) {
-        if (!target) continue;
-        const res = await publish();
-        const skipped = res.skipped.length ? `, ${res.skipped.length} already there` : "";
-        process.stdout.write(`uploaded ${res.sent.length} file(s) to ${res.where}${skipped}${res.commit ? ` (commit ${res.commit})` : ""}\n`);
+      try {
+        for (const [target, publish] of [
+          [s3, () => publishToS3(out, s3!)],
+          [hub, () => publishToHub(out, hub!, `Upload ${summary.rows.train + summary.rows.test} QA pairs (webscale-rl export)`)],
+        ] as const) {
+          if (!target) continue;
+          const res = await publish();
+          const skipped = res.skipped.length ? `, ${res.skipped.length} already there` : "";
+          process.stdout.write(`uploaded ${res.sent.length} file(s) to ${res.where}${skipped}${res.commit ? ` (commit ${res.commit})` : ""}\n`);
+        }
+      } finally {
+        // A temporary staging folder goes even when the upload failed: the export is
+        // deterministic, so a rerun writes the same bytes again and sends only what is missing.
+        if (staged) rmSync(out, { recursive: true, force: true });
       }
-      if (staged) rmSync(out, { recursive: true, force: true });
-      else if (s3 || hub) log(`export: the local copy stays in ${out}`);
+      if (!staged && (s3 || hub)) log(`export: the local copy stays in ${out}`);
     });
 }

@@ -169,6 +169,10 @@ export async function publishToHub(dir: string, target: HubTarget, title: string
     const out = await withRetry(retry, "hf", `push to ${repo}`, () => uploadFiles({ repo: { type: "dataset", name: repo }, files, commitTitle: title, ...creds }));
     return { where: page, sent: rels, skipped: [], commit: out?.commit.oid };
   } catch (err) {
+    // 403 on a push is a token without write access; hubConfigError's text is about reading.
+    if (statusOf(err) === 403) {
+      throw new ConfigError(`--push-to-hub ${repo}: access denied (403): HF_TOKEN needs write access to ${repo} (a write token, or a fine-grained one allowed to write to that org): ${settings.endpoint}/settings/tokens`);
+    }
     const config = hubConfigError(err, repo, `--push-to-hub ${repo}`, settings);
     if (config && statusOf(err) !== 404) throw config;
     throw new Error(`push to ${page} stopped: ${remoteDetail(err)}; run the same command again: files the Hub already holds are not sent twice`);
