@@ -115,7 +115,7 @@ function outputs(out: string) {
 
 const LOCAL = () => [files["corpus/docs.jsonl"]!, files["corpus/crawl.warc.gz"]!];
 
-test("the same corpus from disk, S3 and the Hub gives the same pairs, rejections and documents; stats.json counts the remote reads", { timeout: 300_000 }, async () => {
+test("the same corpus from disk, S3 and the Hub gives the same pairs, rejections and documents; stats.json counts the remote reads", { timeout: 300_000 }, async (t) => {
   const local = await runToEnd(runArgs(LOCAL(), join(dir, "local")), env());
   assert.equal(local.code, 0, local.stderr);
   const ref = outputs(join(dir, "local"));
@@ -138,6 +138,8 @@ test("the same corpus from disk, S3 and the Hub gives the same pairs, rejections
     assertStatsAddUp(stats);
   }
   assert.equal(JSON.parse(readFileSync(join(dir, "local", "stats.json"), "utf8")).io, undefined, "a local run has no io block");
+  const io = (name: string) => JSON.stringify(JSON.parse(readFileSync(join(dir, name, "stats.json"), "utf8")).io);
+  t.diagnostic(`disk, s3:// and hf:// runs: ${ref.qa.length} pairs, ${ref.rejected.length} rejections, ${ref.documents.length} documents each; io s3 ${io("s3")}; io hf ${io("hub")}`);
   for (const f of [...allFiles(join(dir, "hub")), ...allFiles(join(dir, "s3"))]) {
     const text = readFileSync(f, "utf8");
     assert.ok(!text.includes(HF_TOKEN) && !text.includes(s3.env.AWS_SECRET_ACCESS_KEY!), `no secret in ${f}`);

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { expandInputs, readSources, type SourceItem } from "../src/io/sources/index.js";
 import { makeWarc, makeWet, WET_TEXT } from "./support/warc-fixtures.js";
-import { SHARED_DATA } from "./support/pipeline-harness.js";
+import { readJsonl, runOn, SHARED_DATA, startStageServer } from "./support/pipeline-harness.js";
+import { assertStatsAddUp } from "./support/stats-invariants.js";
 
 const OPTS = { textField: "text", idField: "id" };
 const dir = mkdtempSync(join(tmpdir(), "io-warc-"));
@@ -97,4 +98,25 @@ test("the real WARC files in ../shared: every HTML response becomes a document w
     assert.ok(d.text.length > 100, `${d.source.url}: ${d.text.length} characters`);
   }
   assert.equal(new Set(docs.map((d) => d.id)).size, docs.length, "record ids are unique");
+});
+
+test("a run over the real WARC files: their pages go through the whole pipeline, each pair keeps its page's URL and date, and the funnel adds up", { skip: existsSync(warcDir) ? false : `${warcDir} is absent (a fresh clone has no ../shared)`, timeout: 300_000 }, async (t) => {
+  const fake = await startStageServer();
+  try {
+    const out = join(dir, "warc-run");
+    const { stats } = await runOn(fake, [warcDir], out);
+    assertStatsAddUp(stats);
+    assert.ok(stats.documents_read >= 30, `${stats.documents_read} documents`);
+    assert.ok(stats.qa_accepted > 0, "pairs kept");
+    for (const qa of readJsonl(join(out, "qa"))) {
+      assert.match(qa.source.file, /warc_sample-000[01]\.warc\.gz$/);
+      assert.match(qa.source.url, /^https?:\/\//);
+      assert.match(qa.source.date, /^\d{4}-\d\d-\d\dT/);
+      assert.equal(typeof qa.source.record, "number");
+    }
+    // The figures of the run (the model is the project's fake server, so only the input side is real).
+    t.diagnostic(`WARC run: ${JSON.stringify({ documents_read: stats.documents_read, windows_extra: stats.windows_extra ?? 0, funnel: stats.funnel, rejections: stats.rejections })}`);
+  } finally {
+    await fake.close();
+  }
 });
