@@ -69,6 +69,15 @@ export function registerExport(program: Command): void {
     .option("--shard-rows <n>", "hf only: rows per Parquet shard under data/ (default 100000)")
     .option("--row-group-rows <n>", "rows per Parquet row group (default 20000)")
     .option("--no-progress", "no progress lines on stderr")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  webscale-rl export runs/r1 --format verl --out exports/verl
+  webscale-rl export runs/r1 --format verl --out s3://my-bucket/rl-data/r1     # AWS credential chain; AWS_ENDPOINT_URL for MinIO/R2
+  HF_TOKEN=hf_... webscale-rl export runs/r1 --format hf --push-to-hub my-org/webscale-qa --private
+A cut upload or push is finished by running the same command again (only what is missing is sent). See docs/export.md.`,
+    )
     .action(async (dir: string, flags: ExportFlags) => {
       // Every flag is checked before any work starts.
       const testSize = parseTestSize(flags.testSize);
