@@ -11,6 +11,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join } from "node:path";
 import { QaRecord, ANSWER_TYPES, type AnswerType, type Rejection, type Stats } from "../records.js";
 import { jsonlLines, listParts, runPaths } from "../io/run-dir.js";
+import { isRemote } from "../io/remote/location.js";
+import { RemoteIO } from "../io/remote/remote-io.js";
+import { remoteJsonlLines } from "../io/remote/remote-lines.js";
+import { expandInputSpecs, type InputSpec } from "../io/sources/index.js";
 import { PartWriter } from "../pipeline/part-writer.js";
 import { shortHash } from "../util/hash.js";
 import { VERSION } from "../version.js";
@@ -79,10 +83,11 @@ export function toQaRecord(obj: Record<string, unknown>, file: string, line: num
   };
 }
 
-async function* readItems(inputs: string[]): AsyncGenerator<Item> {
+async function* readItems(inputs: string[], remote: Map<string, InputSpec[]>, io: RemoteIO): AsyncGenerator<Item> {
   for (const input of inputs) {
-    const files = statSync(input).isDirectory() ? listParts(runPaths(input).qa) : [input];
-    for await (const { file, line, text } of jsonlLines(files)) {
+    const specs = remote.get(input);
+    const lines = specs ? remoteJsonlLines(specs, io) : jsonlLines(statSync(input).isDirectory() ? listParts(runPaths(input).qa) : [input]);
+    for await (const { file, line, text } of lines) {
       let obj: unknown;
       try {
         obj = JSON.parse(text);
@@ -108,6 +113,7 @@ function badInput(code: string, file: string, line: number, detail: string): Rej
 function checkInputs(inputs: string[], out: string): void {
   if (inputs.length === 0) throw new CurateConfigError("curate: name at least one run directory or JSONL file");
   for (const input of inputs) {
+    if (isRemote(input)) continue; // listed (and checked) by expandInputSpecs
     if (!existsSync(input)) throw new CurateConfigError(`curate: input ${input} does not exist`);
     if (statSync(input).isDirectory() && !existsSync(runPaths(input).qa))
       throw new CurateConfigError(`curate: ${input} is a directory without qa/ (not a run directory)`);
@@ -124,7 +130,7 @@ function inputStats(inputs: string[]): Stats | undefined {
   let merged: Stats | undefined;
   for (const input of inputs) {
     const p = runPaths(input).stats;
-    if (!statSync(input).isDirectory() || !existsSync(p)) continue;
+    if (isRemote(input) || !statSync(input).isDirectory() || !existsSync(p)) continue;
     const s = JSON.parse(readFileSync(p, "utf8")) as Stats;
     if (!merged) merged = structuredClone(s);
     else {
@@ -153,6 +159,10 @@ function emptyStats(pairs: number): Stats {
 
 export async function runCurate(job: CurateJob): Promise<Record<string, unknown>> {
   checkInputs(job.inputs, job.out);
+  // Remote QA files (hf://, s3://, https://) are listed now: no access or no such file stops here, before any work.
+  const io = new RemoteIO();
+  const remote = new Map<string, InputSpec[]>();
+  for (const input of job.inputs.filter(isRemote)) remote.set(input, await expandInputSpecs([input], io));
   const paths = runPaths(job.out);
   for (const p of [paths.qa, paths.rejected, paths.state, paths.stats]) rmSync(p, { recursive: true, force: true });
   mkdirSync(job.out, { recursive: true });
@@ -171,7 +181,7 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
   let lastReport = Date.now();
   const progress = (done: boolean) =>
     job.onProgress?.({ read, kept, rejected: nRejected, seconds: (Date.now() - started) / 1000, done });
-  for await (const item of readItems(job.inputs)) {
+  for await (const item of readItems(job.inputs, remote, io)) {
     read++;
     if ("bad" in item) {
       inputRejections[item.bad.reason] = (inputRejections[item.bad.reason] ?? 0) + 1;
