@@ -6,7 +6,7 @@
 import type { Compression } from "./formats.js";
 import { fileChunks } from "./byte-stream.js";
 import { splitLines } from "./lines.js";
-import { inputRejection, recordToItem, type FieldOptions, type SourceItem } from "./record-fields.js";
+import { inputRejection, readFailure, recordToItem, type FieldOptions, type SourceItem } from "./record-fields.js";
 import { errorDetail } from "./errors.js";
 
 export interface LineRange {
@@ -39,7 +39,7 @@ export async function* readJsonl(file: string, compression: Compression, range: 
     }
   } catch (err) {
     const detail = errorDetail(err) + (reached > 0 ? ` (after line ${reached})` : "");
-    yield inputRejection("unreadable_file", reached > 0 ? { file, line: reached } : { file }, detail);
+    yield readFailure(reached > 0 ? { file, line: reached } : { file }, detail);
   }
 }
 

@@ -8,7 +8,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { decompress as zstdDecompress } from "fzstd";
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type Compressors, type FileMetaData } from "hyparquet";
-import { inputRejection, recordToItem, type FieldOptions, type SourceItem } from "./record-fields.js";
+import { readFailure, recordToItem, type FieldOptions, type SourceItem } from "./record-fields.js";
 import { errorDetail } from "./errors.js";
 
 export interface RowRange {
@@ -56,7 +56,7 @@ export async function* readParquet(file: string, range: RowRange, opts: FieldOpt
     }
   } catch (err) {
     const at = reachedRow === undefined ? "" : ` (at row ${reachedRow})`;
-    yield inputRejection("unreadable_file", reachedRow === undefined ? { file } : { file, row: reachedRow }, errorDetail(err) + at);
+    yield readFailure(reachedRow === undefined ? { file } : { file, row: reachedRow }, errorDetail(err) + at);
   } finally {
     await handle?.close();
   }

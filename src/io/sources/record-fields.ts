@@ -11,7 +11,19 @@ export interface FieldOptions {
   idField: string;
 }
 
-export type SourceItem = { kind: "doc"; doc: Doc } | { kind: "bad"; rejection: Rejection };
+/**
+ * A document, or a bad record with its rejection. `readError` marks the rejection that ends a
+ * file which could not be read to its end (a truncated .gz, a vanished file): the file is then
+ * not done, and the next run reads it again.
+ */
+const MAX_FIELDS_LISTED = 30;
+
+export type SourceItem = { kind: "doc"; doc: Doc } | { kind: "bad"; rejection: Rejection; readError?: true };
+
+/** The rejection of a file that could not be read to its end. */
+export function readFailure(source: SourceLocation, detail: string): SourceItem {
+  return { ...(inputRejection("unreadable_file", source, detail) as { kind: "bad"; rejection: Rejection }), readError: true };
+}
 
 /** A field by name, or by dotted path (`metadata.content`) when no key has the literal name. */
 export function getField(record: Record<string, unknown>, path: string): unknown {
@@ -45,7 +57,10 @@ export function recordToItem(record: unknown, source: SourceLocation, opts: Fiel
   if (typeof text !== "string") {
     const detail =
       text === undefined ? `no "${opts.textField}" field` : `"${opts.textField}" is ${text === null ? "null" : typeof text}, not a string`;
-    return inputRejection("missing_text", withUrl(source, obj, ownId), detail, ownId);
+    const item = inputRejection("missing_text", withUrl(source, obj, ownId), detail, ownId) as { kind: "bad"; rejection: Rejection };
+    // The fields the record has: a wrong --text-field is then plain to see (and the run can name them).
+    item.rejection.data = { fields: Object.keys(obj).slice(0, MAX_FIELDS_LISTED) };
+    return item;
   }
   if (text.trim() === "") return inputRejection("empty_text", withUrl(source, obj, ownId), `"${opts.textField}" is empty`, ownId);
   const id = ownId ?? "h:" + shortHash(text);

@@ -5,7 +5,7 @@
  */
 import type { Compression } from "./formats.js";
 import { fileChunks } from "./byte-stream.js";
-import { inputRejection, type SourceItem } from "./record-fields.js";
+import { inputRejection, readFailure, type SourceItem } from "./record-fields.js";
 import { errorDetail } from "./errors.js";
 import { shortHash } from "../../util/hash.js";
 
@@ -24,7 +24,7 @@ export async function* readTextFile(file: string, compression: Compression): Asy
       parts.push(chunk);
     }
   } catch (err) {
-    yield inputRejection("unreadable_file", { file }, errorDetail(err));
+    yield readFailure({ file }, errorDetail(err));
     return;
   }
   const text = Buffer.concat(parts, total).toString("utf8").replace(/^\uFEFF/, "");
