@@ -1,11 +1,19 @@
 /** `webscale-rl run`: documents in, verified persona QA pairs out. */
+import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
 import { resolveRunConfig, parseShard, ConfigError } from "../config/load.js";
-import { parseDomainQuota } from "../curate/options.js";
+import type { RunConfig } from "../config/schema.js";
+import { parseDomainQuota, validateCurateOptions } from "../curate/options.js";
+import { curateOptionsFromConfig } from "../curate/config.js";
 import { createLlmClient } from "../llm/index.js";
+import { checkModelServers } from "../llm/server-check.js";
 import { runPipeline, shardTag } from "../pipeline/run.js";
 import { runPaths } from "../io/run-dir.js";
+import { checkWritableDir } from "../io/output-check.js";
+import { expandInputs } from "../io/sources/index.js";
 import { openRunGate } from "../pipeline/gate.js";
+import { checkTextField } from "../pipeline/text-field-check.js";
+import { planStages } from "../stages/process-document.js";
 import { prepareLocalModel } from "../llm/prepare-local.js";
 import { DEFAULT_DOMAINS } from "../config/schema.js";
 
@@ -38,6 +46,7 @@ export interface RunFlags {
   maxRetries?: number;
   rpm?: number;
   maxDocTokens?: number;
+  maxWindows?: number;
   docOverflow?: string;
   personas?: number;
   fewShot?: number;
@@ -59,6 +68,8 @@ export interface RunFlags {
   maxPerDoc?: number;
   partRecords?: number;
   progress?: string;
+  force?: boolean;
+  serverCheck?: boolean;
 }
 
 /** Flags → a layer with the config file's shape, holding only what the user gave. */
@@ -90,6 +101,7 @@ export function flagsToLayer(inputs: string[], f: RunFlags): Record<string, unkn
     limit: f.limit,
     seed: f.seed,
     maxDocTokens: f.maxDocTokens,
+    maxWindows: f.maxWindows,
     docOverflow: f.docOverflow,
     personas: f.personas,
     fewShot: f.fewShot,
@@ -144,6 +156,7 @@ export function registerRun(program: Command): void {
     .option("--demos <dir>", "folder of <domain-slug>.jsonl demos that add or replace domains")
     .option("--max-doc-tokens <n>", "longer documents are split into windows (default 6000)", int("--max-doc-tokens"))
     .addOption(new Option("--doc-overflow <mode>", "what to do with longer documents (default split)").choices(["split", "truncate"]))
+    .option("--max-windows <n>", "at most N windows per document (default 20); the rest of a longer one is one counted rejection, prefilter.too_many_windows", int("--max-windows"))
     .option("--min-tokens <n>", "prefilter: drop documents under N tokens (default 50, the paper's rule)", int("--min-tokens"))
     .option("--no-heuristics", "prefilter: keep only the token-count rule")
     .option("--shard <I/N>", "process only shard I of N (by document id), for N machines sharing --out")
@@ -157,6 +170,8 @@ export function registerRun(program: Command): void {
     .option("--max-per-doc <n>", "curation: at most N accepted pairs per document", int("--max-per-doc"))
     .option("--part-records <n>", "records per output part file (default 50000)", int("--part-records"))
     .addOption(new Option("--progress <mode>", "progress display (default: bar on a terminal, log lines otherwise)").choices(["auto", "bar", "log", "none"]))
+    .option("--force", "resume an --out made with other inputs, plan, prompt version, domains, models or windowing (the differences are recorded in run.json)")
+    .option("--no-server-check", "skip the start-up check of the model server (its model list, the key) before any work")
     .addHelpText(
       "after",
       `
@@ -170,34 +185,40 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
     .action(async (inputs: string[], flags: RunFlags) => {
       const log = (m: string) => process.stderr.write(m + "\n");
       const { config } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
+      // Everything is checked before any work: nothing is written and no document is sent when one fails.
+      const files = await preflight(config);
       if (config.llm.engine === "local" && !config.llm.modelFile) config.llm.modelFile = await prepareLocalModel({ log });
+      if ((config.llm.engine === "openai" || config.llm.engine === "batch") && flags.serverCheck !== false) {
+        await checkModelServers(config.llm, planStages(config.plan), { log });
+      }
       // state/ and the writer tag let the batch engine find its in-flight batches after a kill.
       const llm = await createLlmClient(config.llm, { log, stateDir: runPaths(config.out).state, stateName: shardTag(config) });
-      const gate = await openRunGate(config);
       const stop = new AbortController();
       let interrupts = 0;
       const onSignal = () => {
         interrupts++;
         if (interrupts === 1) {
-          log("\nStopping: finishing the documents in flight (Ctrl-C again to stop at once; the next run resumes either way)...");
+          log("\nStopping: requests in flight get a few seconds to finish, the rest is left for the next run (Ctrl-C again to stop at once)...");
           stop.abort();
         } else process.exit(130);
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
-        const res = await runPipeline(config, { llm, gate, signal: stop.signal, log });
+        const res = await runPipeline(config, { llm, gate: (tag) => openRunGate(config, tag), signal: stop.signal, log, force: flags.force, inputs: files });
         const s = res.stats;
         const rate = s.documents_read ? (s.qa_accepted / s.documents_read).toFixed(2) : "0";
         log(
-          `Done: ${s.documents_read} documents → ${s.qa_accepted} QA pairs (${rate} per document) in ${s.wall_seconds.toFixed(1)} s; ` +
+          `${res.complete ? "Done" : "Stopped"}: ${s.documents_read} documents → ${s.qa_accepted} QA pairs (${rate} per document) in ${s.wall_seconds.toFixed(1)} s; ` +
             `${s.llm.requests} model requests, ${s.llm.prompt_tokens + s.llm.completion_tokens} tokens.\n` +
             (config.shard
               ? `Outputs in ${config.out}/ (qa/, rejected/, documents/; this shard's stats in state/stats-${shardTag(config)}.json: run \`webscale-rl merge ${config.out}\` when all shards are done for stats.json).`
               : `Outputs in ${config.out}/ (qa/, rejected/, documents/, stats.json).`),
         );
-        if (res.stoppedBy === "signal") process.exitCode = 130;
-        else if (res.stoppedBy === "model_errors") {
+        if (res.stoppedBy === "signal") {
+          log(`Stopped by a signal: rerun the same command to resume.`);
+          process.exitCode = 130;
+        } else if (res.stoppedBy === "model_errors") {
           log(`The run stopped early: ${res.lastError}. Rerun the same command to resume.`);
           process.exitCode = 1;
         } else if (res.failedUnits > 0) {
@@ -207,8 +228,21 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
-        await gate?.close();
         await llm.close();
       }
     });
+}
+
+/**
+ * The checks that need no model: inputs exist and are supported, the output is writable, the
+ * curation settings hold, and the first input has the text field. Returns the input files.
+ */
+async function preflight(config: RunConfig): Promise<string[]> {
+  const files = await expandInputs(config.inputs);
+  checkWritableDir(config.out, "--out");
+  const curate = curateOptionsFromConfig(config.curate);
+  validateCurateOptions(curate);
+  for (const b of curate.benchmarks) if (!existsSync(b.path)) throw new ConfigError(`--benchmarks: ${b.path} does not exist`);
+  await checkTextField(files[0]!, { textField: config.textField, idField: config.idField });
+  return files;
 }
