@@ -18,6 +18,7 @@ interface ExportFlags {
   shardRows?: string;
   rowGroupRows?: string;
   progress: boolean;
+  allowIncomplete?: boolean;
 }
 
 function wholeNumber(raw: string, flag: string): number {
@@ -58,6 +59,14 @@ export function registerExport(program: Command): void {
     .option("--shard-rows <n>", "hf only: rows per Parquet shard under data/ (default 100000)")
     .option("--row-group-rows <n>", "rows per Parquet row group (default 20000)")
     .option("--no-progress", "no progress lines on stderr")
+    .option("--allow-incomplete", "export a directory that is not complete (a run still going, killed or stopped) instead of refusing it")
+    .addHelpText(
+      "after",
+      `
+The input must be complete (run.json status "complete"). Files are written as *.partial and renamed
+when all are complete; export.json in --out then says "complete" and lists them. Rerunning the same
+command after a kill, or with other settings, replaces the previous export cleanly.`,
+    )
     .action(async (dir: string, flags: ExportFlags) => {
       // Every flag is checked before any work starts.
       const testSize = parseTestSize(flags.testSize);
@@ -83,6 +92,8 @@ export function registerExport(program: Command): void {
         shardRows,
         rowGroupRows,
         onProgress: progressPrinter(flags.progress),
+        allowIncomplete: flags.allowIncomplete,
+        onNote: (m) => process.stderr.write(m + "\n"),
       });
 
       for (const [what, m] of Object.entries(summary.malformed)) {

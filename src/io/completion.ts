@@ -34,7 +34,13 @@ export function completionOf(dir: string): Completion {
   const tags = expectedTags(layout, present);
   const writers = tags.map((tag) => writerState(dir, tag));
   const pending = writers.filter((w) => w.state !== "complete");
-  if (tags.length === 0) return { complete: false, why: `${dir}: no queue chunk has started yet`, fix: "start `webscale-rl queue work`", layout, writers };
+  if (layout.kind === "queue" && pending.length === 0) {
+    // Chunks not started yet leave no trace: only the submitted count can tell.
+    if (layout.chunks === undefined) return { complete: undefined, why: `${dir} was written by the queue, whose chunk count is not recorded in run.json`, fix: "", layout, writers };
+    if (writers.length < layout.chunks) {
+      return { complete: false, why: `${dir} is not complete: ${writers.length} of ${layout.chunks} queue chunks are done`, fix: "let the queue's workers finish its chunks (webscale-rl queue status)", layout, writers };
+    }
+  }
   if (pending.length === 0) return { complete: true, why: "", fix: "", layout, writers };
   const listed = pending.slice(0, 5).map((w) => `${w.tag} ${w.state}${w.detail ? ` (${w.detail})` : ""}`);
   const more = pending.length > 5 ? `, and ${pending.length - 5} more` : "";
@@ -63,7 +69,9 @@ function curateCompletion(dir: string, manifest: Record<string, unknown>): Compl
   if (status === "complete") return { complete: true, why: "", fix: "", writers: [] };
   const lock = inspectLock(dir, "curate");
   if (lock.state === "held") return { complete: false, why: `${dir} is still being curated by ${describeOwner(lock.owner)}`, fix: "wait for it to finish", writers: [] };
-  return { complete: false, why: `${dir} is an interrupted curate (killed or crashed before the end)`, fix: "rerun the same `webscale-rl curate` command (it starts over)", writers: [] };
+  const fix = "rerun the same `webscale-rl curate` command (it starts over)";
+  if (status === "stopped") return { complete: false, why: `${dir} is an unfinished curate (it stopped: ${String(manifest.reason ?? "no reason recorded")})`, fix, writers: [] };
+  return { complete: false, why: `${dir} is an interrupted curate (killed or crashed before the end)`, fix, writers: [] };
 }
 
 export class IncompleteInputError extends Error {

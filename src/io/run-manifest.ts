@@ -24,7 +24,8 @@ import { writeJsonAtomic } from "./atomic-file.js";
 import { acquireLock } from "./output-lock.js";
 import { runPaths } from "./run-dir.js";
 
-export type Layout = { kind: "single" } | { kind: "shards"; count: number } | { kind: "queue" };
+/** How a directory is written: one writer, N shards, or queue chunks (`chunks`: how many were submitted, once known). */
+export type Layout = { kind: "single" } | { kind: "shards"; count: number } | { kind: "queue"; chunks?: number };
 export type WriterStatus = "running" | "stopped" | "complete";
 
 export interface PinnedSettings {
@@ -265,6 +266,20 @@ export async function admitWriter(dir: string, opts: OpenWriterOptions): Promise
       config: redactConfig(opts.config),
     };
     writeJsonAtomic(runPaths(dir).run, manifest);
+  });
+}
+
+/**
+ * For the queue: how many chunks were submitted into `dir`, so that readers can tell when all
+ * are done. Creates run.json if no worker has written it yet; refuses another layout.
+ */
+export async function recordQueueChunks(dir: string, chunks: number): Promise<void> {
+  await underManifestLock(dir, () => {
+    const prev = readManifest(dir);
+    const was = existingLayout(dir, prev);
+    if (was && was.kind !== "queue") throw new ManifestError(`${dir} was written with ${describeLayout(was)}: the queue needs its own --out`);
+    const now = new Date().toISOString();
+    writeJsonAtomic(runPaths(dir).run, { command: "run", created_at: now, status: "running", ...prev, layout: { kind: "queue", chunks }, updated_at: now });
   });
 }
 
