@@ -180,13 +180,17 @@ Examples:
   export OPENAI_BASE_URL=http://gpu-box:8000/v1
   webscale-rl run 'corpus/*.jsonl.zst' shard.parquet --out runs/r1 --model Qwen/Qwen2.5-72B-Instruct
   webscale-rl run examples/corpus.jsonl --out runs/local        # no server: the embedded local model
-Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twice: at once).`,
+Rerunning the same command on the same --out resumes; Ctrl-C stops within seconds (requests in flight
+get WEBSCALE_RL_STOP_GRACE_SECONDS, default 3, to finish; the rest is left for the resume); twice: at once.
+One writer per --out (or per --shard): a second one is refused, saying who holds the lock. A resume
+with other inputs, plan, domains, models or windowing is refused unless --force.`,
     )
     .action(async (inputs: string[], flags: RunFlags) => {
       const log = (m: string) => process.stderr.write(m + "\n");
       const { config } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
       // Everything is checked before any work: nothing is written and no document is sent when one fails.
       const files = await preflight(config);
+      const grace = stopGraceMs();
       if (config.llm.engine === "local" && !config.llm.modelFile) config.llm.modelFile = await prepareLocalModel({ log });
       if ((config.llm.engine === "openai" || config.llm.engine === "batch") && flags.serverCheck !== false) {
         await checkModelServers(config.llm, planStages(config.plan), { log });
@@ -205,7 +209,7 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
-        const res = await runPipeline(config, { llm, gate: (tag) => openRunGate(config, tag), signal: stop.signal, log, force: flags.force, inputs: files });
+        const res = await runPipeline(config, { llm, gate: (tag) => openRunGate(config, tag), signal: stop.signal, stopGraceMs: grace, log, force: flags.force, inputs: files });
         const s = res.stats;
         const rate = s.documents_read ? (s.qa_accepted / s.documents_read).toFixed(2) : "0";
         log(
@@ -231,6 +235,15 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
         await llm.close();
       }
     });
+}
+
+/** How long requests in flight may still finish after Ctrl-C (WEBSCALE_RL_STOP_GRACE_SECONDS, default 3). */
+function stopGraceMs(): number | undefined {
+  const v = process.env.WEBSCALE_RL_STOP_GRACE_SECONDS;
+  if (v === undefined || v.trim() === "") return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`WEBSCALE_RL_STOP_GRACE_SECONDS must be a number of seconds (got "${v}")`);
+  return n * 1000;
 }
 
 /**

@@ -49,7 +49,8 @@ export function stageConnection(cfg: LlmConfig, stage: string | undefined, env: 
   let baseUrls = o.baseUrl && o.baseUrl.length > 0 ? o.baseUrl : d.baseUrl;
   if (baseUrls.length === 0 && env.OPENAI_BASE_URL) baseUrls = [env.OPENAI_BASE_URL];
   if (baseUrls.length === 0) throw new LlmError("config", `no model endpoint for ${label}: pass --base-url or set OPENAI_BASE_URL`, { stage });
-  const apiKey = o.apiKey ?? d.apiKey ?? env.OPENAI_API_KEY ?? PLACEHOLDER_API_KEY;
+  // An empty key (OPENAI_API_KEY= in a script) means none, as for the SDK.
+  const apiKey = o.apiKey || d.apiKey || env.OPENAI_API_KEY || PLACEHOLDER_API_KEY;
   return { label, baseUrls, apiKey, model: o.model ?? d.model };
 }
 

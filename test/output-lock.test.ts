@@ -1,0 +1,118 @@
+/**
+ * The output lock between real processes: a second writer is refused with who holds it and
+ * what to do; a holder killed with SIGKILL leaves a lock the next writer takes over; a lock
+ * from another host is judged by its heartbeat on the file system's clock; of many processes
+ * that find the same stale lock, exactly one takes it.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { acquireLock, inspectLock, LockHeldError, lockPath } from "../src/io/output-lock.js";
+import { REPO_ROOT, tempDir } from "./support/pipeline-harness.js";
+import { waitFor } from "./support/cli-process.js";
+
+function holder(dir: string, name: string, mode?: string) {
+  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "test/support/hold-lock.ts"), dir, name, ...(mode ? [mode] : [])], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+  return { child, exited, out: () => out };
+}
+
+/** A lock as another machine would leave it: its pid means nothing here. */
+function foreignLock(dir: string, name: string, ageSeconds: number) {
+  const path = lockPath(dir, name);
+  writeFileSync(path, JSON.stringify({ host: "another-host.example", pid: 4242, started_at: "2025-01-01T00:00:00.000Z", command: "webscale-rl run", token: "feedfacefeedface" }) + "\n");
+  const t = new Date(Date.now() - ageSeconds * 1000);
+  utimesSync(path, t, t);
+  return path;
+}
+
+test("a live holder refuses a second writer (saying who and how); after kill -9 the next writer takes the lock over", { timeout: 60_000 }, async () => {
+  const dir = tempDir("wsrl-lock-");
+  const h = holder(dir, "main");
+  try {
+    await waitFor("the holder to take the lock", () => h.out().includes("held"), () => (h.child.exitCode !== null ? "holder exited" : undefined));
+    await assert.rejects(acquireLock(dir, "main"), (e: unknown) => {
+      assert.ok(e instanceof LockHeldError);
+      assert.equal(e.owner?.pid, h.child.pid);
+      assert.match(e.message, new RegExp(`pid ${h.child.pid} on ${hostname()}`));
+      assert.match(e.message, /only one writer at a time/);
+      assert.match(e.message, new RegExp(`kill ${h.child.pid}`));
+      return true;
+    });
+    h.child.kill("SIGKILL");
+    await h.exited;
+    assert.equal(inspectLock(dir, "main").state, "stale");
+    const notes: string[] = [];
+    const lock = await acquireLock(dir, "main", { log: (m) => notes.push(m) });
+    assert.match(notes.join("\n"), new RegExp(`Took over the stale lock .*process ${h.child.pid} is gone`));
+    assert.equal(JSON.parse(readFileSync(lock.path, "utf8")).pid, process.pid);
+    lock.release();
+    assert.equal(inspectLock(dir, "main").state, "free");
+  } finally {
+    h.child.kill("SIGKILL");
+  }
+});
+
+test("a lock from another host: refused while its heartbeat is fresh, taken over once it is older than the stale limit", async () => {
+  const dir = tempDir("wsrl-lock-");
+  foreignLock(dir, "s0of4", 5);
+  await assert.rejects(acquireLock(dir, "s0of4"), (e: unknown) => {
+    assert.ok(e instanceof LockHeldError);
+    assert.match(e.message, /pid 4242 on another-host\.example/);
+    assert.match(e.message, /last heartbeat \d+ s ago/);
+    assert.match(e.message, /remove .*\.lock-s0of4/);
+    return true;
+  });
+  foreignLock(dir, "s0of4", 3600);
+  const notes: string[] = [];
+  const lock = await acquireLock(dir, "s0of4", { log: (m) => notes.push(m) });
+  assert.match(notes.join("\n"), /no heartbeat for \d+ s/);
+  lock.release();
+});
+
+test("the holder's heartbeat keeps its lock fresh, and a holder whose lock was taken is told", async () => {
+  const dir = tempDir("wsrl-lock-");
+  const lock = await acquireLock(dir, "export", { heartbeatMs: 50 });
+  try {
+    const old = new Date(Date.now() - 3600_000);
+    utimesSync(lock.path, old, old);
+    await waitFor("the heartbeat to move the lock's mtime", () => Date.now() - (readMtime(lock.path) ?? 0) < 600_000);
+    let lost = false;
+    lock.onLost(() => (lost = true));
+    // Another process judged it stale and took it (as breaking does: remove, then create anew).
+    unlinkSync(lock.path);
+    writeFileSync(lock.path, JSON.stringify({ host: "other", pid: 1, started_at: "x", command: "y", token: "not-ours" }));
+    await waitFor("the holder to notice", () => lost);
+  } finally {
+    lock.release();
+  }
+  assert.equal(JSON.parse(readFileSync(lockPath(dir, "export"), "utf8")).token, "not-ours", "release never removes a lock that is not ours");
+});
+
+test("six processes find the same stale lock: exactly one takes it", { timeout: 60_000 }, async () => {
+  const dir = tempDir("wsrl-lock-");
+  foreignLock(dir, "main", 3600);
+  const racers = Array.from({ length: 6 }, () => holder(dir, "main", "--try"));
+  try {
+    await waitFor("every racer to decide", () => racers.every((r) => /won|refused/.test(r.out())));
+    const won = racers.filter((r) => r.out().includes("won"));
+    assert.equal(won.length, 1, racers.map((r) => r.out()).join(""));
+    const lock = JSON.parse(readFileSync(lockPath(dir, "main"), "utf8"));
+    assert.equal(lock.pid, won[0]!.child.pid);
+  } finally {
+    for (const r of racers) r.child.kill("SIGKILL");
+  }
+});
+
+function readMtime(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
