@@ -94,6 +94,9 @@ function malformedCounter(): { report: MalformedReport; onBad: (e: RecordParseEr
 export function checkExportOptions(opts: ExportOptions): FileFormat {
   const qa = runPaths(opts.dir).qa;
   if (!existsSync(opts.dir)) throw new Error(`${opts.dir}: no such directory (give a run or curated directory)`);
+  // An unfinished input is refused first: it may not even have its qa/ yet.
+  const note = requireComplete(opts.dir, opts.allowIncomplete === true);
+  if (note) opts.onNote?.(`export: ${note}`);
   if (!existsSync(qa) || !statSync(qa).isDirectory()) {
     throw new Error(`${opts.dir} has no qa/ folder: give the --out directory of \`webscale-rl run\` or of \`webscale-rl curate\``);
   }
@@ -113,8 +116,6 @@ export function checkExportOptions(opts: ExportOptions): FileFormat {
       throw new Error(`${join(opts.out, "data")} already holds Parquet shards that no export wrote (${foreign.slice(0, 3).join(", ")}), which load_dataset would mix with the new ones: remove them or choose another --out`);
     }
   }
-  const note = requireComplete(opts.dir, opts.allowIncomplete === true);
-  if (note) opts.onNote?.(`export: ${note}`);
   return fileFormat;
 }
 
