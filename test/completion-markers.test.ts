@@ -102,7 +102,7 @@ test("export killed mid-write: no file under a final name; the same command agai
   const pipe = await exportKilledMidway(dir, ["--format", "openrlhf", "--test-size", "30"], out);
   const left = listTree(out);
   assert.ok(!left.includes("train.jsonl") && !left.includes("test.jsonl"), `only temporary files: ${left.join(", ")}`);
-  assert.ok(left.some((f) => f.endsWith(".partial")));
+  assert.equal(readJson(join(out, "export.json"))?.status, "running", "the output says it is not complete");
 
   execFileSync("rm", [pipe]);
   const again = await runCli(["export", join(dir, "src"), "--out", out, "--format", "openrlhf", "--test-size", "30", "--no-progress"]);

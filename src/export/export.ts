@@ -15,7 +15,7 @@ import { listParts, readQa, readStats, runPaths, type RecordParseError } from ".
 import { requireComplete } from "../io/completion.js";
 import { asOutputError } from "../io/io-error.js";
 import { checkWritableDir } from "../io/output-check.js";
-import { acquireLock } from "../io/output-lock.js";
+import { acquireLock, type OutputLock } from "../io/output-lock.js";
 import { ExportStaging, PARTIAL } from "./staging.js";
 import type { Stats } from "../records.js";
 import { VERSION } from "../version.js";
@@ -136,17 +136,21 @@ async function readRunJson(dir: string): Promise<{ models: Record<string, string
 
 export async function exportDataset(opts: ExportOptions): Promise<ExportSummary> {
   const fileFormat = checkExportOptions(opts);
-  const lock = await acquireLock(opts.out, "export", { command: "webscale-rl export", log: opts.onNote });
+  let lock: OutputLock | undefined;
+  // The output is locked once the first pass found something to write: a failed plan writes nothing.
+  const takeOutput = async () => {
+    lock = await acquireLock(opts.out, "export", { command: "webscale-rl export", log: opts.onNote });
+  };
   try {
-    return await exportLocked(opts, fileFormat);
+    return await exportPasses(opts, fileFormat, takeOutput);
   } catch (err) {
     throw asOutputError(err, opts.out);
   } finally {
-    lock.release();
+    lock?.release();
   }
 }
 
-async function exportLocked(opts: ExportOptions, fileFormat: FileFormat): Promise<ExportSummary> {
+async function exportPasses(opts: ExportOptions, fileFormat: FileFormat, takeOutput: () => Promise<void>): Promise<ExportSummary> {
   const spec = FORMATS[opts.format];
   const progress = opts.onProgress ?? (() => {});
 
@@ -184,6 +188,7 @@ async function exportLocked(opts: ExportOptions, fileFormat: FileFormat): Promis
   }
 
   // Sinks per split, writing under temporary names until everything is complete.
+  await takeOutput();
   mkdirSync(opts.out, { recursive: true });
   const staging = new ExportStaging(opts.out);
   const columns = spec.columns(opts.includeSourceText);

@@ -4,7 +4,6 @@
  * they wrote so the command can print a summary.
  */
 import { createWriteStream, statSync, type WriteStream } from "node:fs";
-import { once } from "node:events";
 import { ParquetWriter, fileWriter } from "hyparquet-writer";
 import { parquetSchema, toParquetValue, type Column } from "./columns.js";
 
@@ -113,8 +112,21 @@ export class JsonlSink implements RowSink {
     if (this.failure) throw this.failure;
     this.rows++;
     // Respect backpressure so a slow disk cannot make the process buffer the dataset.
-    if (!this.stream.write(JSON.stringify(row) + "\n")) await Promise.race([once(this.stream, "drain"), once(this.stream, "error")]);
+    if (!this.stream.write(JSON.stringify(row) + "\n")) await this.drained();
     if (this.failure) throw this.failure;
+  }
+
+  /** The stream drained, or failed (the error listener stays on the stream for good). */
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stream.off("drain", done);
+        this.stream.off("error", done);
+        resolve();
+      };
+      this.stream.on("drain", done);
+      this.stream.on("error", done);
+    });
   }
 
   async close(): Promise<WrittenFile[]> {
