@@ -10,8 +10,9 @@
  * - `signal` (Ctrl-C, SIGTERM): reading stops; requests in flight get `stopGraceMs` to finish,
  *   then are abandoned. What finished in order is committed; the rest is left for the resume.
  * - the model server refuses the run (401/403/404), a write fails (disk full), the lock is
- *   taken over, the text field is wrong: everything stops at once and runPipeline throws one
- *   line saying what to do, after committing what was done.
+ *   taken over: everything stops at once and runPipeline throws one line saying what to do,
+ *   after committing what was done. A wrong text field in a later input stops reading the
+ *   same way, but lets the requests in flight finish: their work is good.
  * - MAX_CONSECUTIVE_FAILURES units in a row fail on an unreachable server: reading stops, the
  *   run ends with `stoppedBy: "model_errors"`.
  */
@@ -34,6 +35,7 @@ import { Committer, type PairGate } from "./committer.js";
 import { FileProgress } from "./file-progress.js";
 import { OrderedCompletion } from "./ordered-completion.js";
 import { readUnits } from "./read-units.js";
+import { TextFieldError } from "./text-field-check.js";
 import { makeProgress, spendOf, type Progress } from "./progress.js";
 
 export type { PairGate } from "./committer.js";
@@ -155,9 +157,10 @@ async function runLocked(config: RunConfig, opts: RunOptions, ctx: { tag: string
   let fatal: unknown;
   let stoppedBy: RunResult["stoppedBy"];
   let graceTimer: NodeJS.Timeout | undefined;
-  const halt = (err: unknown) => {
+  /** Stops reading and ends with `err`; requests in flight are abandoned unless `letFinish` (their work is still good). */
+  const halt = (err: unknown, letFinish = false) => {
     fatal ??= err;
-    requests.abort();
+    if (!letFinish) requests.abort();
   };
   const onSignal = () => {
     stoppedBy ??= "signal";
@@ -254,7 +257,8 @@ async function runLocked(config: RunConfig, opts: RunOptions, ctx: { tag: string
     }
     readAll = reading();
   } catch (err) {
-    halt(err);
+    // A reading problem (a wrong text field in a later input) says nothing against the work in flight.
+    halt(err, err instanceof TextFieldError);
   } finally {
     await order.drain();
     opts.signal?.removeEventListener("abort", onSignal);

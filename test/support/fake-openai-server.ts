@@ -55,6 +55,8 @@ export interface Fault {
 }
 export interface RecordedRequest {
   path: string;
+  /** The query string, without "?" (empty when none). */
+  query?: string;
   schemaName?: string;
   mode: string;
   status: number;
@@ -146,9 +148,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, text: string): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0];
+    const [path = "/", query = ""] = (req.url ?? "/").split("?");
     const record = (r: Omit<RecordedRequest, "path" | "mode" | "promptTokens" | "completionTokens"> & Partial<RecordedRequest>) => {
-      if (opts.recordRequests !== false) requests.push({ path, mode: "none", promptTokens: 0, completionTokens: 0, ...r });
+      if (opts.recordRequests !== false) requests.push({ path, query, mode: "none", promptTokens: 0, completionTokens: 0, ...r });
     };
 
     if (req.method === "GET" && path === "/health") {
