@@ -24,6 +24,8 @@ for (const register of [registerRun, registerCurate, registerExport, registerRep
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Configuration, usage, server and disk errors end here: one clear line, no stack trace.
+  // WEBSCALE_RL_DEBUG=1 shows the whole error (stack included), for bug reports.
+  if (process.env.WEBSCALE_RL_DEBUG) console.error(err);
   const described = asOutputError(err);
   const message = described instanceof Error ? described.message : String(described);
   process.stderr.write(`webscale-rl: ${redactUrlsIn(message)}\n`);

@@ -20,6 +20,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, r
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { asOutputError } from "./io-error.js";
 
 export interface LockOwner {
   host: string;
@@ -223,7 +224,7 @@ function tryCreate(path: string, owner: LockOwner): number | undefined {
     fd = openSync(path, "wx");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EEXIST") return undefined;
-    throw err;
+    throw asOutputError(err, path);
   }
   try {
     writeSync(fd, JSON.stringify(owner) + "\n");
@@ -235,7 +236,7 @@ function tryCreate(path: string, owner: LockOwner): number | undefined {
     } catch {
       /* nothing to clean */
     }
-    throw err;
+    throw asOutputError(err, path);
   }
   return fd;
 }

@@ -17,6 +17,7 @@
  *   run ends with `stoppedBy: "model_errors"`.
  */
 import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { RunConfig } from "../config/schema.js";
 import type { LlmClient } from "../llm/types.js";
 import { LlmError } from "../llm/types.js";
@@ -25,7 +26,7 @@ import type { Stats } from "../records.js";
 import { runPaths } from "../io/run-dir.js";
 import { expandInputs, type InputSpec } from "../io/sources/index.js";
 import { acquireLock, type OutputLock } from "../io/output-lock.js";
-import { writingTo } from "../io/io-error.js";
+import { asOutputError, writingTo } from "../io/io-error.js";
 import { admitWriter, recordWriter, updateManifestStatus, type WriterStatus } from "../io/run-manifest.js";
 import { completionOf } from "../io/completion.js";
 import { loadDemoLibrary } from "../prompts/demos.js";
@@ -116,17 +117,19 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
     recordWriter(out, tag, "running");
     const opened = typeof opts.gate === "function";
     const gate = typeof opts.gate === "function" ? await opts.gate(tag) : opts.gate;
+    let res: RunResult;
     try {
-      const res = await runLocked(config, opts, { tag, lock, gate, log });
-      status = res.complete ? "complete" : "stopped";
-      if (!res.complete) reason = res.stoppedBy === "signal" ? "stopped by a signal (Ctrl-C or SIGTERM)" : (res.lastError ?? "units failed on the model server");
-      return res;
+      res = await runLocked(config, opts, { tag, lock, gate, log });
     } catch (err) {
       reason = err instanceof Error ? err.message : String(err);
+      // The first failure is the one to tell: closing curation on a full disk would fail again.
+      if (opened) await gate?.close().catch(() => undefined);
       throw err;
-    } finally {
-      if (opened) await gate?.close();
     }
+    if (opened) await gate?.close().catch((err: unknown) => Promise.reject(asOutputError(err, join(paths.state, `curate-${tag}`))));
+    status = res.complete ? "complete" : "stopped";
+    if (!res.complete) reason = res.stoppedBy === "signal" ? "stopped by a signal (Ctrl-C or SIGTERM)" : (res.lastError ?? "units failed on the model server");
+    return res;
   } finally {
     if (admitted) bestEffort(() => recordWriter(out, tag, status, reason));
     lock.release();
