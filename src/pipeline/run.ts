@@ -27,7 +27,7 @@ import { runPaths } from "../io/run-dir.js";
 import { expandInputs, type InputSpec } from "../io/sources/index.js";
 import { acquireLock, type OutputLock } from "../io/output-lock.js";
 import { asOutputError, writingTo } from "../io/io-error.js";
-import { admitWriter, recordWriter, updateManifestStatus, type WriterStatus } from "../io/run-manifest.js";
+import { admitWriter, layoutOfTag, recordWriter, updateManifestStatus, type WriterStatus } from "../io/run-manifest.js";
 import { completionOf } from "../io/completion.js";
 import { loadDemoLibrary } from "../prompts/demos.js";
 import { makeProcessor, planStages } from "../stages/process-document.js";
@@ -133,7 +133,8 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
   } finally {
     if (admitted) bestEffort(() => recordWriter(out, tag, status, reason));
     lock.release();
-    if (admitted) await updateManifestStatus(out, overallStatus(out)).catch(() => undefined);
+    // Queue chunks are many: readers judge their completion themselves (completion.ts), so run.json is not rewritten per chunk.
+    if (admitted && layoutOfTag(tag).kind !== "queue") await updateManifestStatus(out, overallStatus(out)).catch(() => undefined);
   }
 }
 
