@@ -207,7 +207,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     const fault = takeFault(ctx, sentResponseFormat);
     const served = [model, ...(opts.extraModels ?? [])];
     if (fault?.kind === "401" || fault?.kind === "403" || fault?.kind === "404" || (opts.strictModels && !served.includes(body.model))) {
-      const kind = fault?.kind ?? "404";
+      const kind = (fault?.kind ?? "404") as "401" | "403" | "404";
       record({ ...base, status: Number(kind), fault: fault?.kind });
       return sendRefusal(res, kind, String(body.model));
     }
