@@ -109,6 +109,7 @@ function knownKeysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
   const unwrap = (n: z.ZodType): z.ZodType => {
     for (;;) {
       if (n instanceof z.ZodDefault || n instanceof z.ZodOptional || n instanceof z.ZodNullable) n = n.unwrap() as z.ZodType;
+      else if (n instanceof z.ZodPipe) n = n.in as z.ZodType; // a transform: the keys are those of its input
       else if (n instanceof z.ZodUnion) n = ((n.options as unknown as z.ZodType[]).find((o) => unwrap(o) instanceof z.ZodObject) ?? (n.options[0] as unknown as z.ZodType));
       else return n;
     }
