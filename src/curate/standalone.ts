@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join } from "node:path";
 import { checkQuotaDomains } from "../config/load.js";
 import { writeJsonAtomic } from "../io/atomic-file.js";
+import { asOutputError } from "../io/io-error.js";
 import { requireComplete } from "../io/completion.js";
 import { checkWritableDir } from "../io/output-check.js";
 import { acquireLock } from "../io/output-lock.js";
@@ -200,12 +201,14 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
     writeJsonAtomic(paths.run, { ...runInfo, status: "complete", finished_at: new Date().toISOString() });
     return curation;
   } catch (err) {
+    // A failed write (its state, its parts) is told as one line naming the output.
+    const described = asOutputError(err, job.out);
     try {
-      writeJsonAtomic(paths.run, { ...runInfo, status: "stopped", reason: err instanceof Error ? err.message : String(err) });
+      writeJsonAtomic(paths.run, { ...runInfo, status: "stopped", reason: described instanceof Error ? described.message : String(described) });
     } catch {
       /* a full disk: the status stays "running", which readers also take as incomplete */
     }
-    throw err;
+    throw described;
   } finally {
     lock.release();
   }

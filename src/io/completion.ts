@@ -6,7 +6,7 @@
  * user passes `--allow-incomplete`.
  */
 import { existsSync } from "node:fs";
-import { describeOwner, inspectLock, lockNames } from "./output-lock.js";
+import { describeOwner, inspectLock } from "./output-lock.js";
 import { expectedTags, existingLayout, readManifest, readWriter, writerTags, type Layout } from "./run-manifest.js";
 
 export type WriterState = "complete" | "running" | "stopped" | "interrupted" | "missing";
@@ -92,9 +92,4 @@ export function requireComplete(dir: string, allowIncomplete: boolean): string |
   if (c.complete === undefined) return `note: ${c.why}; it is read as it is.`;
   if (allowIncomplete) return `note: ${c.why}; reading it anyway (--allow-incomplete).`;
   throw new IncompleteInputError(`${c.why}: ${c.fix}, or pass --allow-incomplete to use what it holds`);
-}
-
-/** Locks present in a directory that are held right now (for merge's "still running" note). */
-export function heldLocks(dir: string): string[] {
-  return lockNames(dir).filter((name) => inspectLock(dir, name).state === "held");
 }

@@ -16,7 +16,7 @@
  * Two processes that find the same stale lock do not both break it: breaking takes a second,
  * short-lived lock (`.lock-<name>.break`) and re-reads the lock under it.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, readSync, unlinkSync, writeSync, fsyncSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, unlinkSync, writeSync, fsyncSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -75,18 +75,6 @@ const DEFAULT_STALE_MS = 120_000;
 const BREAKER_STALE_MS = 30_000;
 
 export const lockPath = (dir: string, name: string) => join(dir, `${PREFIX}${name}`);
-
-/** Names of the locks present in a directory (held or stale). */
-export function lockNames(dir: string): string[] {
-  try {
-    return readdirSync(dir)
-      .filter((f) => f.startsWith(PREFIX) && !f.endsWith(".break") && !f.startsWith(`${PREFIX}probe-`))
-      .map((f) => f.slice(PREFIX.length))
-      .sort();
-  } catch {
-    return [];
-  }
-}
 
 function staleMsFrom(opts: { staleMs?: number }): number {
   if (opts.staleMs !== undefined) return opts.staleMs;
