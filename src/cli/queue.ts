@@ -20,7 +20,8 @@ const positiveInt = (name: string) => (v: string) => {
 };
 
 /** Run flags that make no sense per chunk (see rejectGlobalOnlySettings). */
-const NOT_FOR_QUEUE = ["--shard", "--limit", "--progress", "--domain-quota", "--target-pairs"];
+// --force and --no-server-check act in the process that runs: a worker, not the submit.
+const NOT_FOR_QUEUE = ["--shard", "--limit", "--progress", "--domain-quota", "--target-pairs", "--force", "--no-server-check"];
 
 const log = (m: string) => process.stderr.write(m + "\n");
 
