@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { acquireLock, inspectLock, LockHeldError, lockPath } from "../src/io/output-lock.js";
@@ -116,3 +116,33 @@ function readMtime(path: string): number | undefined {
     return undefined;
   }
 }
+
+test("a run whose lock is taken over stops without writing one more byte", { timeout: 120_000 }, async () => {
+  const { resolveRunConfig } = await import("../src/config/load.js");
+  const { createLlmClient } = await import("../src/llm/index.js");
+  const { runPipeline, RunStoppedError } = await import("../src/pipeline/run.js");
+  const { EXAMPLES, startStageServer } = await import("./support/pipeline-harness.js");
+  const fake = await startStageServer();
+  // A few documents finish, then every request hangs: the run is alive but idle.
+  fake.addFault({ kind: "hang", times: Infinity, match: (c) => c.index >= 10 });
+  const out = tempDir("wsrl-lock-lost-");
+  const { config } = resolveRunConfig({ inputs: [EXAMPLES], out, progress: "none", llm: { concurrency: 2, timeoutMs: 600_000, defaults: { baseUrl: [fake.url], model: "fake-model" } } }, { env: {} });
+  const llm = await createLlmClient(config.llm);
+  try {
+    const running = runPipeline(config, { llm, log: () => {} });
+    const checkpoint = join(out, "state", "checkpoint-main.json");
+    await waitFor("a checkpoint", () => existsSync(checkpoint));
+    // Another process judged this one gone and took the lock (as breaking does: remove, create anew).
+    const path = lockPath(out, "main");
+    unlinkSync(path);
+    writeFileSync(path, JSON.stringify({ host: "other-host", pid: 1, started_at: "x", command: "webscale-rl run", token: "taken-over" }));
+    const before = { checkpoint: readFileSync(checkpoint, "utf8"), writer: readFileSync(join(out, "state", "writer-main.json"), "utf8") };
+    await assert.rejects(running, (e: unknown) => e instanceof RunStoppedError && /another process took over the lock .*stopped without writing more/.test(e.message));
+    assert.equal(readFileSync(checkpoint, "utf8"), before.checkpoint, "no commit after the takeover");
+    assert.equal(readFileSync(join(out, "state", "writer-main.json"), "utf8"), before.writer, "the status is the new owner's to write");
+    assert.equal(JSON.parse(readFileSync(path, "utf8")).token, "taken-over", "the new owner's lock stays");
+  } finally {
+    await llm.close();
+    await fake.close();
+  }
+});

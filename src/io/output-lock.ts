@@ -169,11 +169,21 @@ export class OutputLock {
     } catch {
       return; // a full disk or a flaky mount for a moment: the next beat tries again
     }
-    if (readOwner(this.path)?.token !== this.owner.token) {
-      this.lost = true;
-      clearInterval(this.timer);
-      for (const fn of this.lostHandlers) fn();
-    }
+    this.verify();
+  }
+
+  /**
+   * Is the lock still ours? A writer asks before each commit, so that once another process has
+   * taken the lock over, not one more commit is made (the heartbeat alone would notice later).
+   */
+  verify(): boolean {
+    if (this.lost) return false;
+    if (this.released) return true;
+    if (readOwner(this.path)?.token === this.owner.token) return true;
+    this.lost = true;
+    clearInterval(this.timer);
+    for (const fn of this.lostHandlers) fn();
+    return false;
   }
 
   /** Removes the lock if it is still ours. Idempotent. */

@@ -43,6 +43,8 @@ export interface CommitterOptions {
   gate?: PairGate;
   files: (prevDone: Record<string, number>) => FileProgress;
   onFailure: (err: unknown) => void;
+  /** Asked before each commit: false = the output is no longer ours, write nothing more. */
+  stillOwner?: () => boolean;
 }
 
 export class Committer {
@@ -152,6 +154,7 @@ export class Committer {
 
   private async commitNow(final: boolean): Promise<void> {
     if (this.failed) return;
+    if (this.o.stillOwner && !this.o.stillOwner()) return this.stopWriting();
     try {
       for (const w of Object.values(this.writers)) w.flush();
       const ledgerBytes = writingTo(this.ledger.path, () => this.ledger.flush());
@@ -187,6 +190,11 @@ export class Committer {
     } catch (err) {
       this.fail(err);
     }
+  }
+
+  /** Writes nothing more (the output now belongs to another writer); the last checkpoint stays as it is. */
+  stopWriting(): void {
+    this.failed = true;
   }
 
   private fail(err: unknown): void {

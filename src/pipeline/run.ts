@@ -126,15 +126,23 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
       if (opened) await gate?.close().catch(() => undefined);
       throw err;
     }
-    if (opened) await gate?.close().catch((err: unknown) => Promise.reject(asOutputError(err, join(paths.state, `curate-${tag}`))));
+    if (opened) {
+      try {
+        await gate?.close();
+      } catch (err) {
+        throw asOutputError(err, join(paths.state, `curate-${tag}`));
+      }
+    }
     status = res.complete ? "complete" : "stopped";
     if (!res.complete) reason = res.stoppedBy === "signal" ? "stopped by a signal (Ctrl-C or SIGTERM)" : (res.lastError ?? "units failed on the model server");
     return res;
   } finally {
-    if (admitted) bestEffort(() => recordWriter(out, tag, status, reason));
+    // A writer whose lock was taken over leaves the status to the one that took it.
+    const ours = admitted && !lock.lost;
+    if (ours) bestEffort(() => recordWriter(out, tag, status, reason));
     lock.release();
     // Queue chunks are many: readers judge their completion themselves (completion.ts), so run.json is not rewritten per chunk.
-    if (admitted && layoutOfTag(tag).kind !== "queue") await updateManifestStatus(out, overallStatus(out)).catch(() => undefined);
+    if (ours && layoutOfTag(tag).kind !== "queue") await updateManifestStatus(out, overallStatus(out)).catch(() => undefined);
   }
 }
 
@@ -172,7 +180,6 @@ async function runLocked(config: RunConfig, opts: RunOptions, ctx: { tag: string
   };
   if (opts.signal?.aborted) onSignal();
   opts.signal?.addEventListener("abort", onSignal, { once: true });
-  lock.onLost(() => halt(new RunStoppedError(`another process took over the lock ${lock.path} (this run was judged gone): stopped without writing more; make sure only one run writes ${config.out}`)));
   const reading = () => fatal === undefined && stoppedBy === undefined;
 
   const committer = new Committer({
@@ -183,6 +190,12 @@ async function runLocked(config: RunConfig, opts: RunOptions, ctx: { tag: string
     gate,
     files: (prev) => new FileProgress(prev),
     onFailure: halt,
+    stillOwner: () => lock.verify(),
+  });
+  // Taken over by another writer (this one was judged gone): not one more byte, not even the final commit.
+  lock.onLost(() => {
+    committer.stopWriting();
+    halt(new RunStoppedError(`another process took over the lock ${lock.path} (this run was judged gone): stopped without writing more; make sure only one run writes ${config.out}`));
   });
   const { tracker } = committer;
   if (committer.resumed) log(`Resuming ${config.out}: ${tracker.state.documents_read} documents and ${tracker.state.qa_accepted} pairs already done.`);
