@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EXAMPLES, readJsonl, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
-import { errorLines, runCli, stackLines } from "./support/cli-process.js";
+import { copiedCorpus, errorLines, run, stackLines } from "./support/cli.js";
 
 function mountTmpfs(dir: string, size: string): void {
   mkdirSync(dir, { recursive: true });
@@ -43,12 +43,6 @@ function cannotMount(): string | undefined {
 }
 const skip = cannotMount();
 
-function corpus(path: string, copies: number): void {
-  const docs = readFileSync(EXAMPLES, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-  const lines = [];
-  for (let c = 0; c < copies; c++) for (const d of docs) lines.push(JSON.stringify({ id: `${d.id}-${c}`, text: d.text.replace(/\b(\d+)\b/g, (m: string) => String(Number(m) + c)) }));
-  writeFileSync(path, lines.join("\n") + "\n");
-}
 const sorted = (dir: string, folder: string) => readJsonl(join(dir, folder)).map((r) => JSON.stringify(r)).sort();
 
 test("disk full: one line naming the file and the fix; after freeing space the rerun equals a clean run", { skip, timeout: 300_000 }, async () => {
@@ -57,13 +51,13 @@ test("disk full: one line naming the file and the fix; after freeing space the r
   const disk = join(dir, "disk");
   const small = join(dir, "small");
   const input = join(dir, "corpus.jsonl");
-  corpus(input, 8);
+  copiedCorpus(input, 8, 7);
   mountTmpfs(disk, "160k");
   try {
     await runOn(fake, [input], join(dir, "ref"), {}, { curate: true });
     const out = join(disk, "out");
     const args = ["run", input, "--out", out, "--base-url", fake.url, "--model", "fake-model", "--concurrency", "4", "--progress", "none"];
-    const full = await runCli(args);
+    const full = await run(args);
     assert.equal(full.code, 1, full.stderr);
     assert.deepEqual(stackLines(full.stderr), [], full.stderr);
     const lines = errorLines(full.stderr);
@@ -71,7 +65,7 @@ test("disk full: one line naming the file and the fix; after freeing space the r
     assert.match(lines[0]!, new RegExp(`^webscale-rl: disk full writing ${out}/\\S+: free space and rerun the same command$`));
 
     execFileSync("mount", ["-o", "remount,size=64m", disk]);
-    const again = await runCli(args);
+    const again = await run(args);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /Resuming/);
     for (const folder of ["qa", "rejected", "documents"]) assert.deepEqual(sorted(out, folder), sorted(join(dir, "ref"), folder), folder);
@@ -81,7 +75,7 @@ test("disk full: one line naming the file and the fix; after freeing space the r
 
     // An export that does not fit: the same kind of line, and nothing under a final name.
     mountTmpfs(small, "32k");
-    const exp = await runCli(["export", out, "--format", "openrlhf", "--out", join(small, "exp"), "--include-source-text", "--test-size", "0", "--no-progress"]);
+    const exp = await run(["export", out, "--format", "openrlhf", "--out", join(small, "exp"), "--include-source-text", "--test-size", "0", "--no-progress"]);
     assert.equal(exp.code, 1, exp.stderr);
     assert.deepEqual(stackLines(exp.stderr), [], exp.stderr);
     assert.match(errorLines(exp.stderr)[0] ?? "", new RegExp(`^webscale-rl: disk full writing ${small}/exp\\S*: free space and rerun the same command$`));

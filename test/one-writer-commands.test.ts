@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { acquireLock } from "../src/io/output-lock.js";
 import { makeSyntheticRun } from "./support/synthetic-run.js";
 import { EXAMPLES, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
-import { errorLines, readJson, runCli, stackLines, startCli, waitFor, whileRunning } from "./support/cli-process.js";
+import { alive, cli, errorLines, readJson, run, stackLines, until } from "./support/cli.js";
 
 function assertHeldBy(r: { code: number | null; stderr: string }, lockName: string, pid: number | undefined) {
   assert.notEqual(r.code, 0);
@@ -21,15 +21,15 @@ function assertHeldBy(r: { code: number | null; stderr: string }, lockName: stri
 
 test("two curates on one --out: the second is refused while the first works (it waits on a pipe)", { timeout: 240_000 }, async () => {
   const dir = tempDir("wsrl-two-curates-");
-  const run = join(dir, "run");
-  makeSyntheticRun(run, { pairs: 100 });
+  const runDir = join(dir, "run");
+  makeSyntheticRun(runDir, { pairs: 100 });
   const pipe = join(dir, "more.jsonl");
   execFileSync("mkfifo", [pipe]);
   const out = join(dir, "cur");
-  const first = startCli(["curate", run, pipe, "--out", out, "--no-progress"]);
+  const first = cli(["curate", runDir, pipe, "--out", out, "--no-progress"]);
   try {
-    await waitFor("the first curate to start", () => existsSync(join(out, ".lock-curate")) && readJson(join(out, "run.json"))?.status === "running", whileRunning(first));
-    assertHeldBy(await runCli(["curate", run, "--out", out, "--no-progress"]), "curate", first.child.pid);
+    await until(() => alive(first) && (existsSync(join(out, ".lock-curate")) && readJson(join(out, "run.json"))?.status === "running"), "the first curate to start");
+    assertHeldBy(await run(["curate", runDir, "--out", out, "--no-progress"]), "curate", first.child.pid);
     assert.equal(readJson(join(out, "run.json"))?.status, "running", "the refused curate touched nothing");
   } finally {
     first.child.kill("SIGKILL");
@@ -39,31 +39,31 @@ test("two curates on one --out: the second is refused while the first works (it 
 test("export, report and merge refuse an output another process is writing", { timeout: 240_000 }, async () => {
   const fake = await startStageServer();
   const dir = tempDir("wsrl-held-");
-  const run = join(dir, "run");
+  const runDir = join(dir, "run");
   try {
-    await runOn(fake, [EXAMPLES], run);
+    await runOn(fake, [EXAMPLES], runDir);
     const exp = join(dir, "exp");
     const held = await acquireLock(exp, "export");
     try {
-      assertHeldBy(await runCli(["export", run, "--format", "verl", "--out", exp]), "export", process.pid);
+      assertHeldBy(await run(["export", runDir, "--format", "verl", "--out", exp]), "export", process.pid);
     } finally {
       held.release();
     }
     const report = join(dir, "r.html");
     const heldReport = await acquireLock(dir, "report-r.html");
     try {
-      assertHeldBy(await runCli(["report", run, "--out", report]), "report-r.html", process.pid);
+      assertHeldBy(await run(["report", runDir, "--out", report]), "report-r.html", process.pid);
       assert.ok(!existsSync(report));
     } finally {
       heldReport.release();
     }
-    const heldMerge = await acquireLock(run, "merge");
+    const heldMerge = await acquireLock(runDir, "merge");
     try {
-      assertHeldBy(await runCli(["merge", run]), "merge", process.pid);
+      assertHeldBy(await run(["merge", runDir]), "merge", process.pid);
     } finally {
       heldMerge.release();
     }
-    const ok = await runCli(["export", run, "--format", "verl", "--out", exp]);
+    const ok = await run(["export", runDir, "--format", "verl", "--out", exp]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.ok(!existsSync(join(exp, ".lock-export")), "the lock is gone once the export is done");
   } finally {
@@ -74,17 +74,17 @@ test("export, report and merge refuse an output another process is writing", { t
 test("curate: a quota domain the inputs do not have is refused with the nearest one", { timeout: 120_000 }, async () => {
   const fake = await startStageServer();
   const dir = tempDir("wsrl-curate-quota-");
-  const run = join(dir, "run");
+  const runDir = join(dir, "run");
   try {
-    await runOn(fake, [EXAMPLES], run);
-    const r = await runCli(["curate", run, "--out", join(dir, "cur"), "--domain-quota", "Codin=0.15", "--target-pairs", "100", "--no-progress"]);
+    await runOn(fake, [EXAMPLES], runDir);
+    const r = await run(["curate", runDir, "--out", join(dir, "cur"), "--domain-quota", "Codin=0.15", "--target-pairs", "100", "--no-progress"]);
     assert.notEqual(r.code, 0);
     assert.match(errorLines(r.stderr)[0] ?? "", /--domain-quota names unknown domain "Codin" \(did you mean "Coding"\?\)/);
     assert.ok(!existsSync(join(dir, "cur")), "nothing written");
     // Plain JSONL does not say its domains: the typo is reported after the fact.
     const plain = join(dir, "pairs.jsonl");
     writeFileSync(plain, JSON.stringify({ question: "What is the capital of Norway?", answer: "Oslo", domain: "Other" }) + "\n");
-    const p = await runCli(["curate", plain, "--out", join(dir, "cur2"), "--domain-quota", "Codin=5", "--no-progress"]);
+    const p = await run(["curate", plain, "--out", join(dir, "cur2"), "--domain-quota", "Codin=5", "--no-progress"]);
     assert.equal(p.code, 0, p.stderr);
     assert.match(p.stderr, /note: --domain-quota names "Codin", but no pair has that domain/);
   } finally {

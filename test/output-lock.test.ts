@@ -11,11 +11,15 @@ import { existsSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSy
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { acquireLock, inspectLock, LockHeldError, lockPath } from "../src/io/output-lock.js";
-import { REPO_ROOT, tempDir } from "./support/pipeline-harness.js";
-import { waitFor } from "./support/cli-process.js";
+import { resolveRunConfig } from "../src/config/load.js";
+import { createLlmClient } from "../src/llm/index.js";
+import { runPipeline, RunStoppedError } from "../src/pipeline/run.js";
+import { EXAMPLES, REPO_ROOT, startStageServer, tempDir } from "./support/pipeline-harness.js";
+import { until } from "./support/cli.js";
+import { track } from "./support/children.js";
 
 function holder(dir: string, name: string, mode?: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "test/support/hold-lock.ts"), dir, name, ...(mode ? [mode] : [])], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = track(spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "test/support/hold-lock.ts"), dir, name, ...(mode ? [mode] : [])], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] }));
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
@@ -35,7 +39,10 @@ test("a live holder refuses a second writer (saying who and how); after kill -9 
   const dir = tempDir("wsrl-lock-");
   const h = holder(dir, "main");
   try {
-    await waitFor("the holder to take the lock", () => h.out().includes("held"), () => (h.child.exitCode !== null ? "holder exited" : undefined));
+    await until(() => {
+      if (h.child.exitCode !== null) assert.fail("the holder exited first");
+      return h.out().includes("held");
+    }, "the holder to take the lock");
     await assert.rejects(acquireLock(dir, "main"), (e: unknown) => {
       assert.ok(e instanceof LockHeldError);
       assert.equal(e.owner?.pid, h.child.pid);
@@ -81,13 +88,13 @@ test("the holder's heartbeat keeps its lock fresh, and a holder whose lock was t
   try {
     const old = new Date(Date.now() - 3600_000);
     utimesSync(lock.path, old, old);
-    await waitFor("the heartbeat to move the lock's mtime", () => Date.now() - (readMtime(lock.path) ?? 0) < 600_000);
+    await until(() => Date.now() - (readMtime(lock.path) ?? 0) < 600_000, "the heartbeat to move the lock's mtime");
     let lost = false;
     lock.onLost(() => (lost = true));
     // Another process judged it stale and took it (as breaking does: remove, then create anew).
     unlinkSync(lock.path);
     writeFileSync(lock.path, JSON.stringify({ host: "other", pid: 1, started_at: "x", command: "y", token: "not-ours" }));
-    await waitFor("the holder to notice", () => lost);
+    await until(() => lost, "the holder to notice");
   } finally {
     lock.release();
   }
@@ -99,7 +106,7 @@ test("six processes find the same stale lock: exactly one takes it", { timeout: 
   foreignLock(dir, "main", 3600);
   const racers = Array.from({ length: 6 }, () => holder(dir, "main", "--try"));
   try {
-    await waitFor("every racer to decide", () => racers.every((r) => /won|refused/.test(r.out())));
+    await until(() => racers.every((r) => /won|refused/.test(r.out())), "every racer to decide");
     const won = racers.filter((r) => r.out().includes("won"));
     assert.equal(won.length, 1, racers.map((r) => r.out()).join(""));
     const lock = JSON.parse(readFileSync(lockPath(dir, "main"), "utf8"));
@@ -118,10 +125,6 @@ function readMtime(path: string): number | undefined {
 }
 
 test("a run whose lock is taken over stops without writing one more byte", { timeout: 120_000 }, async () => {
-  const { resolveRunConfig } = await import("../src/config/load.js");
-  const { createLlmClient } = await import("../src/llm/index.js");
-  const { runPipeline, RunStoppedError } = await import("../src/pipeline/run.js");
-  const { EXAMPLES, startStageServer } = await import("./support/pipeline-harness.js");
   const fake = await startStageServer();
   // A few documents finish, then every request hangs: the run is alive but idle.
   fake.addFault({ kind: "hang", times: Infinity, match: (c) => c.index >= 10 });
@@ -131,7 +134,7 @@ test("a run whose lock is taken over stops without writing one more byte", { tim
   try {
     const running = runPipeline(config, { llm, log: () => {} });
     const checkpoint = join(out, "state", "checkpoint-main.json");
-    await waitFor("a checkpoint", () => existsSync(checkpoint));
+    await until(() => existsSync(checkpoint), "a checkpoint");
     // Another process judged this one gone and took the lock (as breaking does: remove, create anew).
     const path = lockPath(out, "main");
     unlinkSync(path);

@@ -13,7 +13,7 @@ import { resolveRunConfig } from "../src/config/load.js";
 import { createLlmClient } from "../src/llm/index.js";
 import { runPipeline } from "../src/pipeline/run.js";
 import { EXAMPLES, startStageServer, tempDir } from "./support/pipeline-harness.js";
-import { waitFor } from "./support/cli-process.js";
+import { until } from "./support/cli.js";
 
 const snap = (s: Partial<ProgressSnapshot>): ProgressSnapshot => ({ documents: 0, accepted: 0, tokens: 0, elapsed: 10, ...s });
 
@@ -82,7 +82,7 @@ test("a real run reports model requests in flight against the limit", { timeout:
   const stop = new AbortController();
   try {
     const running = runPipeline(config, { llm, log: () => {}, signal: stop.signal, stopGraceMs: 0, progress: { update: (s) => seen.push(s), stop() {} } });
-    await waitFor("three requests in flight", () => seen.some((s) => s.requests?.inFlight === 3));
+    await until(() => seen.some((s) => s.requests?.inFlight === 3), "three requests in flight");
     const s = seen.find((x) => x.requests?.inFlight === 3)!;
     assert.deepEqual(s.requests, { inFlight: 3, limit: 3 });
     assert.equal(s.documents, 0, "documents count when done, not when in flight");

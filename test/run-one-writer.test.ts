@@ -10,15 +10,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EXAMPLES, readJsonl, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
-import { errorLines, readJson, runCli, stackLines, startCli, waitFor, whileRunning } from "./support/cli-process.js";
+import { alive, copiedCorpus, cli, errorLines, readJson, run, stackLines, until } from "./support/cli.js";
 
-/** The examples, copied with distinct ids and numbers so each copy yields its own pairs. */
-function corpus(path: string, copies: number): void {
-  const docs = readFileSync(EXAMPLES, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-  const lines = [];
-  for (let c = 0; c < copies; c++) for (const d of docs) lines.push(JSON.stringify({ id: `${d.id}-${c}`, text: d.text.replace(/\b(\d+)\b/g, (m: string) => String(Number(m) + c)) }));
-  writeFileSync(path, lines.join("\n") + "\n");
-}
 
 const sorted = (dir: string, folder: string) => readJsonl(join(dir, folder)).map((r) => JSON.stringify(r)).sort();
 
@@ -26,7 +19,7 @@ test("a second run on the same --out is refused; Ctrl-C stops hanging requests; 
   const fake = await startStageServer();
   const dir = tempDir("wsrl-writer-");
   const input = join(dir, "corpus.jsonl");
-  corpus(input, 2);
+  copiedCorpus(input, 2, 7);
   const out = join(dir, "out");
   const args = ["run", input, "--out", out, "--base-url", fake.url, "--model", "fake-model", "--concurrency", "2", "--timeout", "600", "--progress", "none"];
   const lockFile = join(out, ".lock-main");
@@ -36,10 +29,10 @@ test("a second run on the same --out is refused; Ctrl-C stops hanging requests; 
     // Every request from here on hangs until the client gives up: the run stays busy.
     fake.addFault({ kind: "hang", times: Infinity });
     const before = chatRequests();
-    const first = startCli(args);
-    await waitFor("the first run to hold the lock with requests in flight", () => existsSync(lockFile) && chatRequests() > before, whileRunning(first));
+    const first = cli(args);
+    await until(() => alive(first) && (existsSync(lockFile) && chatRequests() > before), "the first run to hold the lock with requests in flight");
 
-    const second = await runCli(args);
+    const second = await run(args);
     assert.notEqual(second.code, 0);
     assert.deepEqual(stackLines(second.stderr), []);
     const [line] = errorLines(second.stderr);
@@ -56,25 +49,25 @@ test("a second run on the same --out is refused; Ctrl-C stops hanging requests; 
     assert.ok(!existsSync(lockFile), "the lock is released");
 
     // A second Ctrl-C stops at once, whatever the grace.
-    const third = startCli(args, { WEBSCALE_RL_STOP_GRACE_SECONDS: "600" });
+    const third = cli(args, { WEBSCALE_RL_STOP_GRACE_SECONDS: "600" });
     const sent = chatRequests();
-    await waitFor("the third run's requests", () => existsSync(lockFile) && chatRequests() > sent, whileRunning(third));
+    await until(() => alive(third) && (existsSync(lockFile) && chatRequests() > sent), "the third run's requests");
     third.child.kill("SIGINT");
-    await waitFor("the stop notice", () => third.stderr().includes("Stopping:"), whileRunning(third));
+    await until(() => alive(third) && (third.stderr().includes("Stopping:")), "the stop notice");
     third.child.kill("SIGINT");
     assert.equal(await third.exited, 130);
     assert.doesNotMatch(third.stderr(), /Stopped by a signal/, "it did not wait for the grace");
     assert.ok(!existsSync(lockFile), "the lock is released on exit");
 
     // kill -9 leaves the lock behind; the next run sees its holder is gone and takes it over.
-    const killed = startCli(args);
+    const killed = cli(args);
     const sent2 = chatRequests();
-    await waitFor("the killed run's requests", () => existsSync(lockFile) && chatRequests() > sent2, whileRunning(killed));
+    await until(() => alive(killed) && (existsSync(lockFile) && chatRequests() > sent2), "the killed run's requests");
     killed.child.kill("SIGKILL");
     await killed.exited;
     assert.ok(existsSync(lockFile), "a killed run leaves its lock");
     fake.clearFaults();
-    const last = await runCli(args);
+    const last = await run(args);
     assert.equal(last.code, 0, last.stderr);
     assert.match(last.stderr, new RegExp(`Took over the stale lock .*process ${killed.child.pid} is gone`));
     for (const folder of ["qa", "rejected", "documents"]) assert.deepEqual(sorted(out, folder), sorted(join(dir, "ref"), folder), folder);
@@ -91,16 +84,16 @@ test("a shard layout other than the directory's is refused; merge says which sha
   const out = join(dir, "out");
   const base = (extra: string[]) => ["run", EXAMPLES, "--out", out, "--base-url", fake.url, "--model", "fake-model", "--progress", "none", ...extra];
   try {
-    const s0 = await runCli(base(["--shard", "0/3"]));
+    const s0 = await run(base(["--shard", "0/3"]));
     assert.equal(s0.code, 0, s0.stderr);
     for (const other of [["--shard", "0/4"], []]) {
-      const r = await runCli(base(other));
+      const r = await run(base(other));
       assert.notEqual(r.code, 0);
       assert.deepEqual(stackLines(r.stderr), []);
       assert.match(errorLines(r.stderr)[0] ?? "", /was written with --shard I\/3 .*this run uses (--shard I\/4|one writer).*count documents twice/);
     }
     assert.ok(!existsSync(join(out, "state", "checkpoint-s0of4.json")) && !existsSync(join(out, "state", "checkpoint-main.json")), "the refused writers wrote nothing");
-    const merge = await runCli(["merge", out]);
+    const merge = await run(["merge", out]);
     assert.equal(merge.code, 0, merge.stderr);
     assert.match(merge.stderr, /not complete: s1of3 missing \(never started\), s2of3 missing/);
   } finally {
@@ -113,27 +106,27 @@ test("a resume with other inputs or plan is refused with the differences; --forc
   const dir = tempDir("wsrl-pinned-");
   const out = join(dir, "out");
   const extra = join(dir, "more.jsonl");
-  corpus(extra, 1);
+  copiedCorpus(extra, 1, 7);
   const base = (inputs: string[], flags: string[] = []) => ["run", ...inputs, "--out", out, "--base-url", fake.url, "--model", "fake-model", "--progress", "none", ...flags];
   try {
-    assert.equal((await runCli(base([EXAMPLES]))).code, 0);
+    assert.equal((await run(base([EXAMPLES]))).code, 0);
     const before = readFileSync(join(out, "run.json"), "utf8");
-    const plan = await runCli(base([EXAMPLES], ["--plan", "efficient"]));
+    const plan = await run(base([EXAMPLES], ["--plan", "efficient"]));
     assert.notEqual(plan.code, 0);
     assert.match(errorLines(plan.stderr)[0] ?? "", /was made with other settings \(--plan: "paper" → "efficient"\).*--force/);
-    const inputs = await runCli(base([EXAMPLES, extra]));
+    const inputs = await run(base([EXAMPLES, extra]));
     assert.notEqual(inputs.code, 0);
     assert.match(errorLines(inputs.stderr)[0] ?? "", new RegExp(`inputs: added ${extra.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
     assert.equal(readFileSync(join(out, "run.json"), "utf8"), before, "a refused resume leaves run.json as it was");
 
-    const forced = await runCli(base([EXAMPLES, extra], ["--force"]));
+    const forced = await run(base([EXAMPLES, extra], ["--force"]));
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stderr, /--force: continuing .* with different settings \(inputs: added/);
     const manifest = readJson(join(out, "run.json"));
     assert.equal(manifest.forced.length, 1);
     assert.match(manifest.forced[0].differences[0], /^inputs: added /);
     assert.deepEqual(manifest.pinned.inputs.length, 2, "the new settings are pinned from now on");
-    assert.equal((await runCli(base([EXAMPLES, extra]))).code, 0, "the same command resumes without --force");
+    assert.equal((await run(base([EXAMPLES, extra]))).code, 0, "the same command resumes without --force");
   } finally {
     await fake.close();
   }

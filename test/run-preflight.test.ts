@@ -11,7 +11,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { startFakeOpenAI } from "./support/fake-openai-server.js";
 import { EXAMPLES, tempDir } from "./support/pipeline-harness.js";
-import { errorLines, runCli, stackLines } from "./support/cli-process.js";
+import { errorLines, run, stackLines } from "./support/cli.js";
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -23,7 +23,7 @@ async function closedPort(): Promise<number> {
 
 /** Runs `run` and checks the shape every refusal has; returns the one error line. */
 async function refused(args: string[], out: string): Promise<string> {
-  const r = await runCli(["run", ...args, "--out", out, "--progress", "none"]);
+  const r = await run(["run", ...args, "--out", out, "--progress", "none"]);
   assert.notEqual(r.code, 0, r.stderr);
   assert.deepEqual(stackLines(r.stderr), [], r.stderr);
   const lines = errorLines(r.stderr);
@@ -52,7 +52,7 @@ test("bad inputs and bad settings: one line each, nothing written, the model nev
     assert.match(await refused([EXAMPLES, ...server, "--text-field", "body"], out), /none of its first 20 records has the text field "body"; its records have the fields: id, .*text.*: pass --text-field/);
     assert.match(await refused([EXAMPLES, ...server, "--benchmarks", join(dir, "nope.jsonl")], out), /--benchmarks: .*nope\.jsonl does not exist/);
     writeFileSync(join(dir, "a-file"), "");
-    const r = await runCli(["run", EXAMPLES, ...server, "--out", join(dir, "a-file")]);
+    const r = await run(["run", EXAMPLES, ...server, "--out", join(dir, "a-file")]);
     assert.match(errorLines(r.stderr)[0] ?? "", /--out .*a-file is a file, not a directory/);
     assert.equal(chat(), 0, "no document was sent");
   } finally {

@@ -9,14 +9,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EXAMPLES, readJsonl, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
-import { errorLines, readJson, runCli, stackLines, startCli, waitFor, whileRunning } from "./support/cli-process.js";
+import { alive, copiedCorpus, cli, errorLines, readJson, run, stackLines, until } from "./support/cli.js";
 
-function corpus(path: string, copies: number): void {
-  const docs = readFileSync(EXAMPLES, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-  const lines = [];
-  for (let c = 0; c < copies; c++) for (const d of docs) lines.push(JSON.stringify({ id: `${d.id}-${c}`, text: d.text.replace(/\b(\d+)\b/g, (m: string) => String(Number(m) + c)) }));
-  writeFileSync(path, lines.join("\n") + "\n");
-}
 
 const sorted = (dir: string, folder: string) => readJsonl(join(dir, folder)).map((r) => JSON.stringify(r)).sort();
 
@@ -25,7 +19,7 @@ for (const kind of ["401", "404"] as const) {
     const fake = await startStageServer();
     const dir = tempDir("wsrl-midrun-");
     const input = join(dir, "corpus.jsonl");
-    corpus(input, 2);
+    copiedCorpus(input, 2, 7);
     const out = join(dir, "out");
     const args = ["run", input, "--out", out, "--base-url", fake.url, "--model", "fake-model", "--concurrency", "2", "--progress", "none"];
     try {
@@ -34,7 +28,7 @@ for (const kind of ["401", "404"] as const) {
       // From the 6th chat request of this run on, every one is refused.
       const from = countChats(fake) + 5;
       fake.addFault({ kind, times: Infinity, match: (c) => c.index >= from });
-      const r = await runCli(args);
+      const r = await run(args);
       assert.equal(r.code, 1, r.stderr);
       assert.deepEqual(stackLines(r.stderr), []);
       const line = errorLines(r.stderr)[0] ?? "";
@@ -46,7 +40,7 @@ for (const kind of ["401", "404"] as const) {
       assert.equal(readJson(join(out, "state", "writer-main.json"))?.status, "stopped");
 
       fake.clearFaults();
-      const again = await runCli(args);
+      const again = await run(args);
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stderr, /Resuming/);
       for (const folder of ["qa", "rejected", "documents"]) assert.deepEqual(sorted(out, folder), sorted(join(dir, "ref"), folder), folder);
@@ -60,11 +54,11 @@ test("a server that goes away: retried, then the run stops saying connection ref
   const fake = await startStageServer();
   const dir = tempDir("wsrl-gone-");
   const input = join(dir, "corpus.jsonl");
-  corpus(input, 12);
+  copiedCorpus(input, 12, 7);
   const out = join(dir, "out");
   try {
-    const run = startCli(["run", input, "--out", out, "--base-url", fake.url, "--model", "fake-model", "--concurrency", "2", "--max-retries", "1", "--progress", "none"]);
-    await waitFor("the first checkpoint", () => existsSync(join(out, "state", "checkpoint-main.json")), whileRunning(run));
+    const run = cli(["run", input, "--out", out, "--base-url", fake.url, "--model", "fake-model", "--concurrency", "2", "--max-retries", "1", "--progress", "none"]);
+    await until(() => alive(run) && (existsSync(join(out, "state", "checkpoint-main.json"))), "the first checkpoint");
     await fake.close();
     assert.equal(await run.exited, 1, run.stderr());
     const stderr = run.stderr();
