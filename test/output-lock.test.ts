@@ -6,7 +6,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -14,17 +13,9 @@ import { acquireLock, inspectLock, LockHeldError, lockPath } from "../src/io/out
 import { resolveRunConfig } from "../src/config/load.js";
 import { createLlmClient } from "../src/llm/index.js";
 import { runPipeline, RunStoppedError } from "../src/pipeline/run.js";
-import { EXAMPLES, REPO_ROOT, startStageServer, tempDir } from "./support/pipeline-harness.js";
+import { EXAMPLES, startStageServer, tempDir } from "./support/pipeline-harness.js";
 import { until } from "./support/cli.js";
-import { track } from "./support/children.js";
-
-function holder(dir: string, name: string, mode?: string) {
-  const child = track(spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "test/support/hold-lock.ts"), dir, name, ...(mode ? [mode] : [])], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] }));
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
-  return { child, exited, out: () => out };
-}
+import { holder } from "./support/lock-holder.js";
 
 /** A lock as another machine would leave it: its pid means nothing here. */
 function foreignLock(dir: string, name: string, ageSeconds: number) {
