@@ -44,6 +44,8 @@ export interface WorkerOptions {
    * 20 s, within the usual 30 s between a scheduler's SIGTERM and its SIGKILL).
    */
   stopGraceMs?: number;
+  /** Run chunks whose directory pins other settings (models) than this worker's; recorded in run.json. */
+  force?: boolean;
   log?: (m: string) => void;
 }
 
@@ -151,7 +153,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         // one chunk only. The global dedup is `webscale-rl curate` over the drained run. The
         // gate is opened (its state files touched) only once this chunk's output lock is held.
         const gate = (t: string) => openRunGate(config, t);
-        res = await runPipeline(config, { llm: chunkLlm, gate, inputs: [input], tag, signal: stop.signal, log: (m) => log(`[${chunkId}] ${m}`), progress });
+        res = await runPipeline(config, { llm: chunkLlm, gate, inputs: [input], tag, force: opts.force, signal: stop.signal, log: (m) => log(`[${chunkId}] ${m}`), progress });
       } catch (err) {
         if (!(err instanceof LockHeldError)) throw err;
         // Another process still writes this chunk (a stalled worker that lost its Redis lock, on
