@@ -5,7 +5,7 @@
  * never hold a pair twice. A chunk lock in Redis keeps two workers off one chunk at a time.
  */
 import { access, constants } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { DelayedError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RunConfig } from "../config/schema.js";
@@ -157,8 +157,10 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       } catch (err) {
         if (!(err instanceof LockHeldError)) throw err;
         // Another process still writes this chunk (a stalled worker that lost its Redis lock, on
-        // this host or another): try later, without using an attempt; nothing was written.
-        log(`queue: chunk ${chunkId} is still being written: ${err.message}; trying it later`);
+        // this host or another), or holds run.json's lock for longer than a rewrite takes: try
+        // later, without using an attempt; nothing was written.
+        const what = basename(err.path) === `.lock-${tag}` ? "is still being written" : "waits for a lock";
+        log(`queue: chunk ${chunkId} ${what}: ${err.message}; trying it later`);
         await job.moveToDelayed(Date.now() + (opts.busyRetryMs ?? lockTtl), token);
         throw new DelayedError(`chunk ${chunkId} is being written by another process`);
       }
