@@ -177,3 +177,28 @@ test("command line: concurrent shards share one cache; their rerun sends nothing
     await fake.close();
   }
 });
+
+test("the cache and budget wrappers pass the engine's requests in flight through to the progress display", async () => {
+  const { withResponseCache, openCacheStore } = await import("../src/llm/cached-client.js");
+  const { withBudget } = await import("../src/pipeline/budget-guard.js");
+  const { emptyLlmStats } = await import("../src/llm/index.js");
+  const engine = {
+    complete: async () => {
+      throw new Error("not called");
+    },
+    stats: () => emptyLlmStats(),
+    modelFor: () => "fake-model",
+    maxConcurrency: 7,
+    load: () => ({ inFlight: 2, limit: 7 }),
+    close: async () => {},
+  };
+  const cfg = llmConfig("http://127.0.0.1:9/v1", { cache: { enabled: true, dir: join(tempDir(), "cache") } });
+  const cached = withResponseCache(engine, openCacheStore(cfg.cache!), cfg);
+  const budgeted = withBudget(cached, { maxTokens: 10, prices: {} }, () => {});
+  try {
+    assert.equal(budgeted.maxConcurrency, 7);
+    assert.deepEqual(budgeted.load?.(), { inFlight: 2, limit: 7 });
+  } finally {
+    await budgeted.close();
+  }
+});

@@ -44,7 +44,11 @@ export function withResponseCache(inner: LlmClient, store: ResponseCacheStore, c
   const samples = new SampleCounter();
   return {
     store,
-    maxConcurrency: inner.maxConcurrency,
+    // Read through, as withSignal does: `load` feeds the progress display (requests in flight).
+    get maxConcurrency() {
+      return inner.maxConcurrency;
+    },
+    load: inner.load ? () => inner.load!() : undefined,
     modelFor: (stage) => inner.modelFor(stage),
     stats: (): LlmStats => addLlmStats(inner.stats(), own.snapshot()),
     async complete<S extends z.ZodType>(req: CompleteRequest<S>): Promise<CompleteResult<z.infer<S>>> {

@@ -11,7 +11,11 @@ export function withBudget(inner: LlmClient, budget: Budget, onSpent: (why: stri
   if (budget.maxCostUsd === undefined && budget.maxTokens === undefined) return inner;
   let fired = false;
   return {
-    maxConcurrency: inner.maxConcurrency,
+    // Read through, as withSignal does: `load` feeds the progress display (requests in flight).
+    get maxConcurrency() {
+      return inner.maxConcurrency;
+    },
+    load: inner.load ? () => inner.load!() : undefined,
     modelFor: (stage) => inner.modelFor(stage),
     stats: () => inner.stats(),
     close: () => inner.close(),
