@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Stats } from "../src/records.js";
+import { readWriter } from "../src/io/run-manifest.js";
 import { readJsonl, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
 import { cli, copiedCorpus } from "./support/cli.js";
 
@@ -29,6 +30,9 @@ test("--max-cost stops within one window of in-flight documents, says why, and t
     assert.equal(await stopped.exited, 3, stopped.stderr());
     assert.match(stopped.stderr(), /Stopping: the budget is spent \(\$0\.05\d* of --max-cost 0\.05\)/);
     assert.match(stopped.stderr(), /Rerun the same command \(with a larger budget\) to resume/);
+    // Stopped the way Ctrl-C stops a run, but the writer's record says why.
+    assert.equal(readWriter(out, "main")?.status, "stopped");
+    assert.match(readWriter(out, "main")?.reason ?? "", /^the budget is spent \(\$0\.05\d* of --max-cost 0\.05\)$/);
     const s = Stats.parse(JSON.parse(readFileSync(join(out, "stats.json"), "utf8")));
     const tokens = s.llm.prompt_tokens + s.llm.completion_tokens;
     const perRequest = Math.max(...fake.requests.map((r) => r.promptTokens + r.completionTokens));

@@ -54,7 +54,7 @@ export interface RunOptions {
   /**
    * Aborting it stops reading; requests in flight get `stopGraceMs` to finish, then the rest is
    * left for the next run. A string reason (`abort("the budget is spent ...")`) is recorded in
-   * run.json as why this writer stopped; otherwise it says "stopped by a signal".
+   * state/writer-<tag>.json as why this writer stopped; otherwise it says "stopped by a signal".
    */
   signal?: AbortSignal;
   /** How long requests in flight may still finish after `signal` (default 3 s). */
@@ -157,7 +157,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
   }
 }
 
-/** Why `signal` stopped the run, for run.json: its own reason when it gave one as text. */
+/** Why `signal` stopped the run, for state/writer-<tag>.json: its own reason when it gave one as text. */
 function stopReason(signal: AbortSignal | undefined): string {
   return typeof signal?.reason === "string" ? signal.reason : "stopped by a signal (Ctrl-C or SIGTERM)";
 }
