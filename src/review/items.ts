@@ -53,6 +53,10 @@ export interface LoadOptions {
   /** Rejected pairs: 0 = none, undefined = all, n = a stratified sample of n. */
   rejected?: number;
   seed?: number;
+  /** Keep only these ids (the summary needs just the reviewed pairs). */
+  onlyIds?: Set<string>;
+  /** Read documents/ for passages (default true). */
+  passages?: boolean;
 }
 
 export interface LoadedItems {
@@ -176,6 +180,7 @@ export async function loadReviewItems(dir: string, opts: LoadOptions = {}): Prom
       continue;
     }
     const r = p.data;
+    if (opts.onlyIds && !opts.onlyIds.has(r.id)) continue;
     kept.add({
       id: r.id,
       status: "kept",
@@ -209,7 +214,7 @@ export async function loadReviewItems(dir: string, opts: LoadOptions = {}): Prom
       }
       const r = p.data;
       const id = rejectedPairId(r);
-      if (!id || !r.pair) continue;
+      if (!id || !r.pair || (opts.onlyIds && !opts.onlyIds.has(id))) continue;
       rejected.add({
         id,
         status: "rejected",
@@ -233,7 +238,7 @@ export async function loadReviewItems(dir: string, opts: LoadOptions = {}): Prom
   const wanted = new Map<string, Draft[]>();
   for (const d of drafts) if (d.doc_id) wanted.set(d.doc_id, [...(wanted.get(d.doc_id) ?? []), d]);
   const texts = new Map<string, string>();
-  for await (const doc of readDocumentRecords(dir, (e) => bad.push(e.message))) {
+  if (opts.passages !== false) for await (const doc of readDocumentRecords(dir, (e) => bad.push(e.message))) {
     if (wanted.has(doc.doc_id) && !texts.has(doc.doc_id)) texts.set(doc.doc_id, doc.text);
   }
   const items = drafts.map(({ source, ...d }): ReviewItem => {
