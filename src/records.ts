@@ -76,6 +76,11 @@ export const QaRecord = z.object({
   aliases: z.array(z.string()).optional(),
   /** For list answers: true when the order of the items is part of the answer (a sequence, a ranking). */
   ordered: z.boolean().optional(),
+  /**
+   * Set by curate/export from `review/decisions.jsonl` (issue 20): who accepted the pair and
+   * when, and whether they edited its question or answer (the record then holds the edit).
+   */
+  reviewed: z.object({ by: z.string(), at: z.string(), edited: z.boolean() }).optional(),
 });
 export type QaRecord = z.infer<typeof QaRecord>;
 

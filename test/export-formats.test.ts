@@ -82,7 +82,7 @@ test("verl: real nested columns, one extra_info struct type, values from the pai
       ability: "VARCHAR",
       reward_model: "STRUCT(style VARCHAR, ground_truth VARCHAR)",
       extra_info:
-        'STRUCT("index" BIGINT, split VARCHAR, id VARCHAR, question VARCHAR, answer VARCHAR, answer_type VARCHAR, aliases VARCHAR[], ordered BOOLEAN, "domain" VARCHAR, persona VARCHAR, doc_id VARCHAR, source_url VARCHAR, prompt_version VARCHAR)',
+        'STRUCT("index" BIGINT, split VARCHAR, id VARCHAR, question VARCHAR, answer VARCHAR, answer_type VARCHAR, aliases VARCHAR[], ordered BOOLEAN, "domain" VARCHAR, persona VARCHAR, doc_id VARCHAR, source_url VARCHAR, prompt_version VARCHAR, reviewed_by VARCHAR, reviewed_at VARCHAR, review_edited BOOLEAN)',
     });
   }
   const qa = sourceQa();
@@ -139,7 +139,7 @@ test("verl with --include-source-text, a system prompt and a template from a fil
   assert.deepEqual(summary.rows, { train: PAIRS - 25, test: 25 });
   assert.equal(summary.sourceTextMissing, 0);
   const s = await schema(join(opts.out, "test.parquet"));
-  assert.match(s.extra_info, /source_url VARCHAR, prompt_version VARCHAR, source_text VARCHAR\)$/);
+  assert.match(s.extra_info, /source_url VARCHAR, prompt_version VARCHAR, reviewed_by VARCHAR, reviewed_at VARCHAR, review_edited BOOLEAN, source_text VARCHAR\)$/);
   for (const r of await rows(join(opts.out, "test.parquet"))) {
     assert.equal(r.data_source, "my-source");
     assert.equal(r.extra_info.source_text, info.docText!.get(r.extra_info.doc_id), "the document text, looked up by doc_id");

@@ -17,6 +17,8 @@ import { VERSION } from "../version.js";
 import { Curator } from "./curator.js";
 import { CurateConfigError, type CurateOptions } from "./options.js";
 import { inferAnswerType } from "../quality/answer-types.js";
+import { decisionsPath } from "../review/decisions.js";
+import { emptyReviewCounts, reviewedQa, type ReviewCounts } from "../review/apply.js";
 
 export interface CurateJob {
   inputs: string[];
@@ -38,7 +40,7 @@ export interface CurateProgress {
 const QUESTION_FIELDS = ["question", "problem", "prompt", "query", "instruction", "input"];
 const ANSWER_FIELDS = ["answer", "ground_truth", "solution", "response", "output", "target", "label"];
 
-type Item = { rec: QaRecord } | { bad: Rejection };
+type Item = { rec: QaRecord } | { bad: Rejection } | { review: Rejection };
 
 function firstText(obj: Record<string, unknown>, fields: string[]): string | undefined {
   for (const f of fields) {
@@ -79,8 +81,22 @@ export function toQaRecord(obj: Record<string, unknown>, file: string, line: num
   };
 }
 
-async function* readItems(inputs: string[]): AsyncGenerator<Item> {
+async function* readItems(inputs: string[], review: ReviewCounts): AsyncGenerator<Item> {
   for (const input of inputs) {
+    if (statSync(input).isDirectory() && existsSync(decisionsPath(input))) {
+      // A reviewed run: its pairs under the human decisions (src/review/apply.ts), the
+      // rejected ones reported as `review.rejected`, the rescued ones curated like any other.
+      const rejected: Rejection[] = [];
+      for await (const rec of reviewedQa(input, { counts: review, onRejected: (r) => rejected.push(r), onBad: (e) => rejected.push(badInput("invalid_record", e.file, e.line, e.message)) })) {
+        while (rejected.length) {
+          const r = rejected.shift()!;
+          yield r.reason === "review.rejected" ? { review: r } : { bad: r };
+        }
+        yield { rec };
+      }
+      for (const r of rejected) yield r.reason === "review.rejected" ? { review: r } : { bad: r };
+      continue;
+    }
     const files = statSync(input).isDirectory() ? listParts(runPaths(input).qa) : [input];
     for await (const { file, line, text } of jsonlLines(files)) {
       let obj: unknown;
@@ -171,9 +187,13 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
   let lastReport = Date.now();
   const progress = (done: boolean) =>
     job.onProgress?.({ read, kept, rejected: nRejected, seconds: (Date.now() - started) / 1000, done });
-  for await (const item of readItems(job.inputs)) {
+  const review = emptyReviewCounts();
+  for await (const item of readItems(job.inputs, review)) {
     read++;
-    if ("bad" in item) {
+    if ("review" in item) {
+      rejected.add(item.review);
+      nRejected++;
+    } else if ("bad" in item) {
       inputRejections[item.bad.reason] = (inputRejections[item.bad.reason] ?? 0) + 1;
       rejected.add(item.bad);
       nRejected++;
@@ -209,13 +229,15 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
   const base = inputStats(job.inputs) ?? emptyStats(read - Object.values(inputRejections).reduce((a, b) => a + b, 0));
   const rejections = { ...base.rejections, ...inputRejections };
   for (const [k, v] of Object.entries(curation.rejected as Record<string, number>)) rejections[k] = (rejections[k] ?? 0) + v;
+  const reviewed = review.accepted + review.edited + review.rejected + review.rescued > 0;
+  if (review.rejected) rejections["review.rejected"] = (rejections["review.rejected"] ?? 0) + review.rejected;
   const stats: Stats = {
     ...base,
     qa_accepted: kept,
     funnel: { ...base.funnel, pairs_curated: kept },
     rejections,
     domains,
-    curation: { ...curation, pairs_read: read, input_errors: inputRejections, wall_seconds: wall, pairs_per_second: Math.round(read / Math.max(wall, 1e-3)) },
+    curation: { ...curation, ...(reviewed ? { review } : {}), pairs_read: read, input_errors: inputRejections, wall_seconds: wall, pairs_per_second: Math.round(read / Math.max(wall, 1e-3)) },
   };
   writeFileSync(paths.stats, JSON.stringify(stats, null, 2) + "\n");
   writeFileSync(paths.run, JSON.stringify({ ...runInfo, finished_at: new Date().toISOString() }, null, 2) + "\n");

@@ -28,6 +28,13 @@ export interface FormatSpec {
 const withSource = (cols: Column[], include: boolean): Column[] => (include ? [...cols, col("source_text", t.string)] : cols);
 const sourceField = (ctx: RowContext): Row => (ctx.sourceText === undefined ? {} : { source_text: ctx.sourceText });
 
+/**
+ * Human review (QaRecord.reviewed, issue 20) in the metadata-rich formats, flat and null
+ * when nobody reviewed the pair: who accepted it, when, and whether they edited it.
+ */
+const REVIEW_COLUMNS: Column[] = [col("reviewed_by", t.string), col("reviewed_at", t.string), col("review_edited", t.bool)];
+const reviewFields = (rec: QaRecord): Row => ({ reviewed_by: rec.reviewed?.by ?? null, reviewed_at: rec.reviewed?.at ?? null, review_edited: rec.reviewed?.edited ?? null });
+
 /** verl's RLHFDataset: prompt messages, ability, reward_model, extra_info (one struct type). */
 const verl: FormatSpec = {
   columns: (include) => [
@@ -53,6 +60,7 @@ const verl: FormatSpec = {
             col("doc_id", t.string),
             col("source_url", t.string),
             col("prompt_version", t.string),
+            ...REVIEW_COLUMNS,
           ],
           include,
         ),
@@ -78,6 +86,7 @@ const verl: FormatSpec = {
       doc_id: rec.doc_id,
       source_url: rec.source.url ?? null,
       prompt_version: rec.prompt_version,
+      ...reviewFields(rec),
       ...sourceField(ctx),
     },
   }),
@@ -148,6 +157,7 @@ const hf: FormatSpec = {
         col("source_file", t.string),
         col("source_url", t.string),
         col("prompt_version", t.string),
+        ...REVIEW_COLUMNS,
       ],
       include,
     ),
@@ -164,6 +174,7 @@ const hf: FormatSpec = {
     source_file: rec.source.file,
     source_url: rec.source.url ?? null,
     prompt_version: rec.prompt_version,
+    ...reviewFields(rec),
     ...sourceField(ctx),
   }),
 };
