@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { appendDecision, decisionsPath, effective, readDecisions, type ReviewDecision } from "../src/review/decisions.js";
 import { evidenceRanges, loadReviewItems } from "../src/review/items.js";
 import { wilson, type ReviewSummary } from "../src/review/summary.js";
+import { buildReport } from "../src/report/build.js";
 import { makeSyntheticRun } from "./support/synthetic-run.js";
 import { makeReviewRun } from "./support/review-fixture.js";
 import { cli, ok, until } from "./support/cli.js";
@@ -145,4 +146,27 @@ test("review --summary on a planted sample, and the server through the CLI", { t
   srv.child.kill("SIGINT");
   assert.equal(await srv.exited, 0);
   assert.match(srv.stdout(), /review: stopped/);
+});
+
+test("the report's Human review section: the summary's numbers, escaped", { timeout: 120_000 }, async (t) => {
+  const dir = tmp(t);
+  const { pairs } = makeReviewRun(dir, 6, 0);
+  const evil = `<img src=x onerror="window.__pwned=1">`;
+  appendDecision(dir, { id: pairs[0].id, decision: "accept", reviewer: "ana", at: at(1) });
+  appendDecision(dir, { id: pairs[1].id, decision: "accept", reviewer: "ana", at: at(2) });
+  appendDecision(dir, { id: pairs[2].id, decision: "reject", reason: evil, reviewer: evil, at: at(3) }); // a hand-edited line
+  const out = join(dir, "report.html");
+  await buildReport({ runDir: dir, out, maxMapPoints: 50 });
+  const page = readFileSync(out, "utf8");
+  const section = page.slice(page.indexOf('<section id="review">'), page.indexOf('<section id="samples">'));
+  assert.ok(section.length > 0, "the section is there, before the sample browser");
+  assert.match(section, /Kept pairs people accept as they are, the verifier's precision: <b>66\.7%<\/b> \(95% Wilson interval 20\.8% – 93\.9%, n = 3\)/);
+  assert.ok(!section.includes("<img"), "hostile reviewer names and reasons are escaped");
+  assert.ok(section.includes("&lt;img src=x onerror="));
+  assert.match(page, /<a href="#review">Human review<\/a>/);
+
+  const plain = join(dir, "plain");
+  makeReviewRun(plain, 3, 0);
+  await buildReport({ runDir: plain, out: join(dir, "plain.html"), maxMapPoints: 50 });
+  assert.ok(!readFileSync(join(dir, "plain.html"), "utf8").includes('id="review"'), "no decisions, no section");
 });

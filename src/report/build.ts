@@ -12,6 +12,7 @@ import { LEXICAL_DIMS, lexicalEmbed } from "./lexical-embed.js";
 import { fmt, html, renderPage, table, trusted, type SafeHtml } from "./page.js";
 import { estimateCost, type PriceChoice } from "./prices.js";
 import { remoteEmbed } from "./remote-embed.js";
+import { reviewSection } from "./review-section.js";
 
 export interface ReportOptions {
   runDir: string;
@@ -85,6 +86,8 @@ export async function buildReport(opts: ReportOptions): Promise<ReportSummary> {
   add("cost", "Cost and throughput", await cost.body);
   const div = await diversitySection(c, compare, opts, seed);
   add("diversity", "Diversity", div.body);
+  const review = await reviewSection(opts.runDir);
+  if (review) add("review", "Human review", review);
   add("samples", "Sample browser", samplesSection(c));
 
   const title = `webscale-rl report: ${basename(resolve(opts.runDir))}`;
