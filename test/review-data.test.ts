@@ -12,6 +12,8 @@ import { appendDecision, decisionsPath, effective, readDecisions, type ReviewDec
 import { evidenceRanges, loadReviewItems } from "../src/review/items.js";
 import { wilson, type ReviewSummary } from "../src/review/summary.js";
 import { buildReport } from "../src/report/build.js";
+import { startReviewServer } from "../src/review/server.js";
+import { loadDemoLibrary } from "../src/prompts/demos.js";
 import { makeSyntheticRun } from "./support/synthetic-run.js";
 import { makeReviewRun } from "./support/review-fixture.js";
 import { cli, ok, until } from "./support/cli.js";
@@ -169,4 +171,45 @@ test("the report's Human review section: the summary's numbers, escaped", { time
   makeReviewRun(plain, 3, 0);
   await buildReport({ runDir: plain, out: join(dir, "plain.html"), maxMapPoints: 50 });
   assert.ok(!readFileSync(join(dir, "plain.html"), "utf8").includes('id="review"'), "no decisions, no section");
+});
+
+test("promote to demos: only accepted pairs, material cut around the evidence, read back by the demo loader", { timeout: 60_000 }, async (t) => {
+  const dir = tmp(t);
+  const { pairs } = makeReviewRun(dir, 4, 0);
+  const demosOut = join(dir, "demos");
+  const loaded = await loadReviewItems(dir, { rejected: 0 });
+  const srv = await startReviewServer({ dir, loaded, reviewer: "ana", sessionToken: "tok", demosOut });
+  t.after(() => srv.close());
+  const promote = async (id: string) => {
+    const r = await fetch(new URL("/api/promote", srv.url), { method: "POST", headers: { "x-review-token": "tok", "content-type": "application/json" }, body: JSON.stringify({ id }) });
+    return { status: r.status, body: (await r.json()) as { file?: string; error?: string } };
+  };
+  const first = await promote(pairs[1].id);
+  assert.equal(first.status, 409);
+  assert.match(first.body.error!, /accept it first/);
+  appendDecision(dir, { id: pairs[1].id, decision: "accept", reviewer: "ana", at: at(1) });
+  const ok1 = await promote(pairs[1].id);
+  assert.equal(ok1.status, 200);
+  assert.equal(ok1.body.file, join(demosOut, "natural-science.jsonl"));
+  assert.match((await promote(pairs[1].id)).body.error!, /already in/);
+  const { library } = loadDemoLibrary(["Natural Science"], demosOut);
+  const demos = library.get("Natural Science")!;
+  assert.equal(demos.length, 1);
+  assert.deepEqual(
+    { ...demos[0] },
+    {
+      domain: "Natural Science",
+      material: "Timetable for Ardmore1. On weekdays there are 4 crossings; the first leaves early.",
+      persona: "commuter, wants the timetable",
+      question: pairs[1].question,
+      answer: "4",
+      answer_type: "number",
+      aliases: ["4 crossings"],
+    },
+  );
+  const long = "Filler sentence with several words in it. ".repeat(40) + "The bridge is 812 metres long. " + "More filler text follows here. ".repeat(40);
+  const { supportingMaterial } = await import("../src/review/promote.js");
+  const m = supportingMaterial(long, evidenceRanges(long, ["812 metres"]))!;
+  assert.ok(m.includes("The bridge is 812 metres long."));
+  assert.ok(m.split(/\s+/).length <= 120, `${m.split(/\s+/).length} words`);
 });

@@ -18,6 +18,7 @@ interface ReviewFlags {
   reviewer?: string;
   summary?: boolean;
   json?: boolean;
+  demosOut?: string;
 }
 
 function count(raw: string, flag: string, min: number): number {
@@ -49,6 +50,7 @@ export function registerReview(program: Command): void {
     .option("--reviewer <name>", "your name in the decisions (default: $USER)")
     .option("--port <n>", "port to listen on (0: any free one)", "8765")
     .option("--host <address>", "address to bind; anything but loopback also requires the access key printed in the URL", "127.0.0.1")
+    .option("--demos-out <dir>", "folder to promote accepted pairs into as demonstrations (key d; the format of data/demos/, for a later run's --demos)")
     .option("--summary", "print what the reviews so far measure and exit (no server)")
     .option("--json", "with --summary: print JSON")
     .action(async (dir: string, flags: ReviewFlags) => {
@@ -70,7 +72,7 @@ export function registerReview(program: Command): void {
       const loaded = await loadReviewItems(dir, { sample, rejected, seed });
       if (loaded.items.length === 0) throw new Error(`review: ${dir} has no pairs to review (qa/ is empty${rejected === 0 ? "; add --rejected to review rejected pairs" : ""})`);
       for (const b of loaded.bad.slice(0, 3)) process.stderr.write(`review: skipped unreadable line ${b}\n`);
-      const srv = await startReviewServer({ dir, loaded, reviewer, host: flags.host, port }).catch((e: NodeJS.ErrnoException) => {
+      const srv = await startReviewServer({ dir, loaded, reviewer, host: flags.host, port, demosOut: flags.demosOut }).catch((e: NodeJS.ErrnoException) => {
         if (e.code === "EADDRINUSE") throw new Error(`review: port ${port} is in use; pick another with --port (or --port 0 for any free one)`);
         throw e;
       });

@@ -7,7 +7,7 @@ export const REVIEW_SCRIPT = `(function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("review-config").textContent);
   function $(id) { return document.getElementById(id); }
-  var items = [], mine = {}, reasons = [], history = [], view = [], cursor = 0, mode = "view", busy = false;
+  var items = [], mine = {}, reasons = [], history = [], view = [], cursor = 0, mode = "view", busy = false, demos = false;
 
   function api(method, path, body) {
     return fetch(path, {
@@ -185,6 +185,15 @@ export const REVIEW_SCRIPT = `(function () {
     decide(body, true);
   }
 
+  /** Copies the pair you accepted into the --demos-out library; the server checks the rest. */
+  function promote() {
+    var it = current();
+    if (!it || !demos) return;
+    api("POST", "/api/promote", { id: it.id }).then(function (res) {
+      flash("promoted to " + res.file);
+    }).catch(function (e) { flash("not promoted: " + e.message, true); });
+  }
+
   function saveEdit() {
     var it = current();
     var q = $("edit-q").value.trim(), a = $("edit-a").value.trim();
@@ -225,6 +234,7 @@ export const REVIEW_SCRIPT = `(function () {
       case "s": case "n": case "j": case "ArrowRight": move(1); break;
       case "p": case "k": case "ArrowLeft": move(-1); break;
       case "u": undo(); break;
+      case "d": promote(); break;
       case "?": $("help").hidden = !$("help").hidden; break;
       default: handled = false;
     }
@@ -237,6 +247,7 @@ export const REVIEW_SCRIPT = `(function () {
   $("b-next").addEventListener("click", function () { move(1); });
   $("b-prev").addEventListener("click", function () { move(-1); });
   $("b-undo").addEventListener("click", undo);
+  $("b-demo").addEventListener("click", promote);
   $("b-save").addEventListener("click", saveEdit);
   $("b-cancel").addEventListener("click", function () { setMode("view"); });
   ["f-domain", "f-type", "f-status", "f-band", "f-todo"].forEach(function (id) {
@@ -247,6 +258,8 @@ export const REVIEW_SCRIPT = `(function () {
     items = res.items;
     mine = res.decisions;
     reasons = res.reasons;
+    demos = res.demos;
+    $("b-demo").hidden = !demos;
     setText("reviewer", res.reviewer);
     setText("source-info", res.note);
     reasons.forEach(function (r, i) {

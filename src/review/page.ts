@@ -48,7 +48,7 @@ textarea{width:100%;font:inherit;box-sizing:border-box}
 
 const HELP = `<div id="help" class="panel" hidden><b>Keys</b>: <kbd>a</kbd> accept · <kbd>r</kbd> reject, then <kbd>1</kbd>–<kbd>6</kbd> for the reason ·
 <kbd>e</kbd> edit question/answer, <kbd>Ctrl</kbd>+<kbd>Enter</kbd> save, <kbd>Esc</kbd> cancel · <kbd>s</kbd>/<kbd>n</kbd>/<kbd>→</kbd> skip to the next ·
-<kbd>p</kbd>/<kbd>←</kbd> previous · <kbd>u</kbd> undo the last decision · <kbd>?</kbd> this help</div>`;
+<kbd>p</kbd>/<kbd>←</kbd> previous · <kbd>u</kbd> undo the last decision · <kbd>d</kbd> promote an accepted pair to the demos (with --demos-out) · <kbd>?</kbd> this help</div>`;
 
 export function renderReviewPage(opts: { token: string; title: string }): string {
   return `<!doctype html>
@@ -90,6 +90,7 @@ ${HELP}
 <button type="button" id="b-prev"><kbd>p</kbd> previous</button>
 <button type="button" id="b-next"><kbd>s</kbd> skip / next</button>
 <button type="button" id="b-undo"><kbd>u</kbd> undo</button>
+<button type="button" id="b-demo" hidden><kbd>d</kbd> promote to demos</button>
 </div>
 <div id="reasons" class="panel" hidden>Reject because (press a number, <kbd>Esc</kbd> to cancel): <span id="reason-list"></span></div>
 <div id="edit" class="panel" hidden>

@@ -15,6 +15,7 @@ import { z } from "zod";
 import { appendDecision, readDecisions, REJECT_REASONS, type ReviewDecision } from "./decisions.js";
 import type { LoadedItems } from "./items.js";
 import { renderReviewPage, REVIEW_CSP } from "./page.js";
+import { promoteToDemos } from "./promote.js";
 
 export interface ReviewServerOptions {
   dir: string;
@@ -25,6 +26,8 @@ export interface ReviewServerOptions {
   /** Fixed tokens for tests; random otherwise. */
   accessKey?: string;
   sessionToken?: string;
+  /** Folder to promote accepted pairs into as demonstrations (`--demos-out`). */
+  demosOut?: string;
   /** Clock for decision times (tests pin it). */
   now?: () => Date;
 }
@@ -131,7 +134,7 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
     if (!same(String(req.headers["x-review-token"] ?? ""), token)) return json(res, 403, { error: "missing or wrong session token: reload the review page" });
     if (url.pathname === "/api/items" && req.method === "GET") {
       const note = `${opts.loaded.keptTotal} kept and ${opts.loaded.rejectedTotal} rejected pairs in the directory; ${items.length} to review`;
-      return json(res, 200, { items, decisions: mine(), reasons: REJECT_REASONS, reviewer: opts.reviewer, note });
+      return json(res, 200, { items, decisions: mine(), reasons: REJECT_REASONS, reviewer: opts.reviewer, note, demos: Boolean(opts.demosOut) });
     }
     if (url.pathname === "/api/decision" && req.method === "POST") {
       if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) return json(res, 415, { error: "send JSON" });
@@ -157,6 +160,23 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
       }
       appendDecision(opts.dir, d);
       return json(res, 200, { ok: true, decision: d });
+    }
+    if (url.pathname === "/api/promote" && req.method === "POST") {
+      if (!opts.demosOut) return json(res, 400, { error: "start the review with --demos-out DIR to promote pairs to demonstrations" });
+      let id: unknown;
+      try {
+        id = (JSON.parse(await readBody(req)) as { id?: unknown }).id;
+      } catch (e) {
+        return json(res, 400, { error: `bad request body: ${(e as Error).message}` });
+      }
+      const item = items.find((i) => i.id === id);
+      if (!item) return json(res, 404, { error: `no pair ${String(id)} in this review` });
+      try {
+        const file = promoteToDemos(opts.demosOut, item, readDecisions(opts.dir).byId.get(item.id)?.get(opts.reviewer));
+        return json(res, 200, { ok: true, file });
+      } catch (e) {
+        return json(res, 409, { error: (e as Error).message });
+      }
     }
     return json(res, 404, { error: "not found" });
   }
