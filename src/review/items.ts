@@ -70,6 +70,13 @@ export interface LoadedItems {
 
 type Draft = Omit<ReviewItem, "passage" | "evidence" | "location"> & { source: SourceLocation };
 
+interface Entry<T> {
+  key: number;
+  item: T;
+  /** Position in the stream: the sample is shown in the directory's own order. */
+  order: number;
+}
+
 /**
  * A seeded sample stratified by domain. Each candidate gets a key, a hash of the seed and
  * its id; a domain keeps its `size` smallest keys (bounded memory: at most twice the
@@ -78,22 +85,20 @@ type Draft = Omit<ReviewItem, "passage" | "evidence" | "location"> & { source: S
  * estimates the whole set's without weights.
  */
 export class StratifiedSampler<T extends { id: string; domain: string }> {
-  private readonly byDomain = new Map<string, { n: number; kept: Array<{ key: number; item: T }> }>();
+  private readonly byDomain = new Map<string, { n: number; kept: Array<Entry<T>> }>();
   private order = 0;
-  private readonly firstSeen = new Map<T, number>();
 
   constructor(private readonly budget: number | undefined, private readonly seed: number) {}
 
   add(item: T): void {
-    this.firstSeen.set(item, this.order++);
     let d = this.byDomain.get(item.domain);
     if (!d) this.byDomain.set(item.domain, (d = { n: 0, kept: [] }));
     d.n++;
-    d.kept.push({ key: fnv1a32(`${this.seed}\u0000${item.id}`), item });
+    d.kept.push({ key: fnv1a32(`${this.seed}\u0000${item.id}`), item, order: this.order++ });
     if (this.budget !== undefined && d.kept.length > 2 * Math.max(this.budget, 1)) this.trim(d.kept, this.budget);
   }
 
-  private trim(kept: Array<{ key: number; item: T }>, size: number): void {
+  private trim(kept: Array<Entry<T>>, size: number): void {
     kept.sort((a, b) => a.key - b.key || (a.item.id < b.item.id ? -1 : 1));
     kept.length = Math.min(kept.length, size);
   }
@@ -107,9 +112,9 @@ export class StratifiedSampler<T extends { id: string; domain: string }> {
   /** The sample, in the order the items were read (a reviewer sees a run's own order). */
   draw(): T[] {
     const total = this.total;
-    const out: T[] = [];
+    const out: Array<Entry<T>> = [];
     if (this.budget === undefined || this.budget >= total) {
-      for (const d of this.byDomain.values()) out.push(...d.kept.map((k) => k.item));
+      for (const d of this.byDomain.values()) out.push(...d.kept);
     } else {
       const domains = [...this.byDomain.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
       const quotas = domains.map(([name, d]) => ({ name, d, exact: (this.budget! * d.n) / total, take: Math.floor((this.budget! * d.n) / total) }));
@@ -122,10 +127,10 @@ export class StratifiedSampler<T extends { id: string; domain: string }> {
       }
       for (const q of quotas) {
         this.trim(q.d.kept, q.take);
-        out.push(...q.d.kept.map((k) => k.item));
+        out.push(...q.d.kept);
       }
     }
-    return out.sort((a, b) => this.firstSeen.get(a)! - this.firstSeen.get(b)!);
+    return out.sort((a, b) => a.order - b.order).map((e) => e.item);
   }
 }
 
