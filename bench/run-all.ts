@@ -34,6 +34,7 @@ const BENCHES: Record<string, [string, string[], Record<string, string>?]> = {
   "reward-quality": ["reward-quality.ts", []],
   "reward-server": ["reward-server.ts", full ? [] : ["3"]],
   "reward-triviaqa": ["reward-triviaqa.ts", []],
+  "local-engine": ["local-engine.ts", full ? [] : ["--docs", "4"]],
 };
 
 const selected = values.only ? values.only.split(",") : Object.keys(BENCHES);

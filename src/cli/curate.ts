@@ -65,7 +65,7 @@ export function registerCurate(program: Command): void {
   program
     .command("curate")
     .description("Deduplicate, decontaminate against benchmarks, apply answer-quality rules and domain quotas to QA pairs; writes a curated directory (qa/, rejected/, stats.json, run.json).")
-    .argument("<inputs...>", "run directories (their qa/ parts) or JSONL files with question/answer fields")
+    .argument("<inputs...>", "run directories (their qa/ parts) or JSONL files with question/answer fields; files may be remote: hf://datasets/ORG/NAME/PATH, s3://BUCKET/KEY (globs too) or https://")
     .requiredOption("--out <dir>", "curated output directory (a previous curate output there is replaced)")
     .option("--benchmarks <files...>", "benchmark files (JSONL or Parquet) to decontaminate against")
     .option("--benchmark-fields <spec...>", `text fields per benchmark: [FILE=]PRESET|FIELD,FIELD (presets: ${PRESET_NAMES.join(", ")}; default auto)`)

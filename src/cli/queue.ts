@@ -43,7 +43,7 @@ export function registerQueue(program: Command): void {
     queue
       .command("submit")
       .description("Split the inputs into chunk jobs and queue them, with the run's settings (API keys are never stored).")
-      .argument("<inputs...>", "input files, globs or folders (as for run); workers must see the same paths"),
+      .argument("<inputs...>", "input files, globs or folders (as for run), or hf://, s3://, https:// URLs; workers must see the same paths (remote files: the same credentials)"),
   )
     .option("--chunk-docs <n>", "documents per chunk (JSONL line ranges, Parquet row ranges aligned to row groups)", positiveInt("--chunk-docs"), 1000)
     .option("--attempts <n>", "attempts per chunk before it lands in the failed set", positiveInt("--attempts"), 5)

@@ -59,6 +59,8 @@ export interface RunFlags {
   maxPerDoc?: number;
   partRecords?: number;
   progress?: string;
+  ioRetries?: number;
+  ioTimeout?: number;
 }
 
 /** Flags → a layer with the config file's shape, holding only what the user gave. */
@@ -112,6 +114,7 @@ export function flagsToLayer(inputs: string[], f: RunFlags): Record<string, unkn
     curate,
     partRecords: f.partRecords,
     progress: f.progress,
+    io: { retries: f.ioRetries, timeoutMs: f.ioTimeout === undefined ? undefined : Math.round(f.ioTimeout * 1000) },
   };
 }
 
@@ -119,7 +122,7 @@ export function registerRun(program: Command): void {
   const cmd = program
     .command("run")
     .description("Run the pipeline (prefilter → filter → identify → generate → check → curate) over documents.")
-    .argument("<inputs...>", "input files, globs or folders: .jsonl/.json/.ndjson (+ .gz/.zst), .parquet, .txt/.md")
+    .argument("<inputs...>", "input files, globs or folders: .jsonl/.json/.ndjson (+ .gz/.zst), .parquet, .txt/.md, .warc/.wet (+ .gz); local, hf://datasets/ORG/NAME[@REV]/PATH, s3://BUCKET/PREFIX or https://")
     .requiredOption("-o, --out <dir>", "output directory (rerun the same command to resume)")
     .option("-c, --config <file.yaml>", "YAML config file (per-stage models, domains, ...); flags override it")
     .option("-m, --model <name>", "model for every stage (default: the server's only model)")
@@ -138,8 +141,8 @@ export function registerRun(program: Command): void {
     .option("--id-field <name>", "JSON field with the document id (default: id; else a hash of the text)")
     .option("--limit <n>", "stop after N source documents", int("--limit"))
     .option("--seed <n>", "seed for demo sampling and model sampling (default 42)", int("--seed"))
-    .addOption(new Option("--plan <plan>", "paper: the paper's four stages; efficient: 3 calls per document (default: paper)").choices(["paper", "efficient"]))
-    .option("--personas <n>", "max personas per document (default 3)", int("--personas"))
+    .addOption(new Option("--plan <plan>", "paper: the paper's four stages; efficient: 4 calls per document (default: paper; efficient on the local engine)").choices(["paper", "efficient"]))
+    .option("--personas <n>", "max personas per document (default 3; 2 on the local engine)", int("--personas"))
     .option("--few-shot <n>", "demonstrations per generate prompt (default 2; 1 with --plan efficient)", int("--few-shot"))
     .option("--demos <dir>", "folder of <domain-slug>.jsonl demos that add or replace domains")
     .option("--max-doc-tokens <n>", "longer documents are split into windows (default 6000)", int("--max-doc-tokens"))
@@ -156,6 +159,8 @@ export function registerRun(program: Command): void {
     .option("--target-pairs <n>", "curation: total pairs the shares of --domain-quota refer to", int("--target-pairs"))
     .option("--max-per-doc <n>", "curation: at most N accepted pairs per document", int("--max-per-doc"))
     .option("--part-records <n>", "records per output part file (default 50000)", int("--part-records"))
+    .option("--io-retries <n>", "remote inputs: retries of a read after a reset, timeout, 5xx or throttling, with backoff (default 6)", int("--io-retries"))
+    .option("--io-timeout <seconds>", "remote inputs: one request (listing or 8 MiB range read) may take this long (default 120)", num("--io-timeout"))
     .addOption(new Option("--progress <mode>", "progress display (default: bar on a terminal, log lines otherwise)").choices(["auto", "bar", "log", "none"]))
     .addHelpText(
       "after",
@@ -165,11 +170,15 @@ Examples:
   export OPENAI_BASE_URL=http://gpu-box:8000/v1
   webscale-rl run 'corpus/*.jsonl.zst' shard.parquet --out runs/r1 --model Qwen/Qwen2.5-72B-Instruct
   webscale-rl run examples/corpus.jsonl --out runs/local        # no server: the embedded local model
+  webscale-rl run 'hf://datasets/HuggingFaceFW/fineweb/sample/10BT/*.parquet' --limit 100000 --out runs/fw
+  webscale-rl run 's3://my-bucket/crawl/*.warc.gz' --out runs/cc   # AWS credential chain; AWS_ENDPOINT_URL for MinIO/R2
+Remote data: HF_TOKEN (gated/private datasets), HF_ENDPOINT (a mirror); AWS_* for S3. See docs/inputs.md.
 Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twice: at once).`,
     )
     .action(async (inputs: string[], flags: RunFlags) => {
       const log = (m: string) => process.stderr.write(m + "\n");
-      const { config } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
+      const { config, localDefaults } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
+      if (localDefaults) log(localDefaults);
       if (config.llm.engine === "local" && !config.llm.modelFile) config.llm.modelFile = await prepareLocalModel({ log });
       // state/ and the writer tag let the batch engine find its in-flight batches after a kill.
       const llm = await createLlmClient(config.llm, { log, stateDir: runPaths(config.out).state, stateName: shardTag(config) });

@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { RunConfig } from "./schema.js";
 import { wantsEmbeddedDefault } from "../llm/default-model.js";
+import { applyLocalDefaults } from "./local-defaults.js";
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -79,6 +80,8 @@ function describeIssues(err: z.ZodError): string {
 
 export interface ResolvedRun {
   config: RunConfig;
+  /** Set when the local engine's defaults (plan, personas) filled what the user left unset: a line for the log. */
+  localDefaults?: string;
 }
 
 /**
@@ -116,10 +119,13 @@ export function resolveRunConfig(flagLayer: Plain, opts: { configFile?: string; 
       );
     }
   }
+  // A CPU run gets a plan and persona count it can finish (local-defaults.ts); a choice in the
+  // config file or on the command line wins.
+  const localDefaults = llm.engine === "local" ? applyLocalDefaults(merged) : undefined;
   const parsed = RunConfig.safeParse(merged);
   if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
   const config = parsed.data;
   const unknownQuota = Object.keys(config.curate.domainQuota).filter((d) => !config.domains.includes(d));
   if (unknownQuota.length) throw new ConfigError(`--domain-quota names unknown domains: ${unknownQuota.join(", ")} (domains: ${config.domains.join("; ")})`);
-  return { config };
+  return { config, localDefaults };
 }

@@ -112,6 +112,16 @@ const RunConfigFields = z.object({
       maxAnswerWords: z.number().int().positive().optional(),
     })
     .default({ dedup: true, decontaminate: true, quality: true, benchmarks: [], domainQuota: {} }),
+  /** Remote inputs (hf://, s3://, https://): retries of transient faults and the per-request timeout (src/io/remote/retry.ts). */
+  io: z
+    .object({
+      retries: z.number().int().nonnegative().default(6),
+      backoffMs: z.number().int().positive().default(500),
+      timeoutMs: z.number().int().positive().default(120_000),
+      /** Bytes per range request when streaming a remote file (8 MiB). */
+      pieceBytes: z.number().int().positive().default(8 * 1024 * 1024),
+    })
+    .default({ retries: 6, backoffMs: 500, timeoutMs: 120_000, pieceBytes: 8 * 1024 * 1024 }),
   /** Output part size: a new part file after this many records. */
   partRecords: z.number().int().positive().default(50_000),
   progress: z.enum(["auto", "bar", "log", "none"]).default("auto"),

@@ -11,6 +11,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join } from "node:path";
 import { QaRecord, ANSWER_TYPES, type AnswerType, type Rejection, type Stats } from "../records.js";
 import { jsonlLines, listParts, runPaths } from "../io/run-dir.js";
+import { isRemote } from "../io/remote/location.js";
+import { RemoteIO } from "../io/remote/remote-io.js";
+import { remoteJsonlLines } from "../io/remote/remote-lines.js";
+import { expandInputSpecs, type InputSpec } from "../io/sources/index.js";
 import { PartWriter } from "../pipeline/part-writer.js";
 import { shortHash } from "../util/hash.js";
 import { VERSION } from "../version.js";
@@ -81,9 +85,10 @@ export function toQaRecord(obj: Record<string, unknown>, file: string, line: num
   };
 }
 
-async function* readItems(inputs: string[], review: ReviewCounts): AsyncGenerator<Item> {
+async function* readItems(inputs: string[], remote: Map<string, InputSpec[]>, io: RemoteIO, review: ReviewCounts): AsyncGenerator<Item> {
   for (const input of inputs) {
-    if (statSync(input).isDirectory() && existsSync(decisionsPath(input))) {
+    const specs = remote.get(input);
+    if (!specs && statSync(input).isDirectory() && existsSync(decisionsPath(input))) {
       // A reviewed run: its pairs under the human decisions (src/review/apply.ts), the
       // rejected ones reported as `review.rejected`, the rescued ones curated like any other.
       const rejected: Rejection[] = [];
@@ -97,8 +102,8 @@ async function* readItems(inputs: string[], review: ReviewCounts): AsyncGenerato
       for (const r of rejected) yield r.reason === "review.rejected" ? { review: r } : { bad: r };
       continue;
     }
-    const files = statSync(input).isDirectory() ? listParts(runPaths(input).qa) : [input];
-    for await (const { file, line, text } of jsonlLines(files)) {
+    const lines = specs ? remoteJsonlLines(specs, io) : jsonlLines(statSync(input).isDirectory() ? listParts(runPaths(input).qa) : [input]);
+    for await (const { file, line, text } of lines) {
       let obj: unknown;
       try {
         obj = JSON.parse(text);
@@ -124,6 +129,7 @@ function badInput(code: string, file: string, line: number, detail: string): Rej
 function checkInputs(inputs: string[], out: string): void {
   if (inputs.length === 0) throw new CurateConfigError("curate: name at least one run directory or JSONL file");
   for (const input of inputs) {
+    if (isRemote(input)) continue; // listed (and checked) by expandInputSpecs
     if (!existsSync(input)) throw new CurateConfigError(`curate: input ${input} does not exist`);
     if (statSync(input).isDirectory() && !existsSync(runPaths(input).qa))
       throw new CurateConfigError(`curate: ${input} is a directory without qa/ (not a run directory)`);
@@ -140,7 +146,7 @@ function inputStats(inputs: string[]): Stats | undefined {
   let merged: Stats | undefined;
   for (const input of inputs) {
     const p = runPaths(input).stats;
-    if (!statSync(input).isDirectory() || !existsSync(p)) continue;
+    if (isRemote(input) || !statSync(input).isDirectory() || !existsSync(p)) continue;
     const s = JSON.parse(readFileSync(p, "utf8")) as Stats;
     if (!merged) merged = structuredClone(s);
     else {
@@ -169,6 +175,10 @@ function emptyStats(pairs: number): Stats {
 
 export async function runCurate(job: CurateJob): Promise<Record<string, unknown>> {
   checkInputs(job.inputs, job.out);
+  // Remote QA files (hf://, s3://, https://) are listed now: no access or no such file stops here, before any work.
+  const io = new RemoteIO();
+  const remote = new Map<string, InputSpec[]>();
+  for (const input of job.inputs.filter(isRemote)) remote.set(input, await expandInputSpecs([input], io));
   const paths = runPaths(job.out);
   for (const p of [paths.qa, paths.rejected, paths.state, paths.stats]) rmSync(p, { recursive: true, force: true });
   mkdirSync(job.out, { recursive: true });
@@ -188,7 +198,7 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
   const progress = (done: boolean) =>
     job.onProgress?.({ read, kept, rejected: nRejected, seconds: (Date.now() - started) / 1000, done });
   const review = emptyReviewCounts();
-  for await (const item of readItems(job.inputs, review)) {
+  for await (const item of readItems(job.inputs, remote, io, review)) {
     read++;
     if ("review" in item) {
       rejected.add(item.review);

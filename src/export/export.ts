@@ -39,6 +39,8 @@ export interface ExportOptions {
   /** Rows per Parquet row group (default 20 000). */
   rowGroupRows?: number;
   onProgress?: (p: ExportProgress) => void;
+  /** The dataset's name on its card (default: the --out folder's name; a Hub push uses the repository's). */
+  cardName?: string;
 }
 
 export interface ExportProgress {
@@ -223,7 +225,7 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
       splitFiles[split] = files.filter((f) => basename(f.path).startsWith(`${split}-`)).map((f) => relative(opts.out, f.path).split("\\").join("/"));
     }
     const card = renderCard({
-      name: basename(resolve(opts.out)),
+      name: opts.cardName ?? basename(resolve(opts.out)),
       columns,
       splitFiles,
       splitRows,

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { PartPosition } from "./part-writer.js";
 import type { LlmStats } from "../records.js";
 import type { TrackerState } from "./stats-tracker.js";
+import type { IoStats } from "../io/remote/io-stats.js";
 
 export interface Checkpoint {
   version: 1;
@@ -24,6 +25,8 @@ export interface Checkpoint {
   sessions: number;
   /** The curation gate's state at this commit (what its commit returned); a resume cuts the gate back to it. */
   gate?: unknown;
+  /** Remote I/O counters of all sessions up to the commit (absent when nothing was remote). */
+  io?: IoStats;
 }
 
 /** The writer's last checkpoint in `stateDir`, if any. */

@@ -11,7 +11,10 @@ import type { LlmClient } from "../llm/types.js";
 import { addLlmStats, emptyLlmStats } from "../llm/counters.js";
 import type { DocumentRecord, QaRecord, Rejection, Stats } from "../records.js";
 import { runPaths } from "../io/run-dir.js";
-import { expandInputs, readSources, type InputSpec } from "../io/sources/index.js";
+import { expandInputSpecs, readSources, type InputSpec } from "../io/sources/index.js";
+import { RemoteIO } from "../io/remote/remote-io.js";
+import { displayUrl } from "../io/remote/location.js";
+import { pinRemoteInputs } from "./input-pins.js";
 import { loadDemoLibrary } from "../prompts/demos.js";
 import { makeProcessor, planStages, type DocResult } from "../stages/process-document.js";
 import { prefilter } from "../stages/prefilter.js";
@@ -50,7 +53,7 @@ export interface RunOptions {
   commitIntervalMs?: number;
   /**
    * Explicit inputs (files or line/row ranges) instead of expanding `config.inputs`: the
-   * queue worker runs one chunk this way. Default: `expandInputs(config.inputs)`.
+   * queue worker runs one chunk this way. Default: `expandInputSpecs(config.inputs)`, remote files pinned (input-pins.ts).
    */
   inputs?: (string | InputSpec)[];
   /** Names this writer's part files and state (default: "main", or the shard "sIofN"). */
@@ -99,6 +102,18 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
   const filesDone: Record<string, number> = { ...(cp?.filesDone ?? {}) };
   const sessions = (cp?.sessions ?? 0) + 1;
   if (cp) log(`Resuming ${config.out}: ${tracker.state.documents_read} documents and ${tracker.state.qa_accepted} pairs already done.`);
+  // Remote inputs: stores, retries and the io counters of stats.json (carried across sessions).
+  const io = new RemoteIO({ log, stats: cp?.io, policy: { retries: config.io.retries, backoffMs: config.io.backoffMs, timeoutMs: config.io.timeoutMs }, pieceBytes: config.io.pieceBytes });
+  // Inputs are listed (and remote ones pinned) before anything else starts: a configuration
+  // problem (no such file, no credentials, no access) stops the run here, before any work.
+  let inputs: (string | InputSpec)[];
+  try {
+    inputs = opts.inputs ?? pinRemoteInputs(paths.state, tag, await expandInputSpecs(config.inputs, io), ledger.finished, filesDone, log);
+  } catch (err) {
+    ledger.close();
+    io.close();
+    throw err;
+  }
   writeRunJson(config, llm, paths.run, sessions);
 
   const { library, missing } = loadDemoLibrary(config.domains, config.demosDir);
@@ -174,6 +189,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
         wallSeconds: prevWall + t,
         sessions,
         gate: gate?.mark(),
+        io: io.meter.idle ? undefined : structuredClone(io.stats),
       };
       // Curation state is persisted before the checkpoint that refers to its pairs; a resume
       // cuts it back to the mark (pairs admitted later are admitted again, in the same order).
@@ -182,6 +198,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
       if (final || t - lastStatsWrite >= 5) {
         const stats = tracker.toStats(llmTotal, prevWall + t, gate?.stats());
         if (failedUnits > 0) stats.documents_failed = failedUnits;
+        if (!io.meter.idle) stats.io = structuredClone(io.stats);
         writeJsonAtomic(statsPath, stats);
         lastStatsWrite = t;
         finalStats = stats;
@@ -216,8 +233,13 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
   };
 
   // --- the read loop --------------------------------------------------------------------
-  const specKey = (i: string | InputSpec) => (typeof i === "string" ? i : `${i.path}#${i.fromLine ?? i.fromRow ?? ""}-${i.toLine ?? i.toRow ?? ""}`);
-  const files = (opts.inputs ?? (await expandInputs(config.inputs))).filter((f) => !(specKey(f) in filesDone));
+  // A whole file is keyed by its label (source.file), as filesDone is; a slice by its range.
+  const specKey = (i: string | InputSpec) => {
+    if (typeof i === "string") return displayUrl(i);
+    const whole = i.fromLine === undefined && i.fromRow === undefined && i.toLine === undefined && i.toRow === undefined;
+    return whole ? displayUrl(i.path) : `${i.path}#${i.fromLine ?? i.fromRow ?? ""}-${i.toLine ?? i.toRow ?? ""}`;
+  };
+  const files = inputs.filter((f) => !(specKey(f) in filesDone));
   let seen = Object.values(filesDone).reduce((a, b) => a + b, 0);
   let currentFile: string | undefined;
   const endFile = (file: string | undefined) => {
@@ -227,7 +249,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
   };
 
   try {
-    for await (const item of readSources(files, { textField: config.textField, idField: config.idField })) {
+    for await (const item of readSources(files, { textField: config.textField, idField: config.idField, io })) {
       if (opts.signal?.aborted) {
         stoppedBy ??= "signal";
         break;
@@ -311,6 +333,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<
     progress.stop();
     for (const w of Object.values(writers)) w.close();
     ledger.close();
+    io.close();
   }
   return { stats: finalStats!, stoppedBy, failedUnits, lastError };
 }

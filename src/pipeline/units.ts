@@ -10,7 +10,7 @@ import { estimateTokens, splitByTokens } from "../util/tokens.js";
 /** Position-based key: stable across reruns on the same inputs, and distinct even when a corpus repeats ids. */
 export function unitKey(doc: Pick<Doc, "source">, window?: number): string {
   const s = doc.source;
-  return `${fnv1a32(s.file).toString(36)}:${s.line ?? s.row ?? ""}${window === undefined ? "" : "#" + window}`;
+  return `${fnv1a32(s.file).toString(36)}:${s.line ?? s.row ?? s.record ?? ""}${window === undefined ? "" : "#" + window}`;
 }
 
 export function toUnits(doc: Doc, maxTokens: number, overflow: "split" | "truncate", tokens = estimateTokens(doc.text)): Doc[] {

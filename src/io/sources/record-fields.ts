@@ -5,6 +5,8 @@
  */
 import type { Doc, Rejection, SourceLocation } from "../../records.js";
 import { shortHash } from "../../util/hash.js";
+import { ChangedFileError, remoteDetail, statusOf } from "../remote/errors.js";
+import { errorDetail } from "./errors.js";
 
 export interface FieldOptions {
   textField: string;
@@ -30,6 +32,16 @@ export function inputRejection(reason: string, source: SourceLocation, detail?: 
   if (detail !== undefined) rejection.detail = detail;
   if (docId !== undefined) rejection.doc_id = docId;
   return { kind: "bad", rejection };
+}
+
+/**
+ * A file that could not be read to its end: `input.changed_file` when a remote file no longer
+ * has the identity this run pinned, else `input.unreadable_file`; `at` says where reading stopped.
+ */
+export function readFailure(err: unknown, source: SourceLocation, at = ""): SourceItem {
+  if (err instanceof ChangedFileError) return inputRejection("changed_file", source, err.message + at);
+  // An HTTP failure says its status and the server's error name; a local one its system code.
+  return inputRejection("unreadable_file", source, (statusOf(err) !== undefined ? remoteDetail(err) : errorDetail(err)) + at);
 }
 
 /** `source` carries file and line or row; the URL is added here when the record has one. */
