@@ -17,7 +17,8 @@ import { REPO_ROOT, tempDir } from "./support/pipeline-harness.js";
 import { startFakeS3, type FakeS3 } from "./support/s3-server.js";
 import { startFakeHub, type FakeHub } from "./support/fake-hub.js";
 import { s3Client } from "./support/remote-corpus.js";
-import { filesBelow } from "../src/export/publish.js";
+import { publishedFiles } from "../src/export/publish.js";
+import { errorLines } from "./support/cli.js";
 
 const TOKEN = "hf_write_token";
 let root: string;
@@ -65,7 +66,7 @@ test("--out s3://BUCKET/PREFIX: the same files as a local export; a dropped uplo
   const local = join(root, "local-hf");
   const l = await cli([run, "--format", "hf", "--out", local, "--shard-rows", "150", "--no-progress"], env({}));
   assert.equal(l.code, 0, l.stderr);
-  const rels = filesBelow(local);
+  const rels = publishedFiles(local);
   assert.ok(rels.includes("README.md") && rels.filter((r) => r.endsWith(".parquet")).length >= 3, rels.join(","));
 
   s3.faults.push({ method: "PUT", path: /train-00001/, dropAfterBytes: 100, times: 1 });
@@ -93,7 +94,7 @@ test("--push-to-hub: one commit with the shards and the card; a push cut mid-upl
   // Every upload of one shard is cut (the export is deterministic: its bytes, and so its
   // LFS oid, are those of the local export): the push fails after its retries, the other shards land.
   const local = join(root, "local-hf");
-  const victim = readFileSync(join(local, "data", filesBelow(join(local, "data")).find((f) => f.startsWith("train-00001"))!));
+  const victim = readFileSync(join(local, "data", publishedFiles(join(local, "data")).find((f) => f.startsWith("train-00001"))!));
   const oid = createHash("sha256").update(victim).digest("hex");
   hub.faults.push({ method: "PUT", path: new RegExp(`lfs-upload/${oid}`), dropAfterBytes: 10, times: Infinity });
   const cut = await cli(args, hubEnv);
@@ -109,7 +110,7 @@ test("--push-to-hub: one commit with the shards and the card; a push cut mid-upl
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /uploaded \d+ file\(s\) to .*\/datasets\/alice\/webscale-qa \(commit [0-9a-f]{40}\)/);
   const files = hub.files("alice/webscale-qa")!;
-  for (const rel of filesBelow(local)) {
+  for (const rel of publishedFiles(local)) {
     const remote = files.get(rel)!;
     const want = readFileSync(join(local, rel));
     assert.ok(rel === "README.md" ? remote.toString().replaceAll("webscale-qa", "local-hf") === want.toString() : remote.equals(want), `${rel} on the Hub`);
@@ -138,8 +139,9 @@ test("--push-to-hub without a token, or with a refused one, stops before any wor
   const readOnly = await cli(args, env({ HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN }));
   hub.faults.length = 0;
   assert.equal(readOnly.code, 2, readOnly.stderr);
-  assert.equal(readOnly.stderr.trim().split("\n").length, 1, readOnly.stderr);
-  assert.match(readOnly.stderr, /^webscale-rl: --push-to-hub alice\/x: access denied \(403\): HF_TOKEN needs write access/);
+  // One error line (beside the note that this synthetic run has no completion marker).
+  assert.deepEqual(errorLines(readOnly.stderr).length, 1, readOnly.stderr);
+  assert.match(errorLines(readOnly.stderr)[0]!, /^webscale-rl: --push-to-hub alice\/x: access denied \(403\): HF_TOKEN needs write access/);
   const wrongFormat = await cli([run, "--format", "verl", "--push-to-hub", "alice/x"], env({ HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN }));
   assert.match(wrongFormat.stderr, /--push-to-hub applies to --format hf/);
   const noCreds = await cli([run, "--format", "verl", "--out", "s3://exports/v"], env({ AWS_ENDPOINT_URL: s3.endpoint }));

@@ -25,6 +25,7 @@ interface CurateFlags {
   maxAnswerWords: string;
   partRecords: string;
   progress: boolean;
+  allowIncomplete?: boolean;
 }
 
 function num(raw: string, flag: string, integer = true): number {
@@ -83,10 +84,25 @@ export function registerCurate(program: Command): void {
     .option("--max-answer-words <n>", "longest answer (words) for types other than list/formula", String(defaultCurateOptions.maxAnswerWords))
     .option("--part-records <n>", "records per output part file", "50000")
     .option("--no-progress", "no progress lines on stderr")
+    .option("--allow-incomplete", "curate run directories that are not complete (a run still going, killed or stopped) instead of refusing them")
+    .addHelpText(
+      "after",
+      `
+An input directory must be complete: every writer of the run finished (run.json status "complete").
+One curate at a time per --out (.lock-curate); its run.json says "running" until the output is complete.`,
+    )
     .action(async (inputs: string[], flags: CurateFlags) => {
       const options = curateOptionsFromFlags(flags);
       const partRecords = num(flags.partRecords, "--part-records");
-      const curation = await runCurate({ inputs, out: flags.out, options, partRecords, onProgress: flags.progress ? printProgress : undefined });
+      const curation = await runCurate({
+        inputs,
+        out: flags.out,
+        options,
+        partRecords,
+        onProgress: flags.progress ? printProgress : undefined,
+        allowIncomplete: flags.allowIncomplete,
+        log: (m) => process.stderr.write(m + "\n"),
+      });
       process.stdout.write(JSON.stringify({ out: flags.out, pairs_read: curation.pairs_read, pairs_kept: curation.pairs_kept, rejected: curation.rejected }) + "\n");
     });
 }

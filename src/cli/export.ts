@@ -26,6 +26,7 @@ interface ExportFlags {
   shardRows?: string;
   rowGroupRows?: string;
   progress: boolean;
+  allowIncomplete?: boolean;
 }
 
 function wholeNumber(raw: string, flag: string): number {
@@ -69,6 +70,7 @@ export function registerExport(program: Command): void {
     .option("--shard-rows <n>", "hf only: rows per Parquet shard under data/ (default 100000)")
     .option("--row-group-rows <n>", "rows per Parquet row group (default 20000)")
     .option("--no-progress", "no progress lines on stderr")
+    .option("--allow-incomplete", "export a directory that is not complete (a run still going, killed or stopped) instead of refusing it")
     .addHelpText(
       "after",
       `
@@ -76,7 +78,10 @@ Examples:
   webscale-rl export runs/r1 --format verl --out exports/verl
   webscale-rl export runs/r1 --format verl --out s3://my-bucket/rl-data/r1     # AWS credential chain; AWS_ENDPOINT_URL for MinIO/R2
   HF_TOKEN=hf_... webscale-rl export runs/r1 --format hf --push-to-hub my-org/webscale-qa --private
-A cut upload or push is finished by running the same command again (only what is missing is sent). See docs/export.md.`,
+The input must be complete (run.json status "complete"). Files are written as *.partial and renamed
+when all are complete; export.json in --out then says "complete" and lists them. Rerunning the same
+command after a kill, or with other settings, replaces the previous export cleanly; a cut upload or
+push is finished by running the same command again (only what is missing is sent). See docs/export.md.`,
     )
     .action(async (dir: string, flags: ExportFlags) => {
       // Every flag is checked before any work starts.
@@ -113,6 +118,8 @@ A cut upload or push is finished by running the same command again (only what is
         onProgress: progressPrinter(flags.progress),
         // A staged export is named after where it goes, not after its temporary folder.
         cardName: flags.pushToHub?.split("/")[1] ?? (s3 ? s3.loc.key.replace(/\/$/, "").split("/").pop() || s3.loc.bucket : undefined),
+        allowIncomplete: flags.allowIncomplete,
+        onNote: (m) => process.stderr.write(m + "\n"),
       });
 
       for (const [what, m] of Object.entries(summary.malformed)) {

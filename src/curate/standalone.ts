@@ -5,10 +5,19 @@
  * rejections), `state/curate/`, `stats.json`, `run.json`.
  *
  * Restartable, not resumable: rerunning on an output directory that a previous `curate`
- * wrote clears it and starts over, giving the same result for the same input.
+ * wrote clears it and starts over, giving the same result for the same input. One curate at a
+ * time per output (its lock); `run.json`'s status says whether the output is complete, and an
+ * incomplete input directory is refused unless `allowIncomplete`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { checkQuotaDomains } from "../config/load.js";
+import { writeJsonAtomic } from "../io/atomic-file.js";
+import { asOutputError } from "../io/io-error.js";
+import { requireComplete } from "../io/completion.js";
+import { checkWritableDir } from "../io/output-check.js";
+import { acquireLock } from "../io/output-lock.js";
+import { readManifest } from "../io/run-manifest.js";
 import { QaRecord, ANSWER_TYPES, type AnswerType, type Rejection, type Stats } from "../records.js";
 import { jsonlLines, listParts, runPaths } from "../io/run-dir.js";
 import { isRemote } from "../io/remote/location.js";
@@ -31,6 +40,10 @@ export interface CurateJob {
   partRecords: number;
   /** Called every ~2 s and at the end. */
   onProgress?: (p: CurateProgress) => void;
+  /** Read input directories that are not complete (a run still going, killed or stopped). */
+  allowIncomplete?: boolean;
+  /** Notes for the user (an input read anyway, a quota domain no pair has). */
+  log?: (msg: string) => void;
 }
 
 export interface CurateProgress {
@@ -134,11 +147,24 @@ function checkInputs(inputs: string[], out: string): void {
     if (statSync(input).isDirectory() && !existsSync(runPaths(input).qa))
       throw new CurateConfigError(`curate: ${input} is a directory without qa/ (not a run directory)`);
   }
-  if (existsSync(out) && readdirSync(out).length > 0) {
-    const runJson = runPaths(out).run;
-    const ours = existsSync(runJson) && (JSON.parse(readFileSync(runJson, "utf8")) as { command?: string }).command === "curate";
+  if (existsSync(out) && readdirSync(out).some((f) => !f.startsWith(".lock-"))) {
+    const ours = readManifest(out)?.command === "curate";
     if (!ours) throw new CurateConfigError(`curate: --out ${out} exists and is not empty (and not a previous curate output); choose another directory`);
   }
+  checkWritableDir(out, "--out");
+}
+
+/** The domains the inputs were made with (run.json), or undefined when an input does not say (a plain JSONL file). */
+function recordedDomains(inputs: string[]): string[] | undefined {
+  const all = new Set<string>();
+  for (const input of inputs) {
+    if (isRemote(input) || !statSync(input).isDirectory()) return undefined;
+    const m = readManifest(input) as { config?: { domains?: string[] }; domains?: string[] } | undefined;
+    const domains = m?.config?.domains ?? m?.domains;
+    if (!domains) return undefined;
+    for (const d of domains) all.add(d);
+  }
+  return [...all];
 }
 
 /** The input run's stats (one run dir: its own; several: funnels and rejections summed). */
@@ -174,18 +200,54 @@ function emptyStats(pairs: number): Stats {
 }
 
 export async function runCurate(job: CurateJob): Promise<Record<string, unknown>> {
+  const log = job.log ?? (() => {});
+  // Every check before anything is written.
   checkInputs(job.inputs, job.out);
   // Remote QA files (hf://, s3://, https://) are listed now: no access or no such file stops here, before any work.
   const io = new RemoteIO();
   const remote = new Map<string, InputSpec[]>();
   for (const input of job.inputs.filter(isRemote)) remote.set(input, await expandInputSpecs([input], io));
-  const paths = runPaths(job.out);
-  for (const p of [paths.qa, paths.rejected, paths.state, paths.stats]) rmSync(p, { recursive: true, force: true });
-  mkdirSync(job.out, { recursive: true });
-  const started = Date.now();
-  const runInfo = { command: "curate", version: VERSION, inputs: job.inputs, options: job.options, started_at: new Date(started).toISOString() };
-  writeFileSync(paths.run, JSON.stringify(runInfo, null, 2) + "\n");
+  for (const input of job.inputs) {
+    if (isRemote(input) || !statSync(input).isDirectory()) continue;
+    const note = requireComplete(input, job.allowIncomplete === true);
+    if (note) log(`curate: ${note}`);
+  }
+  const domainsKnown = recordedDomains(job.inputs);
+  if (domainsKnown) checkQuotaDomains(Object.keys(job.options.domainQuota), domainsKnown);
 
+  const lock = await acquireLock(job.out, "curate", { command: "webscale-rl curate", log });
+  const paths = runPaths(job.out);
+  const started = Date.now();
+  const runInfo = { command: "curate", version: VERSION, inputs: job.inputs, options: job.options, ...(domainsKnown ? { domains: domainsKnown } : {}), started_at: new Date(started).toISOString() };
+  try {
+    for (const p of [paths.qa, paths.rejected, paths.state, paths.stats]) rmSync(p, { recursive: true, force: true });
+    mkdirSync(job.out, { recursive: true });
+    writeJsonAtomic(paths.run, { ...runInfo, status: "running" });
+    const curation = await curate(job, paths, started, log, remote, io);
+    writeJsonAtomic(paths.run, { ...runInfo, status: "complete", finished_at: new Date().toISOString() });
+    return curation;
+  } catch (err) {
+    // A failed write (its state, its parts) is told as one line naming the output.
+    const described = asOutputError(err, job.out);
+    try {
+      writeJsonAtomic(paths.run, { ...runInfo, status: "stopped", reason: described instanceof Error ? described.message : String(described) });
+    } catch {
+      /* a full disk: the status stays "running", which readers also take as incomplete */
+    }
+    throw described;
+  } finally {
+    lock.release();
+  }
+}
+
+async function curate(
+  job: CurateJob,
+  paths: ReturnType<typeof runPaths>,
+  started: number,
+  log: (m: string) => void,
+  remote: Map<string, InputSpec[]>,
+  io: RemoteIO,
+): Promise<Record<string, unknown>> {
   const curator = await Curator.open(join(paths.state, "curate"), job.options);
   const qa = new PartWriter(paths.qa, "curated", job.partRecords);
   const rejected = new PartWriter(paths.rejected, "curated", job.partRecords);
@@ -198,6 +260,7 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
   const progress = (done: boolean) =>
     job.onProgress?.({ read, kept, rejected: nRejected, seconds: (Date.now() - started) / 1000, done });
   const review = emptyReviewCounts();
+  const seenDomains = new Set<string>();
   for await (const item of readItems(job.inputs, remote, io, review)) {
     read++;
     if ("review" in item) {
@@ -208,6 +271,7 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
       rejected.add(item.bad);
       nRejected++;
     } else {
+      seenDomains.add(item.rec.domain);
       const rej = curator.admit(item.rec);
       if (rej) {
         rejected.add(rej);
@@ -234,6 +298,8 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
   await curator.commit();
   const curation = curator.stats();
   await curator.close();
+  // Plain files do not say which domains they use: a quota domain no pair has is likely a typo.
+  for (const d of Object.keys(job.options.domainQuota)) if (!seenDomains.has(d)) log(`curate: note: --domain-quota names "${d}", but no pair has that domain`);
 
   const wall = (Date.now() - started) / 1000;
   const base = inputStats(job.inputs) ?? emptyStats(read - Object.values(inputRejections).reduce((a, b) => a + b, 0));
@@ -249,8 +315,7 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
     domains,
     curation: { ...curation, ...(reviewed ? { review } : {}), pairs_read: read, input_errors: inputRejections, wall_seconds: wall, pairs_per_second: Math.round(read / Math.max(wall, 1e-3)) },
   };
-  writeFileSync(paths.stats, JSON.stringify(stats, null, 2) + "\n");
-  writeFileSync(paths.run, JSON.stringify({ ...runInfo, finished_at: new Date().toISOString() }, null, 2) + "\n");
+  writeJsonAtomic(paths.stats, stats);
   progress(true);
   return stats.curation!;
 }

@@ -7,6 +7,7 @@
  * cut by a fault or a kill sends only what is missing when run again.
  */
 import { createHash } from "node:crypto";
+import { EXPORT_MANIFEST } from "./staging.js";
 import { createReadStream, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -55,6 +56,15 @@ export function filesBelow(dir: string): string[] {
   return out.sort();
 }
 
+/**
+ * The files an export publishes: every file below its folder except the local bookkeeping,
+ * export.json (its status and times say how the folder was written, not what the dataset is)
+ * and lock files.
+ */
+export function publishedFiles(dir: string): string[] {
+  return filesBelow(dir).filter((rel) => rel !== EXPORT_MANIFEST && !rel.split("/").pop()!.startsWith(".lock-"));
+}
+
 async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
@@ -93,7 +103,7 @@ export async function publishToS3(dir: string, target: S3Target): Promise<Publis
   const sent: string[] = [];
   const skipped: string[] = [];
   try {
-    for (const rel of filesBelow(dir)) {
+    for (const rel of publishedFiles(dir)) {
       const local = join(dir, rel);
       const key = loc.key + rel;
       const sha256 = await sha256File(local);
@@ -164,7 +174,7 @@ export async function publishToHub(dir: string, target: HubTarget, title: string
         if (statusOf(err) !== 409) throw err; // 409: it exists already, which is fine
       }
     });
-    const rels = filesBelow(dir);
+    const rels = publishedFiles(dir);
     const files = rels.map((rel) => ({ path: rel, content: pathToFileURL(join(dir, rel)) }));
     const out = await withRetry(retry, "hf", `push to ${repo}`, () => uploadFiles({ repo: { type: "dataset", name: repo }, files, commitTitle: title, ...creds }));
     return { where: page, sent: rels, skipped: [], commit: out?.commit.oid };

@@ -19,6 +19,8 @@ export interface Limiter {
   acquire(signal?: AbortSignal, priority?: number): Promise<() => void>;
   /** The current cap. */
   readonly limit: number;
+  /** Requests holding a slot now (the progress display shows it against the cap). */
+  readonly active: number;
   /** The most the cap can grow to (adaptive limiters); the orchestrator sizes its window from it. */
   readonly maxLimit?: number;
   /** Outcome feedback for adaptive limiters (a fixed limiter ignores it); "overloaded" = 429/503. */
@@ -30,6 +32,10 @@ export class FixedLimiter implements Limiter {
   private readonly waiting = new WaitQueue();
 
   constructor(readonly limit: number) {}
+
+  get active(): number {
+    return this.inFlight;
+  }
 
   async acquire(signal?: AbortSignal, priority = 0): Promise<() => void> {
     if (this.inFlight >= this.limit) await this.waiting.wait(priority, signal);

@@ -25,7 +25,7 @@ export function pinsFile(stateDir: string, tag: string): string {
 }
 
 /** True when the ledger holds a finished unit of this file (keys start with the file's hash, see units.ts). */
-function touched(url: string, finished: Set<string>): boolean {
+function touched(url: string, finished: ReadonlySet<string>): boolean {
   const prefix = `${fnv1a32(url).toString(36)}:`;
   for (const key of finished) if (key.startsWith(prefix) || key.startsWith(`bad:${prefix}`)) return true;
   return false;
@@ -35,7 +35,7 @@ export function pinRemoteInputs(
   stateDir: string,
   tag: string,
   specs: InputSpec[],
-  finished: Set<string>,
+  finished: ReadonlySet<string>,
   filesDone: Record<string, number>,
   log: (msg: string) => void,
 ): InputSpec[] {

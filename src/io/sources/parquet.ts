@@ -11,6 +11,7 @@ import { decompress as zstdDecompress } from "fzstd";
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type Compressors, type FileMetaData } from "hyparquet";
 import { readFailure, recordToItem, type FieldOptions, type SourceItem } from "./record-fields.js";
 import type { RemoteSource } from "./byte-stream.js";
+import { errorDetail } from "./errors.js";
 
 export interface RowRange {
   /** 0-based, inclusive. */
