@@ -14,7 +14,7 @@
  * the true floor again.
  */
 import type { Limiter, LimiterFeedback } from "./limiter.js";
-import { WaitQueue } from "./wait-queue.js";
+import { fits, WaitQueue } from "./wait-queue.js";
 
 export interface AdaptiveOptions {
   initial: number;
@@ -80,15 +80,15 @@ export class AdaptiveLimiter implements Limiter {
     return this.inFlight;
   }
 
-  async acquire(signal?: AbortSignal, priority = 0): Promise<() => void> {
-    if (this.inFlight >= this.limit || this.waiting.length > 0) await this.waiting.wait(priority, signal);
-    else this.inFlight++;
+  async acquire(signal?: AbortSignal, priority = 0, weight = 1): Promise<() => void> {
+    if (this.waiting.length > 0 || !fits(this.inFlight, weight, this.limit)) await this.waiting.wait(priority, signal, weight);
+    else this.inFlight += weight;
     this.peakInRound = Math.max(this.peakInRound, this.inFlight);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.inFlight--;
+      this.inFlight -= weight;
       this.wake();
     };
   }
@@ -161,8 +161,8 @@ export class AdaptiveLimiter implements Limiter {
   }
 
   private wake(): void {
-    while (this.inFlight < this.limit && this.waiting.length > 0) {
-      this.inFlight++;
+    for (let w = this.waiting.peekWeight(); w !== undefined && fits(this.inFlight, w, this.limit); w = this.waiting.peekWeight()) {
+      this.inFlight += w;
       this.waiting.shift()!();
     }
   }
