@@ -8,6 +8,7 @@ import { registerReport } from "./report.js";
 import { registerReward } from "./reward.js";
 import { registerQueue } from "./queue.js";
 import { registerMerge } from "./merge.js";
+import { registerRollout } from "./rollout.js";
 import { VERSION } from "../version.js";
 
 const program = new Command()
@@ -16,7 +17,7 @@ const program = new Command()
   .version(VERSION)
   .showHelpAfterError("(run with --help for usage)");
 
-for (const register of [registerRun, registerCurate, registerExport, registerReport, registerReward, registerQueue, registerMerge]) {
+for (const register of [registerRun, registerCurate, registerExport, registerReport, registerReward, registerRollout, registerQueue, registerMerge]) {
   register(program);
 }
 

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { QaRecord, ANSWER_TYPES, type AnswerType, type Rejection, type Stats } from "../records.js";
-import { jsonlLines, listParts, runPaths } from "../io/run-dir.js";
+import { emptyRunStats, jsonlLines, listParts, readInputStats, runPaths } from "../io/run-dir.js";
 import { PartWriter } from "../pipeline/part-writer.js";
 import { shortHash } from "../util/hash.js";
 import { VERSION } from "../version.js";
@@ -119,38 +119,6 @@ function checkInputs(inputs: string[], out: string): void {
   }
 }
 
-/** The input run's stats (one run dir: its own; several: funnels and rejections summed). */
-function inputStats(inputs: string[]): Stats | undefined {
-  let merged: Stats | undefined;
-  for (const input of inputs) {
-    const p = runPaths(input).stats;
-    if (!statSync(input).isDirectory() || !existsSync(p)) continue;
-    const s = JSON.parse(readFileSync(p, "utf8")) as Stats;
-    if (!merged) merged = structuredClone(s);
-    else {
-      for (const k of Object.keys(s.funnel) as (keyof Stats["funnel"])[]) merged.funnel[k] = (merged.funnel[k] ?? 0) + (s.funnel[k] ?? 0);
-      for (const [k, v] of Object.entries(s.rejections)) merged.rejections[k] = (merged.rejections[k] ?? 0) + v;
-      merged.documents_read += s.documents_read;
-      merged.documents_finished += s.documents_finished;
-    }
-  }
-  return merged;
-}
-
-function emptyStats(pairs: number): Stats {
-  const counters = { requests: 0, retries: 0, errors: 0, prompt_tokens: 0, completion_tokens: 0, cached_prompt_tokens: 0 };
-  return {
-    documents_read: 0,
-    documents_finished: 0,
-    qa_accepted: pairs,
-    funnel: { documents_read: 0, prefilter_passed: 0, filter_passed: 0, identified: 0, pairs_generated: pairs, pairs_checked: pairs, pairs_accepted: pairs },
-    rejections: {},
-    llm: { ...counters, by_stage: {}, by_model: {} },
-    wall_seconds: 0,
-    throughput: { documents_per_second: 0, pairs_per_second: 0, tokens_per_second: 0 },
-  };
-}
-
 export async function runCurate(job: CurateJob): Promise<Record<string, unknown>> {
   checkInputs(job.inputs, job.out);
   const paths = runPaths(job.out);
@@ -206,7 +174,7 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
   await curator.close();
 
   const wall = (Date.now() - started) / 1000;
-  const base = inputStats(job.inputs) ?? emptyStats(read - Object.values(inputRejections).reduce((a, b) => a + b, 0));
+  const base = readInputStats(job.inputs) ?? emptyRunStats(read - Object.values(inputRejections).reduce((a, b) => a + b, 0));
   const rejections = { ...base.rejections, ...inputRejections };
   for (const [k, v] of Object.entries(curation.rejected as Record<string, number>)) rejections[k] = (rejections[k] ?? 0) + v;
   const stats: Stats = {
