@@ -87,5 +87,6 @@ export async function rollPair(rec: QaRecord, llm: LlmClient, scorer: Scorer, s:
     }),
   );
   const entries = drawn.filter((e): e is RolloutEntry => e !== undefined);
-  return { record: { ...rec, rollout: mergeEntries(rec.rollout, entries) }, entries, overflow, requests };
+  const merged = mergeEntries(rec.rollout, entries);
+  return { record: merged.length ? { ...rec, rollout: merged } : rec, entries, overflow, requests };
 }
