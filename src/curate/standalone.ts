@@ -16,6 +16,7 @@ import { shortHash } from "../util/hash.js";
 import { VERSION } from "../version.js";
 import { Curator } from "./curator.js";
 import { CurateConfigError, type CurateOptions } from "./options.js";
+import { PassRateMeans } from "./difficulty.js";
 import { inferAnswerType } from "../quality/answer-types.js";
 
 export interface CurateJob {
@@ -119,8 +120,27 @@ function checkInputs(inputs: string[], out: string): void {
   }
 }
 
+/**
+ * With a pass-rate band: one pass over the inputs for each model's mean pass rate, which names
+ * the strongest model (unless given) and catches a --pass-rate-model no pair was rolled out with.
+ */
+async function resolveDifficulty(job: CurateJob): Promise<{ options: CurateOptions; means?: Record<string, unknown> }> {
+  const d = job.options.difficulty;
+  if (!d) return { options: job.options };
+  const means = new PassRateMeans();
+  for await (const item of readItems(job.inputs)) if ("rec" in item) means.add(item.rec);
+  const seen = Object.keys(means.means());
+  if (seen.length === 0) throw new CurateConfigError("curate --pass-rate: no input pair has a pass rate; run `webscale-rl rollout` on the inputs first (docs/rollout.md)");
+  for (const [flag, model] of [["--pass-rate-model", d.model], ["--strongest-model", d.strongest]] as const) {
+    if (model !== undefined && !seen.includes(model)) throw new CurateConfigError(`curate ${flag} ${model}: no input pair was rolled out with it (models seen: ${seen.join(", ")})`);
+  }
+  return { options: { ...job.options, difficulty: { ...d, strongest: d.strongest ?? means.strongest() } }, means: means.means() };
+}
+
 export async function runCurate(job: CurateJob): Promise<Record<string, unknown>> {
   checkInputs(job.inputs, job.out);
+  const { options, means } = await resolveDifficulty(job);
+  job = { ...job, options };
   const paths = runPaths(job.out);
   for (const p of [paths.qa, paths.rejected, paths.state, paths.stats]) rmSync(p, { recursive: true, force: true });
   mkdirSync(job.out, { recursive: true });
@@ -183,7 +203,10 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
     funnel: { ...base.funnel, pairs_curated: kept },
     rejections,
     domains,
-    curation: { ...curation, pairs_read: read, input_errors: inputRejections, wall_seconds: wall, pairs_per_second: Math.round(read / Math.max(wall, 1e-3)) },
+    curation: {
+      ...curation,
+      ...(curation.difficulty ? { difficulty: { ...(curation.difficulty as object), mean_pass_rates: means } } : {}),
+      pairs_read: read, input_errors: inputRejections, wall_seconds: wall, pairs_per_second: Math.round(read / Math.max(wall, 1e-3)) },
   };
   writeFileSync(paths.stats, JSON.stringify(stats, null, 2) + "\n");
   writeFileSync(paths.run, JSON.stringify({ ...runInfo, finished_at: new Date().toISOString() }, null, 2) + "\n");

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_DOMAINS } from "../../src/config/schema.js";
 import { emptyRunStats, runPaths } from "../../src/io/run-dir.js";
-import type { QaRecord } from "../../src/records.js";
+import type { QaRecord, RolloutEntry } from "../../src/records.js";
 import { shortHash } from "../../src/util/hash.js";
 import { PROMPT_VERSION, VERSION } from "../../src/version.js";
 import { policyFor, type PolicyAnswer } from "./fake-policy.js";
@@ -73,4 +73,22 @@ export const plannedPolicy = (pairs: PlannedPair[]) => policyFor(pairs.map((p) =
 /** The same, as a JSONL file (for a fake server in its own process). */
 export function writePolicyFile(path: string, pairs: PlannedPair[]): void {
   writeFileSync(path, pairs.map((p) => JSON.stringify({ question: p.rec.question, ...p.answer })).join("\n") + "\n");
+}
+
+/** A rollout entry with `correct` of `k` samples right (for tests that need measured pairs without a server). */
+export function entryFor(model: string, correct: number, k = 8, answer = "42"): RolloutEntry {
+  const verdicts = Array.from({ length: k }, (_, i) => (i < correct ? ("match" as const) : ("mismatch" as const)));
+  return {
+    model,
+    samples: k,
+    correct,
+    pass_rate: correct / k,
+    undecided: 0,
+    truncated: 0,
+    answers: verdicts.map((v) => (v === "match" ? answer : "-1")),
+    verdicts,
+    temperature: 1,
+    max_tokens: 1024,
+    seed: 0,
+  };
 }
