@@ -1,6 +1,7 @@
 /** `webscale-rl report <run-dir>`: one self-contained HTML page about a run (src/report). */
 import type { Command } from "commander";
 import { buildReport } from "../report/build.js";
+import { parsePassRateBand } from "../curate/difficulty.js";
 import { BUILTIN_PRICES, builtinPrice, parsePrice, type PriceChoice } from "../report/prices.js";
 
 interface ReportFlags {
@@ -13,6 +14,7 @@ interface ReportFlags {
   maxMapPoints: string;
   maxTableRows: string;
   seed: string;
+  passRateBand?: string;
 }
 
 function positiveInt(value: string, flag: string): number {
@@ -35,7 +37,7 @@ function priceChoice(flags: ReportFlags): PriceChoice {
 export function registerReport(program: Command): void {
   program
     .command("report")
-    .description("Write one self-contained HTML report of a run: funnel, domains, personas, cost, diversity map, sample browser.")
+    .description("Write one self-contained HTML report of a run: funnel, domains, personas, cost, difficulty (pass rates, after webscale-rl rollout), diversity map, sample browser.")
     .argument("<run-dir>", "a run's output directory")
     .option("-o, --out <file>", "HTML file to write", "report.html")
     .option("--price <in=..,out=..>", "dollars per million prompt (in) and completion (out) tokens, applied to every model")
@@ -46,6 +48,7 @@ export function registerReport(program: Command): void {
     .option("--max-map-points <n>", "questions on the diversity map (stratified sample)", "5000")
     .option("--max-table-rows <n>", "accepted pairs embedded in the sample browser (seeded sample)", "20000")
     .option("--seed <n>", "seed for samples and the map", "42")
+    .option("--pass-rate-band <min-max>", "the learnable band the difficulty section shows, both ends included (default: the band a curate --pass-rate kept, else 0.1-0.9)")
     .action(async (runDir: string, flags: ReportFlags) => {
       const price = priceChoice(flags);
       if (flags.embedBaseUrl && !flags.embedModel) throw new Error("--embed-base-url needs --embed-model");
@@ -59,6 +62,7 @@ export function registerReport(program: Command): void {
         maxMapPoints: positiveInt(flags.maxMapPoints, "--max-map-points"),
         maxTableRows: positiveInt(flags.maxTableRows, "--max-table-rows"),
         seed: Number.isInteger(Number(flags.seed)) ? Number(flags.seed) : 42,
+        passRateBand: flags.passRateBand === undefined ? undefined : parsePassRateBand(flags.passRateBand, "--pass-rate-band"),
       });
       process.stdout.write(
         `wrote ${summary.out} (${(summary.bytes / 1e6).toFixed(1)} MB) in ${summary.seconds.toFixed(1)} s: ` +

@@ -10,10 +10,7 @@
 import type { QaRecord, RolloutEntry } from "../records.js";
 import { CurateConfigError } from "./options.js";
 
-export interface DifficultyOptions {
-  /** The inclusive band of pass rates that is kept. */
-  min: number;
-  max: number;
+export interface DifficultyOptions extends PassRateBand {
   /** Whose pass rate decides (default: each record's first rollout entry: the first model rolled out). */
   model?: string;
   /** The model whose pass rate 0 marks a pair never solved (default: the highest mean pass rate over the inputs). */
@@ -31,15 +28,25 @@ export interface DifficultyVerdict {
 /** Pass rates are k/K: a band edge of 0.1 must keep 1/10 whatever the float rounding. */
 const EPS = 1e-9;
 
-/** "0.1-0.9" → { min: 0.1, max: 0.9 }. */
-export function parsePassRateBand(spec: string): { min: number; max: number } {
+export interface PassRateBand {
+  min: number;
+  max: number;
+}
+
+/** "0.1-0.9" → { min: 0.1, max: 0.9 } (curate's --pass-rate, the report's --pass-rate-band). */
+export function parsePassRateBand(spec: string, flag = "--pass-rate"): PassRateBand {
   const m = /^\s*([0-9]*\.?[0-9]+)\s*-\s*([0-9]*\.?[0-9]+)\s*$/.exec(spec);
   const min = m ? Number(m[1]) : NaN;
   const max = m ? Number(m[2]) : NaN;
   if (!m || !(min >= 0 && max <= 1 && min <= max)) {
-    throw new CurateConfigError(`--pass-rate "${spec}" is not a band MIN-MAX with 0 ≤ MIN ≤ MAX ≤ 1 (e.g. 0.1-0.9, both ends kept)`);
+    throw new CurateConfigError(`${flag} "${spec}" is not a band MIN-MAX with 0 ≤ MIN ≤ MAX ≤ 1 (e.g. 0.1-0.9, both ends kept)`);
   }
   return { min, max };
+}
+
+/** The band is inclusive at both ends. */
+export function inPassRateBand(p: number, band: PassRateBand): boolean {
+  return p >= band.min - EPS && p <= band.max + EPS;
 }
 
 export function entryOf(rec: QaRecord, model: string | undefined): RolloutEntry | undefined {
@@ -54,7 +61,7 @@ export function judgeDifficulty(rec: QaRecord, d: DifficultyOptions): Difficulty
     return { code: "not_measured", detail, data: d.model ? { model: d.model } : {} };
   }
   const p = e.pass_rate;
-  if (p >= d.min - EPS && p <= d.max + EPS) return null;
+  if (inPassRateBand(p, d)) return null;
   const data = { pass_rate: p, model: e.model, band: [d.min, d.max] };
   const strong = d.strongest !== undefined ? entryOf(rec, d.strongest) : undefined;
   if (strong && strong.correct === 0) {
