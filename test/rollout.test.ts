@@ -8,7 +8,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLlmClient } from "../src/llm/index.js";
@@ -20,7 +19,8 @@ import { stageOf, type RolloutSettings } from "../src/rollout/settings.js";
 import type { QaRecord } from "../src/records.js";
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from "./support/fake-openai-server.js";
 import { llmConfig } from "./support/llm-config.js";
-import { readJsonl, REPO_ROOT, tempDir } from "./support/pipeline-harness.js";
+import { readJsonl, tempDir } from "./support/pipeline-harness.js";
+import { cli, ok, until } from "./support/cli.js";
 import { PLAN, plannedPairs, plannedPolicy, UNDECIDED_FORM, writeRun, type PlannedPair } from "./support/rollout-fixture.js";
 
 const K = 8;
@@ -133,8 +133,7 @@ test("several models (a weak one and a strong one on its own server): one entry 
   t.after(() => strong.close());
 
   const out = join(dir, "two");
-  const code = await cli(["rollout", run, "--out", out, "--model", "weak", "--model", "strong", "--base-url", weak.url, "--model-base-url", `strong=${strong.url}`, "--max-tokens", "256", "--no-progress"]);
-  assert.equal(code.code, 0, code.stderr);
+  await ok(["rollout", run, "--out", out, "--model", "weak", "--model", "strong", "--base-url", weak.url, "--model-base-url", `strong=${strong.url}`, "--max-tokens", "256", "--no-progress"]);
   const records = readJsonl<QaRecord>(join(out, "qa"));
   records.forEach((r, i) => {
     assert.deepEqual(r.rollout!.map((e) => e.model), ["weak", "strong"]);
@@ -211,18 +210,11 @@ test("--keep-outputs keeps the raw samples; a question over the model's context 
 
 // --- the command, as a process ----------------------------------------------------------
 
-function cliProcess(args: string[]) {
-  return spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-}
-
-async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = cliProcess(args);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
-  return { code, stdout, stderr };
+/** Runs the command to its end (any exit code). */
+async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const r = cli(args);
+  const code = await r.exited;
+  return { code, stdout: r.stdout(), stderr: r.stderr() };
 }
 
 function committedPairs(out: string): number {
@@ -250,34 +242,29 @@ test("kill -9 mid-run, twice, then rerun: the same records as an uninterrupted r
 
   const ref = await startFakeOpenAI({ policy: plannedPolicy(pairs) });
   t.after(() => ref.close());
-  const clean = await cli(args(join(dir, "ref"), ref.url));
-  assert.equal(clean.code, 0, clean.stderr);
+  await ok(args(join(dir, "ref"), ref.url));
 
   const out = join(dir, "killed");
   let killedAt = 0;
   for (const hold of [9, 12]) {
     const fake = await holdingServer({ policy: plannedPolicy(pairs) }, hold);
-    const child = cliProcess(args(out, fake.url));
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    const exited = new Promise((r) => child.on("exit", r));
-    // Wait for a commit that holds more pairs than the last session left (the server holds the rest).
-    while (committedPairs(out) <= killedAt) {
-      assert.equal(child.exitCode, null, `the rollout ended before it could be killed: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    child.kill("SIGKILL");
-    await exited;
+    const r = cli(args(out, fake.url));
+    // A commit that holds more pairs than the last session left (the server holds the rest).
+    await until(() => {
+      if (r.child.exitCode !== null) assert.fail(`the rollout ended before it could be killed: ${r.stderr()}`);
+      return committedPairs(out) > killedAt;
+    }, "a commit with new pairs");
+    r.child.kill("SIGKILL");
+    await r.exited;
     killedAt = committedPairs(out);
     assert.ok(killedAt < 40, "killed before the end");
-    if (hold === 12) assert.match(stderr, /Resuming .*: \d+ pairs and \d+ samples already done/);
+    if (hold === 12) assert.match(r.stderr(), /Resuming .*: \d+ pairs and \d+ samples already done/);
     await fake.close();
   }
 
   const fake = await startFakeOpenAI({ policy: plannedPolicy(pairs) });
   t.after(() => fake.close());
-  const last = await cli(args(out, fake.url));
-  assert.equal(last.code, 0, last.stderr);
+  await ok(args(out, fake.url));
   assert.equal(qaText(out), qaText(join(dir, "ref")), "the same records, in the same order");
   const ids = readJsonl<QaRecord>(join(out, "qa")).map((r) => r.id);
   assert.equal(new Set(ids).size, 40);
@@ -290,24 +277,24 @@ test("kill -9 mid-run, twice, then rerun: the same records as an uninterrupted r
 });
 
 test("configuration problems stop before any work with one line", { timeout: 120_000 }, async (t) => {
-  const { dir, run, pairs } = fixture(4);
+  const { dir, run: runDir, pairs } = fixture(4);
   const fake = await startFakeOpenAI({ policy: plannedPolicy(pairs) });
   t.after(() => fake.close());
   const base = ["--base-url", fake.url, "--model", "fake-model", "--no-progress"];
   const cases: [string[], RegExp][] = [
     [["rollout", join(dir, "nope"), "--out", join(dir, "o1"), ...base], /input .*nope does not exist/],
     [["rollout", dir, "--out", join(dir, "o2"), ...base], /is not a run, curated or rollout directory \(it has no qa\/ folder\)/],
-    [["rollout", run, "--out", run, ...base], /is also an input/],
-    [["rollout", run, "--out", join(dir, "o3"), ...base, "--samples", "0"], /--samples takes a whole number ≥ 1/],
-    [["rollout", run, "--out", join(dir, "o4"), ...base, "--temperature", "3"], /--temperature must be between 0 and 2/],
-    [["rollout", run, "--out", join(dir, "o5"), ...base, "--model-base-url", "other=http://x/v1"], /--model-base-url names other, which is not one of the --model values/],
+    [["rollout", runDir, "--out", runDir, ...base], /is also an input/],
+    [["rollout", runDir, "--out", join(dir, "o3"), ...base, "--samples", "0"], /--samples takes a whole number ≥ 1/],
+    [["rollout", runDir, "--out", join(dir, "o4"), ...base, "--temperature", "3"], /--temperature must be between 0 and 2/],
+    [["rollout", runDir, "--out", join(dir, "o5"), ...base, "--model-base-url", "other=http://x/v1"], /--model-base-url names other, which is not one of the --model values/],
   ];
   mkdirSync(join(dir, "foreign"));
   writeFileSync(join(dir, "foreign", "notes.txt"), "mine");
-  cases.push([["rollout", run, "--out", join(dir, "foreign"), ...base], /exists and is not empty \(and not an earlier rollout to resume\)/]);
+  cases.push([["rollout", runDir, "--out", join(dir, "foreign"), ...base], /exists and is not empty \(and not an earlier rollout to resume\)/]);
   for (const [args, message] of cases) {
     const before = fake.requests.length;
-    const r = await cli(args);
+    const r = await runCli(args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message);
     assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
@@ -316,9 +303,8 @@ test("configuration problems stop before any work with one line", { timeout: 120
   for (const o of ["o1", "o2", "o3", "o4", "o5"]) assert.ok(!existsSync(join(dir, o)), `${o} not created`);
 
   // A finished rollout resumed with other settings is refused, naming the difference.
-  const ok = await cli(["rollout", run, "--out", join(dir, "done"), ...base]);
-  assert.equal(ok.code, 0, ok.stderr);
-  const other = await cli(["rollout", run, "--out", join(dir, "done"), ...base, "--samples", "16"]);
+  await ok(["rollout", runDir, "--out", join(dir, "done"), ...base]);
+  const other = await runCli(["rollout", runDir, "--out", join(dir, "done"), ...base, "--samples", "16"]);
   assert.equal(other.code, 2);
   assert.match(other.stderr, /holds a rollout made with other settings \(samples: 8 → 16\)/);
 });
