@@ -21,6 +21,7 @@ import { drawIsRight, policyFor, WRONG_ANSWER } from "./support/fake-policy.js";
 import { startBatchServer, FAST } from "./support/fake-batch-api.js";
 import { createBatchClient } from "../src/llm/batch-engine.js";
 import { llmConfig } from "./support/llm-config.js";
+import { until } from "./support/cli.js";
 
 const QUESTION = "A tank holds 1,200 litres and drains at 40 litres per minute: how many minutes until it is empty?";
 const policy = policyFor([{ question: QUESTION, answer: "30", p: 3 / 8 }]);
@@ -205,4 +206,57 @@ test("limiters count a K-sample request as K sequences; a heavier request than t
     (await after)();
     assert.deepEqual(order, ["light", "heavy", "after"]);
   }
+});
+
+test("requests queued before a refusal of n go out as singles at a single's weight: the cap fills with them", async () => {
+  // Concurrency 8 and four K = 8 prompts at once: the first asks with n and is refused while the
+  // other three wait for the room of 8 sequences. Each must then run as one sequence: the
+  // server holds every reply until four requests run side by side, which a single that kept
+  // the weight of 8 (one at a time under the cap) would never let happen.
+  let held = 0;
+  let peak = 0;
+  let open = false;
+  const waiting: (() => void)[] = [];
+  const fake = await startFakeOpenAI({
+    policy,
+    n: "refused",
+    beforeReply: async () => {
+      peak = Math.max(peak, ++held);
+      if (!open) await new Promise<void>((r) => waiting.push(r));
+      held--;
+    },
+  });
+  const client = await createLlmClient(llmConfig(fake.url, { concurrency: 8 }));
+  try {
+    const want = (await sampleOn({})).r.samples;
+    const runs = Array.from({ length: 4 }, () => client.sample({ stage: "rollout", messages, n: 8, sampling: { temperature: 1, max_tokens: 256, seed: 0 } }));
+    await until(() => held >= 4, "four single requests at the server at once", 60_000);
+    open = true;
+    for (const wake of waiting.splice(0)) wake();
+    for (const r of await Promise.all(runs)) assert.deepEqual(r.samples, want);
+    assert.ok(peak >= 4 && peak <= 8, `at most the cap and at least the four prompts ran side by side (peak ${peak})`);
+    assert.equal(chat(fake).filter((q) => q.n === 8).length, 1, "only the first asked with n: the others were still waiting when it was refused");
+  } finally {
+    await client.close();
+    await fake.close();
+  }
+});
+
+test("the adaptive limiter counts a round in sequences: K-sample requests end a round as fast as K singles", () => {
+  let t = 0;
+  const limiter = new AdaptiveLimiter({ initial: 8, max: 64, now: () => t });
+  const round = async (requests: number, weight: number) => {
+    const releases = await Promise.all(Array.from({ length: requests }, () => limiter.acquire(undefined, 0, weight)));
+    t += 1000;
+    for (const release of releases) {
+      release();
+      limiter.onResult("ok", { latencyMs: 1000, completionTokens: 50, sequences: weight });
+    }
+  };
+  return (async () => {
+    await round(1, 8);
+    assert.equal(limiter.limit, 16, "one 8-sample request fills the limit of 8: a round, and slow start doubles");
+    await round(2, 8);
+    assert.equal(limiter.limit, 32, "two fill 16");
+  })();
 });

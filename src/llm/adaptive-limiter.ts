@@ -56,6 +56,8 @@ export class AdaptiveLimiter implements Limiter {
   /** Per-token latencies and denominators of the current round. */
   private samples: number[] = [];
   private denomSum = 0;
+  /** Sequences behind the round's results: a round is counted in them (see onResult). */
+  private seqsInRound = 0;
   private peakInRound = 0;
   private floors: number[] = [];
   private lastCut = -Infinity;
@@ -110,8 +112,11 @@ export class AdaptiveLimiter implements Limiter {
     const denom = (info.completionTokens ?? 0) + 8;
     this.samples.push(info.latencyMs / denom);
     this.denomSum += denom;
-    // A round: half the limit's worth of results, at least 16 (or the whole limit, when smaller).
-    if (this.samples.length >= Math.max(Math.min(16, this.limit), this.limit / 2)) this.endRound();
+    // The limit counts sequences, so a round does too: counted in requests, K-sample requests
+    // (rollouts with `n`) would need K times as long to fill one, and slow start would crawl.
+    this.seqsInRound += info.sequences ?? 1;
+    // A round: half the limit's worth of sequences, at least 16 (or the whole limit, when smaller).
+    if (this.seqsInRound >= Math.max(Math.min(16, this.limit), this.limit / 2)) this.endRound();
   }
 
   private endRound(): void {
@@ -122,6 +127,7 @@ export class AdaptiveLimiter implements Limiter {
     const usedFully = peak >= this.limit * 0.9;
     this.samples = [];
     this.denomSum = 0;
+    this.seqsInRound = 0;
     this.peakInRound = this.inFlight;
     this.floors.push(median);
     if (this.floors.length > this.o.floorRounds) this.floors.shift();
@@ -145,6 +151,7 @@ export class AdaptiveLimiter implements Limiter {
     this.slowStart = false;
     this.samples = [];
     this.denomSum = 0;
+    this.seqsInRound = 0;
     this.set(Math.min(this.cap * this.o.backoff, Math.max(this.cap / 2, target)), why);
   }
 

@@ -12,6 +12,8 @@ export interface LimiterFeedback {
   /** From sending the request to its reply. */
   latencyMs: number;
   completionTokens?: number;
+  /** Sequences the request ran (K for K samples with `n`; default 1). */
+  sequences?: number;
 }
 
 export interface Limiter {

@@ -60,8 +60,11 @@ interface ExchangeOptions {
   /** The request body, built per attempt for the endpoint it goes to. */
   body: (ep: Endpoint<OpenAI>) => OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
   signal?: AbortSignal;
-  /** Sequences the request runs on the server (the limiter counts them; default 1). */
-  weight?: number;
+  /**
+   * Sequences the request runs on the server (the limiter counts them; default 1), asked per
+   * attempt: a request that would have asked for K samples goes out as one once `n` is refused.
+   */
+  weight?: () => number;
   /** The server refused a feature the body used: true = adapt (remembered by the caller) and send again. */
   refused?: (f: Failure, ep: Endpoint<OpenAI>) => boolean;
 }
@@ -179,7 +182,7 @@ class OpenAIEngine implements LlmClient {
       const completion = await this.exchange(s, one, {
         body: (ep) => sampleRequestBody(s, req, (asked = count > 1 && withN(ep) ? count : 1), first),
         signal: req.signal,
-        weight: count > 1 && s.pool.endpoints.some(withN) ? count : 1,
+        weight: () => (count > 1 && s.pool.endpoints.some(withN) ? count : 1),
         // A server without `n` may refuse it (HTTP 400/422): draw one sample per request there.
         // Should the 400 be about something else, the single request meets it too and fails.
         refused: (f, ep) => {
@@ -235,10 +238,16 @@ class OpenAIEngine implements LlmClient {
    */
   private async exchange(s: StageSettings, call: CallState, x: ExchangeOptions): Promise<OpenAI.Chat.ChatCompletion> {
     const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => bookRequest(this.counters, call.meter, { stage: call.stage, model: s.model, endpoint: call.lastKey }, delta);
-    const weight = x.weight ?? 1;
     for (;;) {
       if (x.signal?.aborted) throw new LlmError("aborted", "request aborted", { stage: call.stage });
+      const weight = x.weight?.() ?? 1;
       const release = await this.limiter.acquire(x.signal, stagePriority(call.stage), weight);
+      // `n` was refused while this request waited: it now runs one sequence, and holding the room
+      // of K would leave the server idle (every pair queued before the refusal would do so).
+      if (weight > 1 && (x.weight?.() ?? 1) < weight) {
+        release();
+        continue;
+      }
       let ep: Endpoint<OpenAI>;
       let outcome: Awaited<ReturnType<OpenAIEngine["send"]>>;
       try {
@@ -263,6 +272,7 @@ class OpenAIEngine implements LlmClient {
           latencyMs: Date.now() - sentAt,
           // Per sequence: K samples decode side by side, so a K-sample reply takes about as long as one.
           completionTokens: tokens === undefined ? undefined : tokens / weight,
+          sequences: weight,
         });
       } finally {
         release();
