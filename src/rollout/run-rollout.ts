@@ -36,7 +36,7 @@ export interface RolloutJob {
   partRecords?: number;
   /** Stop after this many input pairs (all sessions together). */
   limit?: number;
-  /** Pairs in flight or awaiting their turn to be recorded (default: enough to keep the client's limit full twice over). */
+  /** Pairs in flight or awaiting their turn to be recorded (default: enough to fill the client's limit four times over). */
   window?: number;
   /** Aborting it stops taking new pairs; pairs in flight finish and are committed. */
   signal?: AbortSignal;
@@ -152,7 +152,8 @@ export async function runRollout(job: RolloutJob): Promise<RolloutResult> {
 
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1000;
-  const window = job.window ?? Math.max(8, Math.ceil((2 * job.llm.maxConcurrency) / (s.samples * s.models.length)));
+  // Four times what the limit holds (as run's window): pairs finish out of order, and a slow one must not leave the fleet idle.
+  const window = job.window ?? Math.max(16, Math.ceil((4 * job.llm.maxConcurrency) / (s.samples * s.models.length)));
   const order = new OrderedCompletion(window);
   const total = countInputPairs(job.inputs);
 

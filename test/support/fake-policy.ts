@@ -24,6 +24,8 @@ export interface PolicyAnswer {
    */
   undecidedAnswer?: string;
   undecidedEvery?: number;
+  /** The reasoning each draw writes before its answer (default one short line): sets how long samples are. */
+  reasoning?: string;
 }
 
 /** Finds the known question in a request's user text; undefined = not a question it knows. */
@@ -40,11 +42,12 @@ export function drawIsRight(p: number, d: number): boolean {
 
 /** The text of draw `d`: some reasoning, then the answer between the policy prompt's tags. */
 export function policyReply(a: PolicyAnswer, d: number): string {
-  if (drawIsRight(a.p, d)) return `Working through it step by step.\nSo the result follows.\n${ANSWER_OPEN}${a.answer}${ANSWER_CLOSE}`;
+  const reasoning = a.reasoning ?? "Working through it step by step.";
+  if (drawIsRight(a.p, d)) return `${reasoning}\nSo the result follows.\n${ANSWER_OPEN}${a.answer}${ANSWER_CLOSE}`;
   // Draws 0 … d−1 hold ⌊d·p⌋ right ones: this is wrong draw number d − ⌊d·p⌋.
   const wrongIndex = d - Math.floor(d * a.p + EPS);
   const answer = a.undecidedAnswer !== undefined && a.undecidedEvery && wrongIndex % a.undecidedEvery === 0 ? a.undecidedAnswer : (a.wrong ?? WRONG_ANSWER);
-  return `Working through it step by step.\nI am not sure.\n${ANSWER_OPEN}${answer}${ANSWER_CLOSE}`;
+  return `${reasoning}\nI am not sure.\n${ANSWER_OPEN}${answer}${ANSWER_CLOSE}`;
 }
 
 /**
