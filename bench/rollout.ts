@@ -105,10 +105,10 @@ async function scenario(name: string, n: "supported" | "refused", concurrency: n
     });
     await new Promise((r) => setTimeout(r, warmup * 1000));
     await sim.reset();
-    const pairsAtStart = (llm.stats().by_stage[stageOf(model)]?.requests ?? 0);
+    const requestsAtStart = llm.stats().by_stage[stageOf(model)]?.requests ?? 0;
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const g: SimGauges = await sim.gauges();
-    const requestsInWindow = (llm.stats().by_stage[stageOf(model)]?.requests ?? 0) - pairsAtStart;
+    const requestsInWindow = (llm.stats().by_stage[stageOf(model)]?.requests ?? 0) - requestsAtStart;
     stop.abort();
     const res = await rolling;
     const cpu = process.cpuUsage(cpu0);

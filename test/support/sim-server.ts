@@ -157,7 +157,8 @@ function tokensInPrefix(messages: { content: string }[], starts: number[], chars
   return n;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+// Unref: a request still running when the server is closed must not keep the process alive.
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export async function startSimServer(options: Partial<SimOptions> = {}): Promise<SimServer> {
   const o: SimOptions = { ...DEFAULT_SIM, ...options };
@@ -288,7 +289,7 @@ export async function startSimServer(options: Partial<SimOptions> = {}): Promise
     },
     async close() {
       clearInterval(sampler);
-      for (const wake of queue.splice(0)) wake();
+      for (const q of queue.splice(0)) q.wake();
       await fake.close();
     },
   };
