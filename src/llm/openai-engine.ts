@@ -135,16 +135,20 @@ class OpenAIEngine implements LlmClient {
     const call = this.newCall(req.stage, s, req.meter);
     let correction: ChatMessage[] = [];
     const modeOf = (ep: Endpoint<OpenAI>) => (s.structured === "prompt" || this.promptOnly.has(`${ep.key}|${s.model}`) ? "prompt" : "json_schema");
+    // The mode the last attempt was sent in: another call may have switched the endpoint to
+    // "prompt" since, and this call's refusal must still be handled (resent), not failed.
+    let sentMode: ReturnType<typeof modeOf> = "json_schema";
     return this.booked(call, async () => {
       for (;;) {
         const completion = await this.exchange(s, call, {
-          body: (ep) => chatRequestBody(s, req, jsonSchema, modeOf(ep), correction),
+          body: (ep) => chatRequestBody(s, req, jsonSchema, (sentMode = modeOf(ep)), correction),
           signal: req.signal,
           // A server that refuses response_format gets the schema in the prompt from now on.
           refused: (f, ep) => {
-            if (f.kind !== "response_format" || modeOf(ep) !== "json_schema") return false;
-            this.promptOnly.add(`${ep.key}|${s.model}`);
-            this.opts.log?.(this.scrub(`llm: ${ep.key} (${s.model}) refuses response_format; embedding the schema in the prompt from now on`));
+            if (f.kind !== "response_format" || sentMode !== "json_schema") return false;
+            const key = `${ep.key}|${s.model}`;
+            if (!this.promptOnly.has(key)) this.opts.log?.(this.scrub(`llm: ${ep.key} (${s.model}) refuses response_format; embedding the schema in the prompt from now on`));
+            this.promptOnly.add(key);
             return true;
           },
         });
