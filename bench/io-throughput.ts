@@ -3,10 +3,18 @@
  * .gz, a Parquet shard and, when the `zstd` program exists, a .zst copy), streams each through
  * `readSources` in a fresh child process, and prints one JSON object per format:
  * { format, mb_per_s (MB of JSONL text, the same for every format), docs_per_s, peak_rss_mb }.
+ * Then the same Parquet shard and .jsonl.gz read remotely, by range requests over loopback:
+ * from s3rver (the S3 protocol, `s3://`) and from the project's Hub test server (`hf://`),
+ * so the figures show what the remote path costs against the local file (no real network).
  *
- *   npx tsx bench/io-throughput.ts [--mb 200] [--keep]
+ *   npx tsx bench/io-throughput.ts [--mb 200] [--keep] [--no-remote]
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
+import { startFakeS3 } from "../test/support/s3-server.js";
+import { startFakeHub } from "../test/support/fake-hub.js";
+import { putFiles } from "../test/support/remote-corpus.js";
 import { createWriteStream, mkdtempSync, rmSync, statSync, createReadStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { parquetWriteFile } from "hyparquet-writer";
-import { readSources } from "../src/io/sources/index.js";
+import { expandInputSpecs, readSources } from "../src/io/sources/index.js";
 
 const WORDS = "the of and to in is was for on that with as by at from his her it an are were which this be or has had not but also first new after one two who their they its time year other many into more over most during".split(" ");
 
@@ -55,7 +63,8 @@ async function measure(file: string, uncompressedBytes: number): Promise<void> {
   const start = process.hrtime.bigint();
   let docs = 0;
   let bad = 0;
-  for await (const item of readSources([file], { textField: "text", idField: "id" })) {
+  const files = file.includes("://") ? await expandInputSpecs([file]) : [file];
+  for await (const item of readSources(files, { textField: "text", idField: "id" })) {
     if (item.kind === "doc") docs++;
     else bad++;
   }
@@ -109,25 +118,53 @@ async function main() {
     }
     writeParquet(join(dir, "corpus.parquet"), docs);
     files.push({ format: "parquet", file: join(dir, "corpus.parquet") });
-    for (const { format, file } of files) {
-      // A fresh process per format so peak RSS belongs to that format alone.
-      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--measure", file, String(bytes)], { encoding: "utf8" });
-      if (child.status !== 0) throw new Error(`measuring ${format} failed: ${child.stderr}`);
+    const remote: { format: string; file: string; env: Record<string, string>; local: string }[] = [];
+    const servers: { close(): Promise<void> }[] = [];
+    if (!args.includes("--no-remote")) {
+      // The same bytes behind real protocol servers on loopback (range reads, 8 MiB each).
+      const s3 = await startFakeS3(["bench"]);
+      servers.push(s3);
+      const shards = { "corpus.parquet": join(dir, "corpus.parquet"), "corpus.jsonl.gz": plain + ".gz" };
+      await putFiles(s3, "bench", "", shards);
+      const hub = await startFakeHub();
+      servers.push(hub);
+      hub.commit("bench/corpus", Object.fromEntries(Object.entries(shards).map(([k, v]) => [k, readFileSync(v)])));
+      const hubEnv = { HF_ENDPOINT: hub.url };
+      remote.push(
+        { format: "parquet via s3:// (s3rver, loopback)", file: "s3://bench/corpus.parquet", env: s3.env, local: shards["corpus.parquet"] },
+        { format: "parquet via hf:// (Hub test server, loopback)", file: "hf://datasets/bench/corpus/corpus.parquet", env: hubEnv, local: shards["corpus.parquet"] },
+        { format: "jsonl.gz via s3:// (s3rver, loopback)", file: "s3://bench/corpus.jsonl.gz", env: s3.env, local: shards["corpus.jsonl.gz"] },
+      );
+    }
+    const runs = [...files.map((f) => ({ ...f, env: {} as Record<string, string>, local: f.file })), ...remote];
+    for (const { format, file, env, local } of runs) {
+      // A fresh process per format so peak RSS belongs to that format alone; asynchronous, so
+      // that the servers in this process keep answering.
+      const child = await promisify(execFile)(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--measure", file, String(bytes)], {
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+        maxBuffer: 1 << 24,
+      }).catch((err: { stderr?: string }) => {
+        throw new Error(`measuring ${format} failed: ${err.stderr}`);
+      });
       const result = JSON.parse(child.stdout.trim().split("\n").at(-1)!);
       const round = (n: number) => Math.round(n * 10) / 10;
       console.log(
         JSON.stringify({
           format,
-          file_mb: round(statSync(file).size / 1e6),
+          file_mb: round(statSync(local).size / 1e6),
           uncompressed_mb: round(bytes / 1e6),
           docs,
           mb_per_s: round(result.mb_per_s),
+          // The file's own bytes per second (what crossed the network for a remote read).
+          file_mb_per_s: round(statSync(local).size / 1e6 / result.seconds),
           docs_per_s: Math.round(result.docs_per_s),
           peak_rss_mb: result.peak_rss_mb,
           seconds: round(result.seconds),
         }),
       );
     }
+    for (const s of servers) await s.close();
   } finally {
     if (!args.includes("--keep")) rmSync(dir, { recursive: true, force: true });
     else console.error(`kept ${dir}`);

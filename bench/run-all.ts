@@ -35,6 +35,7 @@ const BENCHES: Record<string, [string, string[], Record<string, string>?]> = {
   "reward-server": ["reward-server.ts", full ? [] : ["3"]],
   "reward-triviaqa": ["reward-triviaqa.ts", []],
   rollout: ["rollout.ts", ["--seconds", values.seconds!]],
+  "local-engine": ["local-engine.ts", full ? [] : ["--docs", "4"]],
 };
 
 const selected = values.only ? values.only.split(",") : Object.keys(BENCHES);

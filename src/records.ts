@@ -6,12 +6,16 @@ import { z } from "zod";
 
 /** Where a document came from; travels with every document, pair and rejection. */
 export const SourceLocation = z.object({
-  /** Input file path as given (after glob expansion). */
+  /** Input file path as given (after glob expansion), or a remote file's URL (hf://, s3://, https:// without its query). */
   file: z.string(),
   /** 1-based line number for JSONL inputs. */
   line: z.number().int().positive().optional(),
   /** 0-based row index for Parquet inputs. */
   row: z.number().int().nonnegative().optional(),
+  /** 0-based index of the record in a WARC/WET file (every record counts: warcinfo, request, ...). */
+  record: z.number().int().nonnegative().optional(),
+  /** When the page was fetched (a WARC/WET record's WARC-Date, ISO 8601). */
+  date: z.string().optional(),
   /** The document's URL when the record carries one (Dolma `id`, `url`, `metadata.url`). */
   url: z.string().optional(),
   /** Set when a long document was split into windows: which window this is. */
@@ -169,6 +173,9 @@ export const LlmStats = LlmCounters.extend({
 });
 export type LlmStats = z.infer<typeof LlmStats>;
 
+const IoCountersSchema = z.object({ requests: z.number(), bytes: z.number(), retries: z.number(), failures: z.number() });
+const IoStatsSchema = IoCountersSchema.extend({ by_scheme: z.record(z.string(), IoCountersSchema) });
+
 /** `stats.json` at the root of a run directory. */
 export const Stats = z.object({
   documents_read: z.number(),
@@ -205,5 +212,7 @@ export const Stats = z.object({
   curation: z.record(z.string(), z.unknown()).optional(),
   /** Rollout figures (`webscale-rl rollout`): samples, pass rates per model, requests and tokens. */
   rollout: z.record(z.string(), z.unknown()).optional(),
+  /** Remote inputs (hf://, s3://, https://): requests, bytes, retries after transient faults, reads given up; per scheme too. */
+  io: IoStatsSchema.optional(),
 });
 export type Stats = z.infer<typeof Stats>;

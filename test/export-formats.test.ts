@@ -242,7 +242,12 @@ test("hf: sharded Parquet under data/ and a dataset card whose YAML names the ri
   for (const [stage, model] of Object.entries(SYNTHETIC_MODELS)) assert.ok(card.includes(`| ${stage} | \`${model}\` |`));
   assert.match(card, /@article\{cen2025webscalerl,[\s\S]*arXiv:2510\.06499/);
 
-  await assert.rejects(exportDataset({ ...opts }), /already holds Parquet shards/, "never mixes old shards with new ones");
+  // A rerun replaces this export's own shards (never mixing old and new); shards no export wrote are refused.
+  const before = readdirSync(join(opts.out, "data")).sort();
+  await exportDataset({ ...opts });
+  assert.deepEqual(readdirSync(join(opts.out, "data")).sort(), before);
+  writeFileSync(join(opts.out, "data", "train-old.parquet"), "");
+  await assert.rejects(exportDataset({ ...opts }), /already holds Parquet shards that no export wrote/, "never mixes foreign shards with new ones");
 });
 
 /** The DuckDB type of a Hugging Face feature as the Hub's YAML writes it. */

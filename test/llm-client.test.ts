@@ -1,4 +1,6 @@
 import { test } from "node:test";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { createLlmClient, addLlmStats, emptyLlmStats, LlmError } from "../src/llm/index.js";
@@ -145,10 +147,11 @@ test("model auto-discovery via /models; config errors say what to do", async (t)
   } finally {
     if (saved !== undefined) process.env.OPENAI_BASE_URL = saved;
   }
-  // An unreachable server without a model name: a config error asking for --model.
+  // An unreachable server without a model name: a config error that says so (--model would not help).
+  const closed = await closedPort();
   await assert.rejects(
-    createLlmClient(llmConfig("http://127.0.0.1:9/v1", { defaults: { model: undefined }, timeoutMs: 2000 })),
-    (e: unknown) => e instanceof LlmError && e.code === "config" && /--model/.test(e.message),
+    createLlmClient(llmConfig(`http://127.0.0.1:${closed}/v1`, { defaults: { model: undefined }, timeoutMs: 2000 })),
+    (e: unknown) => e instanceof LlmError && e.code === "config" && /connection refused/.test(e.message) && /--base-url/.test(e.message) && !/--model/.test(e.message),
   );
   await assert.rejects(createLlmClient(LlmConfig.parse({ engine: "batch" })), (e: unknown) => e instanceof LlmError && e.code === "config");
 });
@@ -187,3 +190,12 @@ test("addLlmStats sums totals and every breakdown", () => {
   assert.equal(a.by_stage.f.requests, 2, "inputs unchanged");
   assert.deepEqual(addLlmStats(emptyLlmStats(), emptyLlmStats()), emptyLlmStats());
 });
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { LlmConfig } from "../src/config/schema.js";
 import { createLocalClient, planSequences, toGrammarSchema } from "../src/llm/local-engine.js";
+import { planThreads } from "../src/llm/threads.js";
 import { LlmError, type LlmClient } from "../src/llm/types.js";
 import { makeTinyGguf } from "./support/make-tiny-gguf.js";
 
@@ -127,6 +128,110 @@ test("local engine on ../shared/data/models/llama-2-tiny-random.gguf", async (t)
   }
 });
 
+const system = "You label documents. Reply with JSON.";
+const docA = "The tide rises twice a day because the moon pulls the oceans toward it, and the earth turns beneath that bulge of water. ".repeat(3);
+const docB = "A sourdough starter is flour and water in which wild yeast and bacteria grow; it is fed daily and kept at room temperature. ".repeat(3);
+
+/** One call on a document, laid out as the pipeline lays them out: system message, document, task line. */
+const ask = (client: LlmClient, text: string, task: string) =>
+  client.complete({
+    stage: "filter",
+    schema: Verdict,
+    schemaName: "filter_verdict",
+    messages: [
+      { role: "system", content: system },
+      { role: "user", content: `<document>\n${text}\n</document>\n\nTask: ${task}.` },
+    ],
+    sampling: { max_tokens: 96, temperature: 0, seed: 1 },
+  });
+const evaluated = (u: { prompt_tokens: number; cached_prompt_tokens: number }) => u.prompt_tokens - u.cached_prompt_tokens;
+
+/** Each GGUF the prefix tests run on: one the suite writes, and the shared tiny llama-2 (its real 32k vocabulary) when present. */
+async function withModels(t: { diagnostic: (m: string) => void }, body: (file: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "wsrl-gguf-"));
+  try {
+    const file = path.join(dir, "tiny-llama.gguf");
+    makeTinyGguf(file, { layers: 1 });
+    await body(file);
+    if (existsSync(sharedModel)) await body(sharedModel);
+    else t.diagnostic(`${sharedModel} not found: only the generated GGUF was used`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The prefix a document's first call leaves in its sequence serves its second call: counted by
+ * the engine's token meter (cached_prompt_tokens = prompt tokens the sequence did not evaluate
+ * again). Calls go one after another, A, B, A, on two sequences: without affinity, B takes the
+ * sequence A just released and A's document is evaluated again.
+ */
+test("local engine: a document's second call reuses the prefix its first call left, by the token meter", async (t) => {
+  await withModels(t, async (file) => {
+    const run = async (affinity: boolean) => {
+      const client = await createLocalClient(localConfig(file), { ...engineOpts, sequences: 2, affinity });
+      try {
+        const a1 = await ask(client, docA, "FILTER");
+        const b1 = await ask(client, docB, "FILTER");
+        const a2 = await ask(client, docA, "CLASSIFY");
+        return { a1: a1.usage, b1: b1.usage, a2: a2.usage, stats: client.stats() };
+      } finally {
+        await client.close();
+      }
+    };
+
+    const on = await run(true);
+    assert.equal(on.a1.cached_prompt_tokens, 0, "the first call meets an empty sequence");
+    assert.equal(on.b1.cached_prompt_tokens, 0, "B takes the other, empty sequence instead of evicting A");
+    assert.ok(on.a2.cached_prompt_tokens > 0.8 * on.a2.prompt_tokens, `A's second call found its document in place: ${JSON.stringify(on.a2)}`);
+    assert.ok(evaluated(on.a2) < 0.2 * on.a1.prompt_tokens, `and evaluated only its task line: ${evaluated(on.a2)} of ${on.a2.prompt_tokens}`);
+    assert.equal(on.stats.cached_prompt_tokens, on.a1.cached_prompt_tokens + on.b1.cached_prompt_tokens + on.a2.cached_prompt_tokens);
+
+    const off = await run(false);
+    assert.ok(off.a2.cached_prompt_tokens < 0.5 * off.a2.prompt_tokens, `without affinity A's document is evaluated again: ${JSON.stringify(off.a2)}`);
+  });
+});
+
+/**
+ * A document's sibling calls (one per persona) arrive together, with another document's first
+ * call: the siblings go, one after the other, to the sequence that holds their document, and
+ * the new document takes the empty one. The document is prefilled once, not once per sibling.
+ * Without affinity the free list hands the second sibling the empty sequence, which evaluates
+ * the whole document again. Which sequence each request gets is decided when all three are
+ * queued (one event-loop turn), so the outcome does not depend on how fast the model runs.
+ */
+test("local engine: siblings sent together with a new document prefill their document once", async (t) => {
+  await withModels(t, async (file) => {
+    const run = async (affinity: boolean) => {
+      const client = await createLocalClient(localConfig(file), { ...engineOpts, sequences: 2, affinity });
+      try {
+        const a1 = await ask(client, docA, "IDENTIFY");
+        const [g1, g2, b1] = await Promise.all([ask(client, docA, "WRITE for persona 1"), ask(client, docA, "WRITE for persona 2"), ask(client, docB, "FILTER")]);
+        return { a1: a1.usage, g1: g1.usage, g2: g2.usage, b1: b1.usage, stats: client.stats() };
+      } finally {
+        await client.close();
+      }
+    };
+
+    const on = await run(true);
+    for (const g of [on.g1, on.g2]) {
+      assert.ok(evaluated(g) < 0.2 * g.prompt_tokens, `each sibling evaluated only its task line: ${JSON.stringify(g)}`);
+    }
+    assert.equal(on.b1.cached_prompt_tokens, 0, "the new document took the empty sequence, evicting nothing");
+    const sent = on.stats.prompt_tokens;
+    assert.equal(sent, on.a1.prompt_tokens + on.g1.prompt_tokens + on.g2.prompt_tokens + on.b1.prompt_tokens);
+    // A's prompt and B's prompt evaluated once each, plus two task lines.
+    assert.ok(sent - on.stats.cached_prompt_tokens < on.a1.prompt_tokens + on.b1.prompt_tokens + 0.4 * on.a1.prompt_tokens);
+
+    const off = await run(false);
+    assert.ok(
+      Math.max(evaluated(off.g1), evaluated(off.g2)) > 0.8 * off.g1.prompt_tokens,
+      `without affinity one sibling evaluates the document again: ${JSON.stringify([off.g1, off.g2])}`,
+    );
+    assert.ok(off.stats.cached_prompt_tokens < on.stats.cached_prompt_tokens);
+  });
+});
+
 test("the configured concurrency caps the sequences; aborts and closed clients; a missing model file is a config error", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "wsrl-gguf-"));
   try {
@@ -161,6 +266,16 @@ test("planSequences: one per core on a CPU, bounded by memory", () => {
   assert.equal(planSequences({ cores: 8, freeBytes: 0.1 * gb, perSequenceBytes: 0.25 * gb, gpu: false }), 1);
   assert.equal(planSequences({ cores: 2, freeBytes: 24 * gb, perSequenceBytes: 0.25 * gb, gpu: true }), 16);
   assert.equal(planSequences({ cores: 8, freeBytes: 16 * gb, perSequenceBytes: 0.25 * gb, gpu: false, cap: 2 }), 2);
+});
+
+test("planThreads: the cores other work leaves idle, at least one; WEBSCALE_RL_THREADS overrides", () => {
+  assert.equal(planThreads({ cores: 2, load: 0.2 }).threads, 2, "an idle laptop: all cores");
+  assert.equal(planThreads({ cores: 2, load: 1 }).threads, 1, "one core busy elsewhere");
+  assert.equal(planThreads({ cores: 2, load: 15 }).threads, 1, "a loaded machine: one thread, never zero");
+  assert.equal(planThreads({ cores: 8, load: 3.4 }).threads, 5);
+  assert.match(planThreads({ cores: 2, load: 15 }).why, /load 15\.0/);
+  assert.deepEqual(planThreads({ cores: 2, load: 15, env: "2" }), { threads: 2, why: "WEBSCALE_RL_THREADS" });
+  assert.equal(planThreads({ cores: 2, load: 0, env: "zero" }).threads, 2, "a value that is not a count is ignored");
 });
 
 test("toGrammarSchema keeps what the grammar can enforce and drops the rest", () => {

@@ -51,7 +51,7 @@ export async function runOnSim(sim: SimServer, o: SimRunOptions): Promise<SimRun
     { env: {} },
   );
   const llm = await createLlmClient(config.llm);
-  let last: ProgressSnapshot = { documents: 0, accepted: 0, inFlight: 0, tokens: 0, elapsed: 0 };
+  let last: ProgressSnapshot = { documents: 0, accepted: 0, tokens: 0, elapsed: 0 };
   const ctrl = new AbortController();
   let window: SimRunFigures["window"];
   let measuring: Promise<void> | undefined;

@@ -29,6 +29,7 @@ interface CurateFlags {
   passRate?: string;
   passRateModel?: string;
   strongestModel?: string;
+  allowIncomplete?: boolean;
 }
 
 function num(raw: string, flag: string, integer = true): number {
@@ -71,7 +72,7 @@ export function registerCurate(program: Command): void {
   program
     .command("curate")
     .description("Deduplicate, decontaminate against benchmarks, apply answer-quality rules and domain quotas to QA pairs; writes a curated directory (qa/, rejected/, stats.json, run.json).")
-    .argument("<inputs...>", "run directories (their qa/ parts) or JSONL files with question/answer fields")
+    .argument("<inputs...>", "run directories (their qa/ parts) or JSONL files with question/answer fields; files may be remote: hf://datasets/ORG/NAME/PATH, s3://BUCKET/KEY (globs too) or https://")
     .requiredOption("--out <dir>", "curated output directory (a previous curate output there is replaced)")
     .option("--benchmarks <files...>", "benchmark files (JSONL or Parquet) to decontaminate against")
     .option("--benchmark-fields <spec...>", `text fields per benchmark: [FILE=]PRESET|FIELD,FIELD (presets: ${PRESET_NAMES.join(", ")}; default auto)`)
@@ -92,10 +93,25 @@ export function registerCurate(program: Command): void {
     .option("--strongest-model <name>", "the model whose pass rate 0 makes a pair never_solved (default: the highest mean pass rate in the inputs)")
     .option("--part-records <n>", "records per output part file", "50000")
     .option("--no-progress", "no progress lines on stderr")
+    .option("--allow-incomplete", "curate run directories that are not complete (a run still going, killed or stopped) instead of refusing them")
+    .addHelpText(
+      "after",
+      `
+An input directory must be complete: every writer of the run finished (run.json status "complete").
+One curate at a time per --out (.lock-curate); its run.json says "running" until the output is complete.`,
+    )
     .action(async (inputs: string[], flags: CurateFlags) => {
       const options = curateOptionsFromFlags(flags);
       const partRecords = num(flags.partRecords, "--part-records");
-      const curation = await runCurate({ inputs, out: flags.out, options, partRecords, onProgress: flags.progress ? printProgress : undefined });
+      const curation = await runCurate({
+        inputs,
+        out: flags.out,
+        options,
+        partRecords,
+        onProgress: flags.progress ? printProgress : undefined,
+        allowIncomplete: flags.allowIncomplete,
+        log: (m) => process.stderr.write(m + "\n"),
+      });
       process.stdout.write(JSON.stringify({ out: flags.out, pairs_read: curation.pairs_read, pairs_kept: curation.pairs_kept, rejected: curation.rejected }) + "\n");
     });
 }

@@ -4,10 +4,18 @@ import { EXPORT_FORMATS, type ExportFormat } from "../export/formats.js";
 import { exportDataset, type ExportProgress, type FileFormat } from "../export/export.js";
 import { resolvePolicyPrompt } from "../export/policy-prompt.js";
 import { parseTestSize } from "../export/split.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isRemote } from "../io/remote/location.js";
+import { openHubTarget, openS3Target, publishToHub, publishToS3, type HubTarget, type S3Target } from "../export/publish.js";
 
 interface ExportFlags {
   format: ExportFormat;
-  out: string;
+  out?: string;
+  pushToHub?: string;
+  private?: boolean;
+  stagingDir?: string;
   testSize: string;
   seed: string;
   promptTemplate?: string;
@@ -18,6 +26,7 @@ interface ExportFlags {
   shardRows?: string;
   rowGroupRows?: string;
   progress: boolean;
+  allowIncomplete?: boolean;
 }
 
 function wholeNumber(raw: string, flag: string): number {
@@ -47,7 +56,10 @@ export function registerExport(program: Command): void {
     .description("Write a run's (or curated set's) QA pairs in the format an RL trainer reads: verl, OpenRLHF, TRL, or a Hugging Face dataset folder.")
     .argument("<dir>", "run or curated directory (holds qa/part-*.jsonl)")
     .addOption(new Option("--format <format>", "target trainer or dataset layout").choices([...EXPORT_FORMATS]).makeOptionMandatory())
-    .requiredOption("--out <path>", "output directory (created if missing)")
+    .option("--out <path>", "output directory (created if missing), or s3://BUCKET/PREFIX (written locally first, then uploaded; a rerun sends only what is missing)")
+    .option("--push-to-hub <org/name>", "hf only: push the dataset (Parquet shards and the card) to this Hub dataset repository in one commit; needs HF_TOKEN with write access (HF_ENDPOINT for a mirror)")
+    .option("--private", "with --push-to-hub: create the repository as private")
+    .option("--staging-dir <dir>", "where an export for s3:// or the Hub is written before upload and kept (default: a temporary folder, removed after the upload)")
     .option("--test-size <n>", "test split: a fraction below 1 (0.01 = 1%) or a count of pairs (500); 0 = no test split", "0.01")
     .option("--seed <n>", "seed of the train/test split", "42")
     .option("--prompt-template <text|@file>", "policy prompt; {question} is replaced by the question (default asks for the answer in <answer></answer> tags)")
@@ -58,6 +70,19 @@ export function registerExport(program: Command): void {
     .option("--shard-rows <n>", "hf only: rows per Parquet shard under data/ (default 100000)")
     .option("--row-group-rows <n>", "rows per Parquet row group (default 20000)")
     .option("--no-progress", "no progress lines on stderr")
+    .option("--allow-incomplete", "export a directory that is not complete (a run still going, killed or stopped) instead of refusing it")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  webscale-rl export runs/r1 --format verl --out exports/verl
+  webscale-rl export runs/r1 --format verl --out s3://my-bucket/rl-data/r1     # AWS credential chain; AWS_ENDPOINT_URL for MinIO/R2
+  HF_TOKEN=hf_... webscale-rl export runs/r1 --format hf --push-to-hub my-org/webscale-qa --private
+The input must be complete (run.json status "complete"). Files are written as *.partial and renamed
+when all are complete; export.json in --out then says "complete" and lists them. Rerunning the same
+command after a kill, or with other settings, replaces the previous export cleanly; a cut upload or
+push is finished by running the same command again (only what is missing is sent). See docs/export.md.`,
+    )
     .action(async (dir: string, flags: ExportFlags) => {
       // Every flag is checked before any work starts.
       const testSize = parseTestSize(flags.testSize);
@@ -68,12 +93,20 @@ export function registerExport(program: Command): void {
       if (shardRows === 0 || rowGroupRows === 0) throw new Error("--shard-rows and --row-group-rows must be at least 1");
       if (flags.fileFormat && flags.format !== "trl") throw new Error(`--file-format applies to --format trl only`);
       if (shardRows !== undefined && flags.format !== "hf") throw new Error(`--shard-rows applies to --format hf only`);
+      if (flags.pushToHub && flags.format !== "hf") throw new Error(`--push-to-hub applies to --format hf (a dataset repository with its card)`);
+      if (flags.private && !flags.pushToHub) throw new Error(`--private applies to --push-to-hub only`);
+      if (!flags.out && !flags.pushToHub) throw new Error(`give --out DIR (or s3://BUCKET/PREFIX), or --push-to-hub ORG/NAME`);
       const prompt = await resolvePolicyPrompt(flags.promptTemplate, flags.systemPrompt);
+      // Remote destinations are checked (credentials, access, token) before any work.
+      const s3: S3Target | undefined = flags.out && isRemote(flags.out) ? await openS3Target(flags.out) : undefined;
+      const hub: HubTarget | undefined = flags.pushToHub ? await openHubTarget(flags.pushToHub, Boolean(flags.private)) : undefined;
+      const staged = (s3 || !flags.out) && !flags.stagingDir;
+      const out = s3 || !flags.out ? (flags.stagingDir ?? mkdtempSync(join(tmpdir(), "webscale-rl-export-"))) : flags.out;
 
       const summary = await exportDataset({
         dir,
         format: flags.format,
-        out: flags.out,
+        out,
         testSize,
         seed,
         prompt,
@@ -83,6 +116,10 @@ export function registerExport(program: Command): void {
         shardRows,
         rowGroupRows,
         onProgress: progressPrinter(flags.progress),
+        // A staged export is named after where it goes, not after its temporary folder.
+        cardName: flags.pushToHub?.split("/")[1] ?? (s3 ? s3.loc.key.replace(/\/$/, "").split("/").pop() || s3.loc.bucket : undefined),
+        allowIncomplete: flags.allowIncomplete,
+        onNote: (m) => process.stderr.write(m + "\n"),
       });
 
       for (const [what, m] of Object.entries(summary.malformed)) {
@@ -99,5 +136,22 @@ export function registerExport(program: Command): void {
           (summary.malformed.qa.count ? `; ${summary.malformed.qa.count} malformed line(s) skipped` : "") +
           "\n",
       );
+      const log = (m: string) => process.stderr.write(m + "\n");
+      try {
+        for (const [target, publish] of [
+          [s3, () => publishToS3(out, s3!)],
+          [hub, () => publishToHub(out, hub!, `Upload ${summary.rows.train + summary.rows.test} QA pairs (webscale-rl export)`)],
+        ] as const) {
+          if (!target) continue;
+          const res = await publish();
+          const skipped = res.skipped.length ? `, ${res.skipped.length} already there` : "";
+          process.stdout.write(`uploaded ${res.sent.length} file(s) to ${res.where}${skipped}${res.commit ? ` (commit ${res.commit})` : ""}\n`);
+        }
+      } finally {
+        // A temporary staging folder goes even when the upload failed: the export is
+        // deterministic, so a rerun writes the same bytes again and sends only what is missing.
+        if (staged) rmSync(out, { recursive: true, force: true });
+      }
+      if (!staged && (s3 || hub)) log(`export: the local copy stays in ${out}`);
     });
 }

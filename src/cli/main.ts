@@ -10,6 +10,8 @@ import { registerQueue } from "./queue.js";
 import { registerMerge } from "./merge.js";
 import { registerRollout } from "./rollout.js";
 import { VERSION } from "../version.js";
+import { asOutputError, OutputError } from "../io/io-error.js";
+import { redactUrlsIn } from "../config/redact.js";
 
 const program = new Command()
   .name("webscale-rl")
@@ -22,8 +24,14 @@ for (const register of [registerRun, registerCurate, registerExport, registerRep
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  // Configuration and usage errors end here: one clear line, no stack trace.
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`webscale-rl: ${message}\n`);
-  process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 2;
+  // Configuration, usage, server and disk errors end here: one clear line, no stack trace.
+  // WEBSCALE_RL_DEBUG=1 shows the whole error (stack included), for bug reports.
+  if (process.env.WEBSCALE_RL_DEBUG) console.error(err);
+  const described = asOutputError(err);
+  const message = described instanceof Error ? described.message : String(described);
+  process.stderr.write(`webscale-rl: ${redactUrlsIn(message)}\n`);
+  const code = (described as { exitCode?: unknown }).exitCode;
+  process.exitCode = typeof code === "number" ? code : described instanceof OutputError ? 1 : process.exitCode && process.exitCode !== 0 ? process.exitCode : 2;
+  // Nothing is left to do: a socket or timer still open must not keep a failed command waiting.
+  setTimeout(() => process.exit(), 2000).unref();
 });

@@ -20,7 +20,8 @@ const positiveInt = (name: string) => (v: string) => {
 };
 
 /** Run flags that make no sense per chunk (see rejectGlobalOnlySettings). */
-const NOT_FOR_QUEUE = ["--shard", "--limit", "--progress", "--domain-quota", "--target-pairs"];
+// --force and --no-server-check act in the process that runs: a worker, not the submit.
+const NOT_FOR_QUEUE = ["--shard", "--limit", "--progress", "--domain-quota", "--target-pairs", "--force", "--no-server-check"];
 
 const log = (m: string) => process.stderr.write(m + "\n");
 
@@ -43,7 +44,7 @@ export function registerQueue(program: Command): void {
     queue
       .command("submit")
       .description("Split the inputs into chunk jobs and queue them, with the run's settings (API keys are never stored).")
-      .argument("<inputs...>", "input files, globs or folders (as for run); workers must see the same paths"),
+      .argument("<inputs...>", "input files, globs or folders (as for run), or hf://, s3://, https:// URLs; workers must see the same paths (remote files: the same credentials)"),
   )
     .option("--chunk-docs <n>", "documents per chunk (JSONL line ranges, Parquet row ranges aligned to row groups)", positiveInt("--chunk-docs"), 1000)
     .option("--attempts <n>", "attempts per chunk before it lands in the failed set", positiveInt("--attempts"), 5)
@@ -89,13 +90,16 @@ Submitting the same inputs to the same --out again adds nothing (chunk ids are h
     .addOption(new Option("--stalled-interval <ms>", "how often workers check for chunks of dead workers").argParser(positiveInt("--stalled-interval")).default(30_000))
     .addOption(new Option("--rate-window <ms>", "the window of --rpm (default 60000: per minute)").argParser(positiveInt("--rate-window")).default(60_000).hideHelp())
     .addOption(new Option("--stop-grace <ms>", "how long a stopping worker waits for its chunks to go back to the queue").argParser(positiveInt("--stop-grace")).default(20_000).hideHelp());
-  for (const o of runOptions((l) => MODEL_FLAGS.includes(l))) work.addOption(o);
+  // --force: a chunk whose run.json pins other models than this worker's (another worker ran
+  // the first chunks with other flags) is refused, and it is this worker that may accept that.
+  for (const o of runOptions((l) => MODEL_FLAGS.includes(l) || l === "--force")) work.addOption(o);
   work.addHelpText(
     "after",
     `
 Model settings come from the submitted run, overridden by this worker's OPENAI_BASE_URL/OPENAI_API_KEY,
 then by its flags. --base-url (or a baseUrl in its -c config) means the HTTP engine, whatever engine the run
-was submitted with, unless this worker also gives --engine.
+was submitted with, unless this worker also gives --engine. The first chunk pins the models per stage in the
+run's run.json: a worker with other models is refused for its chunks unless --force (recorded in run.json).
 Example:
   OPENAI_API_KEY=... webscale-rl queue work --redis redis://queue:6379 --base-url http://localhost:8000/v1 --concurrency 64
 SIGINT/SIGTERM: the chunks in work stop at a committed point and go back to the queue (no attempt used), then
@@ -117,6 +121,7 @@ Redis unreachable at start: one line and exit 2 within seconds; an outage later:
       lockDurationMs: flags.lockDuration,
       stalledIntervalMs: flags.stalledInterval,
       stopGraceMs: flags.stopGrace,
+      force: flags.force,
       log,
     });
     log(`queue: worker ${process.pid} taking chunks from "${flags.queue}" (${flags.chunksAtOnce} at once)`);

@@ -1,7 +1,11 @@
 /** `webscale-rl report <run-dir>`: one self-contained HTML page about a run (src/report). */
 import type { Command } from "commander";
+import { basename, dirname } from "node:path";
 import { buildReport } from "../report/build.js";
-import { parsePassRateBand } from "../curate/difficulty.js";
+import { parsePassRateBand, type PassRateBand } from "../curate/difficulty.js";
+import { requireComplete } from "../io/completion.js";
+import { checkWritableFile } from "../io/output-check.js";
+import { acquireLock } from "../io/output-lock.js";
 import { BUILTIN_PRICES, builtinPrice, parsePrice, type PriceChoice } from "../report/prices.js";
 
 interface ReportFlags {
@@ -15,6 +19,7 @@ interface ReportFlags {
   maxTableRows: string;
   seed: string;
   passRateBand?: string;
+  allowIncomplete?: boolean;
 }
 
 function positiveInt(value: string, flag: string): number {
@@ -49,26 +54,42 @@ export function registerReport(program: Command): void {
     .option("--max-table-rows <n>", "accepted pairs embedded in the sample browser (seeded sample)", "20000")
     .option("--seed <n>", "seed for samples and the map", "42")
     .option("--pass-rate-band <min-max>", "the learnable band the difficulty section shows, both ends included (default: the band a curate --pass-rate kept, else 0.1-0.9)")
+    .option("--allow-incomplete", "report on a run that is not complete (still going, killed or stopped) instead of refusing it")
     .action(async (runDir: string, flags: ReportFlags) => {
       const price = priceChoice(flags);
       if (flags.embedBaseUrl && !flags.embedModel) throw new Error("--embed-base-url needs --embed-model");
       if (flags.embedModel && !flags.embedBaseUrl) throw new Error("--embed-model needs --embed-base-url");
-      const summary = await buildReport({
-        runDir,
-        out: flags.out,
-        price,
-        compare: flags.compare,
-        embed: flags.embedBaseUrl ? { baseUrl: flags.embedBaseUrl, model: flags.embedModel!, apiKey: process.env.OPENAI_API_KEY } : undefined,
-        maxMapPoints: positiveInt(flags.maxMapPoints, "--max-map-points"),
-        maxTableRows: positiveInt(flags.maxTableRows, "--max-table-rows"),
-        seed: Number.isInteger(Number(flags.seed)) ? Number(flags.seed) : 42,
-        passRateBand: flags.passRateBand === undefined ? undefined : parsePassRateBand(flags.passRateBand, "--pass-rate-band"),
-      });
-      process.stdout.write(
-        `wrote ${summary.out} (${(summary.bytes / 1e6).toFixed(1)} MB) in ${summary.seconds.toFixed(1)} s: ` +
-          `${summary.accepted} accepted, ${summary.rejected} rejected, ${summary.mapPoints} map points, ${summary.tableRows} table rows; embedding: ${summary.embedding}` +
-          (summary.badLines ? `; ${summary.badLines} unreadable lines skipped` : "") +
-          "\n",
-      );
+      const passRateBand = flags.passRateBand === undefined ? undefined : parsePassRateBand(flags.passRateBand, "--pass-rate-band");
+      checkWritableFile(flags.out, "--out");
+      const log = (m: string) => process.stderr.write(m + "\n");
+      const note = requireComplete(runDir, flags.allowIncomplete === true);
+      if (note) log(`report: ${note}`);
+      // One report at a time per output file; it is written under a temporary name and renamed.
+      const lock = await acquireLock(dirname(flags.out), `report-${basename(flags.out)}`, { command: "webscale-rl report", log });
+      try {
+        await writeReport(runDir, flags, price, passRateBand);
+      } finally {
+        lock.release();
+      }
     });
+}
+
+async function writeReport(runDir: string, flags: ReportFlags, price: PriceChoice, passRateBand: PassRateBand | undefined): Promise<void> {
+  const summary = await buildReport({
+    runDir,
+    out: flags.out,
+    price,
+    compare: flags.compare,
+    embed: flags.embedBaseUrl ? { baseUrl: flags.embedBaseUrl, model: flags.embedModel!, apiKey: process.env.OPENAI_API_KEY } : undefined,
+    maxMapPoints: positiveInt(flags.maxMapPoints, "--max-map-points"),
+    maxTableRows: positiveInt(flags.maxTableRows, "--max-table-rows"),
+    seed: Number.isInteger(Number(flags.seed)) ? Number(flags.seed) : 42,
+    passRateBand,
+  });
+  process.stdout.write(
+    `wrote ${summary.out} (${(summary.bytes / 1e6).toFixed(1)} MB) in ${summary.seconds.toFixed(1)} s: ` +
+      `${summary.accepted} accepted, ${summary.rejected} rejected, ${summary.mapPoints} map points, ${summary.tableRows} table rows; embedding: ${summary.embedding}` +
+      (summary.badLines ? `; ${summary.badLines} unreadable lines skipped` : "") +
+      "\n",
+  );
 }

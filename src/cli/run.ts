@@ -1,11 +1,20 @@
 /** `webscale-rl run`: documents in, verified persona QA pairs out. */
+import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
 import { resolveRunConfig, parseShard, ConfigError } from "../config/load.js";
-import { parseDomainQuota } from "../curate/options.js";
+import type { RunConfig } from "../config/schema.js";
+import { parseDomainQuota, validateCurateOptions } from "../curate/options.js";
+import { curateOptionsFromConfig } from "../curate/config.js";
 import { createLlmClient } from "../llm/index.js";
+import { checkModelServers } from "../llm/server-check.js";
 import { runPipeline, shardTag } from "../pipeline/run.js";
 import { runPaths } from "../io/run-dir.js";
+import { checkWritableDir } from "../io/output-check.js";
+import { expandInputs } from "../io/sources/index.js";
 import { openRunGate } from "../pipeline/gate.js";
+import { RemoteIO } from "../io/remote/remote-io.js";
+import { checkTextField } from "../pipeline/text-field-check.js";
+import { planStages } from "../stages/process-document.js";
 import { prepareLocalModel } from "../llm/prepare-local.js";
 import { DEFAULT_DOMAINS } from "../config/schema.js";
 
@@ -38,6 +47,7 @@ export interface RunFlags {
   maxRetries?: number;
   rpm?: number;
   maxDocTokens?: number;
+  maxWindows?: number;
   docOverflow?: string;
   personas?: number;
   fewShot?: number;
@@ -59,6 +69,10 @@ export interface RunFlags {
   maxPerDoc?: number;
   partRecords?: number;
   progress?: string;
+  ioRetries?: number;
+  ioTimeout?: number;
+  force?: boolean;
+  serverCheck?: boolean;
 }
 
 /** Flags → a layer with the config file's shape, holding only what the user gave. */
@@ -90,6 +104,7 @@ export function flagsToLayer(inputs: string[], f: RunFlags): Record<string, unkn
     limit: f.limit,
     seed: f.seed,
     maxDocTokens: f.maxDocTokens,
+    maxWindows: f.maxWindows,
     docOverflow: f.docOverflow,
     personas: f.personas,
     fewShot: f.fewShot,
@@ -112,6 +127,7 @@ export function flagsToLayer(inputs: string[], f: RunFlags): Record<string, unkn
     curate,
     partRecords: f.partRecords,
     progress: f.progress,
+    io: { retries: f.ioRetries, timeoutMs: f.ioTimeout === undefined ? undefined : Math.round(f.ioTimeout * 1000) },
   };
 }
 
@@ -119,7 +135,7 @@ export function registerRun(program: Command): void {
   const cmd = program
     .command("run")
     .description("Run the pipeline (prefilter → filter → identify → generate → check → curate) over documents.")
-    .argument("<inputs...>", "input files, globs or folders: .jsonl/.json/.ndjson (+ .gz/.zst), .parquet, .txt/.md")
+    .argument("<inputs...>", "input files, globs or folders: .jsonl/.json/.ndjson (+ .gz/.zst), .parquet, .txt/.md, .warc/.wet (+ .gz); local, hf://datasets/ORG/NAME[@REV]/PATH, s3://BUCKET/PREFIX or https://")
     .requiredOption("-o, --out <dir>", "output directory (rerun the same command to resume)")
     .option("-c, --config <file.yaml>", "YAML config file (per-stage models, domains, ...); flags override it")
     .option("-m, --model <name>", "model for every stage (default: the server's only model)")
@@ -138,12 +154,13 @@ export function registerRun(program: Command): void {
     .option("--id-field <name>", "JSON field with the document id (default: id; else a hash of the text)")
     .option("--limit <n>", "stop after N source documents", int("--limit"))
     .option("--seed <n>", "seed for demo sampling and model sampling (default 42)", int("--seed"))
-    .addOption(new Option("--plan <plan>", "paper: the paper's four stages; efficient: 3 calls per document (default: paper)").choices(["paper", "efficient"]))
-    .option("--personas <n>", "max personas per document (default 3)", int("--personas"))
+    .addOption(new Option("--plan <plan>", "paper: the paper's four stages; efficient: 4 calls per document (default: paper; efficient on the local engine)").choices(["paper", "efficient"]))
+    .option("--personas <n>", "max personas per document (default 3; 2 on the local engine)", int("--personas"))
     .option("--few-shot <n>", "demonstrations per generate prompt (default 2; 1 with --plan efficient)", int("--few-shot"))
     .option("--demos <dir>", "folder of <domain-slug>.jsonl demos that add or replace domains")
     .option("--max-doc-tokens <n>", "longer documents are split into windows (default 6000)", int("--max-doc-tokens"))
     .addOption(new Option("--doc-overflow <mode>", "what to do with longer documents (default split)").choices(["split", "truncate"]))
+    .option("--max-windows <n>", "at most N windows per document (default 20); the rest of a longer one is one counted rejection, prefilter.too_many_windows", int("--max-windows"))
     .option("--min-tokens <n>", "prefilter: drop documents under N tokens (default 50, the paper's rule)", int("--min-tokens"))
     .option("--no-heuristics", "prefilter: keep only the token-count rule")
     .option("--shard <I/N>", "process only shard I of N (by document id), for N machines sharing --out")
@@ -156,7 +173,11 @@ export function registerRun(program: Command): void {
     .option("--target-pairs <n>", "curation: total pairs the shares of --domain-quota refer to", int("--target-pairs"))
     .option("--max-per-doc <n>", "curation: at most N accepted pairs per document", int("--max-per-doc"))
     .option("--part-records <n>", "records per output part file (default 50000)", int("--part-records"))
+    .option("--io-retries <n>", "remote inputs: retries of a read after a reset, timeout, 5xx or throttling, with backoff (default 6)", int("--io-retries"))
+    .option("--io-timeout <seconds>", "remote inputs: one request (listing or 8 MiB range read) may take this long (default 120)", num("--io-timeout"))
     .addOption(new Option("--progress <mode>", "progress display (default: bar on a terminal, log lines otherwise)").choices(["auto", "bar", "log", "none"]))
+    .option("--force", "resume an --out made with other inputs, plan, prompt version, domains, models or windowing (the differences are recorded in run.json)")
+    .option("--no-server-check", "skip the start-up check of the model server (its model list, the key) before any work")
     .addHelpText(
       "after",
       `
@@ -165,39 +186,53 @@ Examples:
   export OPENAI_BASE_URL=http://gpu-box:8000/v1
   webscale-rl run 'corpus/*.jsonl.zst' shard.parquet --out runs/r1 --model Qwen/Qwen2.5-72B-Instruct
   webscale-rl run examples/corpus.jsonl --out runs/local        # no server: the embedded local model
-Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twice: at once).`,
+  webscale-rl run 'hf://datasets/HuggingFaceFW/fineweb/sample/10BT/*.parquet' --limit 100000 --out runs/fw
+  webscale-rl run 's3://my-bucket/crawl/*.warc.gz' --out runs/cc   # AWS credential chain; AWS_ENDPOINT_URL for MinIO/R2
+Remote data: HF_TOKEN (gated/private datasets), HF_ENDPOINT (a mirror); AWS_* for S3. See docs/inputs.md.
+Rerunning the same command on the same --out resumes; Ctrl-C stops within seconds (requests in flight
+get WEBSCALE_RL_STOP_GRACE_SECONDS, default 3, to finish; the rest is left for the resume); twice: at once.
+One writer per --out (or per --shard): a second one is refused, saying who holds the lock. A resume
+with other inputs, plan, domains, models or windowing is refused unless --force.`,
     )
     .action(async (inputs: string[], flags: RunFlags) => {
       const log = (m: string) => process.stderr.write(m + "\n");
-      const { config } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
+      const { config, localDefaults } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
+      // Everything is checked before any work: nothing is written and no document is sent when one fails.
+      await preflight(config);
+      if (localDefaults) log(localDefaults);
+      const grace = stopGraceMs();
       if (config.llm.engine === "local" && !config.llm.modelFile) config.llm.modelFile = await prepareLocalModel({ log });
+      if ((config.llm.engine === "openai" || config.llm.engine === "batch") && flags.serverCheck !== false) {
+        await checkModelServers(config.llm, planStages(config.plan), { log });
+      }
       // state/ and the writer tag let the batch engine find its in-flight batches after a kill.
       const llm = await createLlmClient(config.llm, { log, stateDir: runPaths(config.out).state, stateName: shardTag(config) });
-      const gate = await openRunGate(config);
       const stop = new AbortController();
       let interrupts = 0;
       const onSignal = () => {
         interrupts++;
         if (interrupts === 1) {
-          log("\nStopping: finishing the documents in flight (Ctrl-C again to stop at once; the next run resumes either way)...");
+          log("\nStopping: requests in flight get a few seconds to finish, the rest is left for the next run (Ctrl-C again to stop at once)...");
           stop.abort();
         } else process.exit(130);
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
-        const res = await runPipeline(config, { llm, gate, signal: stop.signal, log });
+        const res = await runPipeline(config, { llm, gate: (tag) => openRunGate(config, tag), signal: stop.signal, stopGraceMs: grace, log, force: flags.force });
         const s = res.stats;
         const rate = s.documents_read ? (s.qa_accepted / s.documents_read).toFixed(2) : "0";
         log(
-          `Done: ${s.documents_read} documents → ${s.qa_accepted} QA pairs (${rate} per document) in ${s.wall_seconds.toFixed(1)} s; ` +
+          `${res.complete ? "Done" : "Stopped"}: ${s.documents_read} documents → ${s.qa_accepted} QA pairs (${rate} per document) in ${s.wall_seconds.toFixed(1)} s; ` +
             `${s.llm.requests} model requests, ${s.llm.prompt_tokens + s.llm.completion_tokens} tokens.\n` +
             (config.shard
               ? `Outputs in ${config.out}/ (qa/, rejected/, documents/; this shard's stats in state/stats-${shardTag(config)}.json: run \`webscale-rl merge ${config.out}\` when all shards are done for stats.json).`
               : `Outputs in ${config.out}/ (qa/, rejected/, documents/, stats.json).`),
         );
-        if (res.stoppedBy === "signal") process.exitCode = 130;
-        else if (res.stoppedBy === "model_errors") {
+        if (res.stoppedBy === "signal") {
+          log(`Stopped by a signal: rerun the same command to resume.`);
+          process.exitCode = 130;
+        } else if (res.stoppedBy === "model_errors") {
           log(`The run stopped early: ${res.lastError}. Rerun the same command to resume.`);
           process.exitCode = 1;
         } else if (res.failedUnits > 0) {
@@ -207,8 +242,36 @@ Rerunning the same command on the same --out resumes; Ctrl-C stops cleanly (twic
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
-        await gate?.close();
         await llm.close();
       }
     });
+}
+
+/** How long requests in flight may still finish after Ctrl-C (WEBSCALE_RL_STOP_GRACE_SECONDS, default 3). */
+function stopGraceMs(): number | undefined {
+  const v = process.env.WEBSCALE_RL_STOP_GRACE_SECONDS;
+  if (v === undefined || v.trim() === "") return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`WEBSCALE_RL_STOP_GRACE_SECONDS must be a number of seconds (got "${v}")`);
+  return n * 1000;
+}
+
+/**
+ * The checks that need no model: inputs exist and are supported (remote ones listed: no access
+ * or no such file stops here), the output is writable, the curation settings hold, and the
+ * first input has the text field. The run lists its inputs again when it starts, pinning the
+ * remote ones (input-pins.ts).
+ */
+async function preflight(config: RunConfig): Promise<void> {
+  const io = new RemoteIO({ policy: { retries: config.io.retries, backoffMs: config.io.backoffMs, timeoutMs: config.io.timeoutMs } });
+  try {
+    const files = await expandInputs(config.inputs, io);
+    checkWritableDir(config.out, "--out");
+    const curate = curateOptionsFromConfig(config.curate);
+    validateCurateOptions(curate);
+    for (const b of curate.benchmarks) if (!existsSync(b.path)) throw new ConfigError(`--benchmarks: ${b.path} does not exist`);
+    await checkTextField(files[0]!, { textField: config.textField, idField: config.idField, io });
+  } finally {
+    io.close();
+  }
 }

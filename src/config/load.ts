@@ -8,6 +8,8 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { RunConfig } from "./schema.js";
 import { wantsEmbeddedDefault } from "../llm/default-model.js";
+import { applyLocalDefaults } from "./local-defaults.js";
+import { LLM_STAGES } from "../records.js";
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -73,12 +75,97 @@ export function parseShard(spec: string): { index: number; count: number } {
   return { index, count };
 }
 
-function describeIssues(err: z.ZodError): string {
-  return err.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; ");
+function describeIssues(err: z.ZodError, where: string): string {
+  return err.issues
+    .map((i) => {
+      const path = i.path.join(".");
+      if (i.code === "unrecognized_keys") {
+        const known = knownKeysAt(RunConfig, i.path);
+        return i.keys
+          .map((k) => {
+            const hint = closest(k, known);
+            return `unknown key "${path ? `${path}.` : ""}${k}"${where}${hint ? ` (did you mean "${hint}"?)` : ""}; known keys${path ? ` under ${path}` : ""}: ${known.join(", ")}`;
+          })
+          .join("; ");
+      }
+      return `${path || "config"}: ${i.message}`;
+    })
+    .join("; ");
+}
+
+/** Quota domains must be domains of the run: a typo would otherwise cap nothing. */
+export function checkQuotaDomains(quotaDomains: string[], domains: readonly string[]): void {
+  const unknown = quotaDomains.filter((d) => !domains.includes(d));
+  if (unknown.length === 0) return;
+  const named = unknown.map((d) => {
+    const hint = closest(d, [...domains]);
+    return `"${d}"${hint ? ` (did you mean "${hint}"?)` : ""}`;
+  });
+  throw new ConfigError(`--domain-quota names unknown domain${unknown.length > 1 ? "s" : ""} ${named.join(", ")}; the domains are: ${domains.join("; ")}`);
+}
+
+/** The keys an object of the schema takes at `path` (through defaults, optionals and records). */
+function knownKeysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
+  let node: z.ZodType | undefined = schema;
+  const unwrap = (n: z.ZodType): z.ZodType => {
+    for (;;) {
+      if (n instanceof z.ZodDefault || n instanceof z.ZodOptional || n instanceof z.ZodNullable) n = n.unwrap() as z.ZodType;
+      else if (n instanceof z.ZodPipe) n = n.in as z.ZodType; // a transform: the keys are those of its input
+      else if (n instanceof z.ZodUnion) n = ((n.options as unknown as z.ZodType[]).find((o) => unwrap(o) instanceof z.ZodObject) ?? (n.options[0] as unknown as z.ZodType));
+      else return n;
+    }
+  };
+  for (const key of path) {
+    node = unwrap(node!);
+    if (node instanceof z.ZodObject) node = node.shape[key as string] as z.ZodType | undefined;
+    else if (node instanceof z.ZodRecord) node = node.valueType as z.ZodType;
+    else if (node instanceof z.ZodArray) node = node.element as z.ZodType;
+    else return [];
+    if (!node) return [];
+  }
+  node = unwrap(node!);
+  return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
+}
+
+/** The known key nearest to a typo (edit distance ≤ 2, or a plural/singular slip). */
+function closest(key: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestD) (best = k), (bestD = d);
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+function rejectUnknownKeys(merged: Plain, stages: Record<string, Plain>, where: string): void {
+  const parsed = RunConfig.safeParse(merged);
+  const unknown = parsed.success ? [] : parsed.error.issues.filter((i) => i.code === "unrecognized_keys");
+  if (unknown.length) throw new ConfigError(`invalid configuration: ${describeIssues(new z.ZodError(unknown), where)}`);
+  const unknownStages = Object.keys(stages).filter((s) => !(LLM_STAGES as readonly string[]).includes(s));
+  if (unknownStages.length) {
+    const hints = unknownStages.map((s) => {
+      const hint = closest(s, [...LLM_STAGES]);
+      return `"llm.stages.${s}"${hint ? ` (did you mean "${hint}"?)` : ""}`;
+    });
+    throw new ConfigError(`invalid configuration: unknown stage ${hints.join(", ")}${where}; stages: ${LLM_STAGES.join(", ")}`);
+  }
 }
 
 export interface ResolvedRun {
   config: RunConfig;
+  /** Set when the local engine's defaults (plan, personas) filled what the user left unset: a line for the log. */
+  localDefaults?: string;
 }
 
 /**
@@ -94,6 +181,9 @@ export function resolveRunConfig(flagLayer: Plain, opts: { configFile?: string; 
   const defaults = (llm.defaults ?? {}) as Plain;
   llm.defaults = defaults;
   const stages = (llm.stages ?? {}) as Record<string, Plain>;
+  const where = opts.configFile ? ` in ${opts.configFile}` : "";
+  // Unknown keys first: a typo (`default:` for `defaults:`) must not show up as a missing server or another engine.
+  rejectUnknownKeys(merged, stages, where);
 
   const anyStage = (key: string) => defaults[key] !== undefined || Object.values(stages).some((s) => s[key] !== undefined);
   const hasBaseUrl = (Array.isArray(defaults.baseUrl) && defaults.baseUrl.length > 0) || Object.values(stages).some((s) => Array.isArray(s.baseUrl) && s.baseUrl.length > 0);
@@ -116,10 +206,12 @@ export function resolveRunConfig(flagLayer: Plain, opts: { configFile?: string; 
       );
     }
   }
+  // A CPU run gets a plan and persona count it can finish (local-defaults.ts); a choice in the
+  // config file or on the command line wins.
+  const localDefaults = llm.engine === "local" ? applyLocalDefaults(merged) : undefined;
   const parsed = RunConfig.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error, where)}`);
   const config = parsed.data;
-  const unknownQuota = Object.keys(config.curate.domainQuota).filter((d) => !config.domains.includes(d));
-  if (unknownQuota.length) throw new ConfigError(`--domain-quota names unknown domains: ${unknownQuota.join(", ")} (domains: ${config.domains.join("; ")})`);
-  return { config };
+  checkQuotaDomains(Object.keys(config.curate.domainQuota), config.domains);
+  return { config, localDefaults };
 }

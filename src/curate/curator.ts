@@ -3,7 +3,8 @@
  * dedup → quota / max-per-doc, behind the API the orchestrator and `webscale-rl curate`
  * call. `admit` is synchronous (the hot path); state reaches disk at `commit`.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { writeJsonAtomic } from "../pipeline/checkpoint.js";
 import { join } from "node:path";
 import type { QaRecord, Rejection } from "../records.js";
 import { loadBenchmark } from "./benchmarks.js";
@@ -325,7 +326,8 @@ export class Curator {
   /** Persists the kept-pair log and the counters (call at the orchestrator's checkpoints). */
   async commit(): Promise<void> {
     this.store.commit();
-    writeFileSync(join(this.stateDir, "counters.json"), JSON.stringify(this.counters) + "\n");
+    // Replaced by rename: a kill -9 mid-write must not leave an empty counters.json.
+    writeJsonAtomic(join(this.stateDir, "counters.json"), this.counters);
   }
 
   /**

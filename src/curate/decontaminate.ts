@@ -8,8 +8,8 @@
  * matches only a pair that contains all of it, whatever its length: a benchmark question
  * that appears whole in a generated question or answer is contamination. Texts shorter than
  * NGRAM_FLOOR (8) words must stand whole inside the question or inside the answer (not
- * across the two), and are looked up only where a pair's word starts one of them, so they
- * cost one set probe per word.
+ * across the two). Whole texts under n words are looked up only where a pair's word starts
+ * one of them, so they cost one set probe per word, not one probe per word and length.
  */
 import { Hash64Map } from "./hash-tables.js";
 import { WordHashes } from "./words.js";
@@ -49,6 +49,8 @@ export class NgramIndex {
   /** Gram lengths present in the index, longest first. */
   private lengths: number[] = [];
   private readonly lengthSet = new Set<number>();
+  /** First-word hashes of the whole texts between the floor and n words. */
+  private readonly wholeStarts = new Set<number>();
   /** Lengths of texts under the floor, and the first-word hashes that start one. */
   private shortLengths: number[] = [];
   private readonly shortLengthSet = new Set<number>();
@@ -89,7 +91,10 @@ export class NgramIndex {
       if (L < this.floor) {
         this.shortLengthSet.add(L);
         this.shortStarts.add(w.w1[0]);
-      } else this.lengthSet.add(k);
+      } else {
+        this.lengthSet.add(k);
+        if (k < this.n) this.wholeStarts.add(w.w1[0]);
+      }
       const textNo = this.pushText(benchNo, this.fieldNo(t.field), t.item);
       for (let i = 0; i + k <= L; i++) this.map.setIfAbsent(w.gram1(i, k), w.gram2(i, k), textNo);
     }
@@ -128,7 +133,9 @@ export class NgramIndex {
   find(w: WordHashes, split = w.length): ContaminationHit | null {
     const L = w.length;
     for (const k of this.lengths) {
+      const whole = k < this.n;
       for (let i = 0; i + k <= L; i++) {
+        if (whole && !this.wholeStarts.has(w.w1[i])) continue;
         const t = this.map.get(w.gram1(i, k), w.gram2(i, k));
         if (t >= 0) return this.hit(t, k);
       }

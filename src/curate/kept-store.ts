@@ -18,10 +18,12 @@
  * signatures stay on disk and are read back only to verify an LSH candidate. A torn
  * last record (crash mid-write) is cut off.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { Hash64Map, MultiMap32 } from "./hash-tables.js";
 import { CurateConfigError } from "./options.js";
+// Replaced by rename: a kill -9 mid-write must not leave an empty file that the next session cannot parse.
+import { writeJsonAtomic } from "../pipeline/checkpoint.js";
 
 export const HEADER_WORDS = 13;
 /** Content-word hashes kept per pair: enough for questions of about 60 words. */
@@ -115,7 +117,7 @@ export class KeptStore {
         );
       }
     }
-    writeFileSync(metaFile, JSON.stringify({ version: STATE_VERSION, ...params }) + "\n");
+    writeJsonAtomic(metaFile, { version: STATE_VERSION, ...params });
     const store = new KeptStore(dir, params);
     if (keep !== undefined) store.cutTo(keep);
     store.replay(onRecord);
@@ -240,7 +242,7 @@ export class KeptStore {
       this.pendingIds = [];
     }
     if (this.domainsDirty) {
-      writeFileSync(join(this.dir, "domains.json"), JSON.stringify(this.domains) + "\n");
+      writeJsonAtomic(join(this.dir, "domains.json"), this.domains);
       this.domainsDirty = false;
     }
   }

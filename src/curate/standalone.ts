@@ -5,12 +5,25 @@
  * rejections), `state/curate/`, `stats.json`, `run.json`.
  *
  * Restartable, not resumable: rerunning on an output directory that a previous `curate`
- * wrote clears it and starts over, giving the same result for the same input.
+ * wrote clears it and starts over, giving the same result for the same input. One curate at a
+ * time per output (its lock); `run.json`'s status says whether the output is complete, and an
+ * incomplete input directory is refused unless `allowIncomplete`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { checkQuotaDomains } from "../config/load.js";
+import { writeJsonAtomic } from "../io/atomic-file.js";
+import { asOutputError } from "../io/io-error.js";
+import { requireComplete } from "../io/completion.js";
+import { checkWritableDir } from "../io/output-check.js";
+import { acquireLock } from "../io/output-lock.js";
+import { readManifest } from "../io/run-manifest.js";
 import { QaRecord, ANSWER_TYPES, type AnswerType, type Rejection, type Stats } from "../records.js";
 import { emptyRunStats, jsonlLines, listParts, readInputStats, runPaths } from "../io/run-dir.js";
+import { isRemote } from "../io/remote/location.js";
+import { RemoteIO } from "../io/remote/remote-io.js";
+import { remoteJsonlLines } from "../io/remote/remote-lines.js";
+import { expandInputSpecs, type InputSpec } from "../io/sources/index.js";
 import { PartWriter } from "../pipeline/part-writer.js";
 import { shortHash } from "../util/hash.js";
 import { VERSION } from "../version.js";
@@ -26,6 +39,10 @@ export interface CurateJob {
   partRecords: number;
   /** Called every ~2 s and at the end. */
   onProgress?: (p: CurateProgress) => void;
+  /** Read input directories that are not complete (a run still going, killed or stopped). */
+  allowIncomplete?: boolean;
+  /** Notes for the user (an input read anyway, a quota domain no pair has). */
+  log?: (msg: string) => void;
 }
 
 export interface CurateProgress {
@@ -80,10 +97,11 @@ export function toQaRecord(obj: Record<string, unknown>, file: string, line: num
   };
 }
 
-async function* readItems(inputs: string[]): AsyncGenerator<Item> {
+async function* readItems(inputs: string[], remote: Map<string, InputSpec[]>, io: RemoteIO): AsyncGenerator<Item> {
   for (const input of inputs) {
-    const files = statSync(input).isDirectory() ? listParts(runPaths(input).qa) : [input];
-    for await (const { file, line, text } of jsonlLines(files)) {
+    const specs = remote.get(input);
+    const lines = specs ? remoteJsonlLines(specs, io) : jsonlLines(statSync(input).isDirectory() ? listParts(runPaths(input).qa) : [input]);
+    for await (const { file, line, text } of lines) {
       let obj: unknown;
       try {
         obj = JSON.parse(text);
@@ -109,26 +127,40 @@ function badInput(code: string, file: string, line: number, detail: string): Rej
 function checkInputs(inputs: string[], out: string): void {
   if (inputs.length === 0) throw new CurateConfigError("curate: name at least one run directory or JSONL file");
   for (const input of inputs) {
+    if (isRemote(input)) continue; // listed (and checked) by expandInputSpecs
     if (!existsSync(input)) throw new CurateConfigError(`curate: input ${input} does not exist`);
     if (statSync(input).isDirectory() && !existsSync(runPaths(input).qa))
       throw new CurateConfigError(`curate: ${input} is a directory without qa/ (not a run directory)`);
   }
-  if (existsSync(out) && readdirSync(out).length > 0) {
-    const runJson = runPaths(out).run;
-    const ours = existsSync(runJson) && (JSON.parse(readFileSync(runJson, "utf8")) as { command?: string }).command === "curate";
+  if (existsSync(out) && readdirSync(out).some((f) => !f.startsWith(".lock-"))) {
+    const ours = readManifest(out)?.command === "curate";
     if (!ours) throw new CurateConfigError(`curate: --out ${out} exists and is not empty (and not a previous curate output); choose another directory`);
   }
+  checkWritableDir(out, "--out");
+}
+
+/** The domains the inputs were made with (run.json), or undefined when an input does not say (a plain JSONL file). */
+function recordedDomains(inputs: string[]): string[] | undefined {
+  const all = new Set<string>();
+  for (const input of inputs) {
+    if (isRemote(input) || !statSync(input).isDirectory()) return undefined;
+    const m = readManifest(input) as { config?: { domains?: string[] }; domains?: string[] } | undefined;
+    const domains = m?.config?.domains ?? m?.domains;
+    if (!domains) return undefined;
+    for (const d of domains) all.add(d);
+  }
+  return [...all];
 }
 
 /**
  * With a pass-rate band: one pass over the inputs for each model's mean pass rate, which names
  * the strongest model (unless given) and catches a --pass-rate-model no pair was rolled out with.
  */
-async function resolveDifficulty(job: CurateJob): Promise<{ options: CurateOptions; means?: Record<string, unknown> }> {
+async function resolveDifficulty(job: CurateJob, remote: Map<string, InputSpec[]>, io: RemoteIO): Promise<{ options: CurateOptions; means?: Record<string, unknown> }> {
   const d = job.options.difficulty;
   if (!d) return { options: job.options };
   const means = new PassRateMeans();
-  for await (const item of readItems(job.inputs)) if ("rec" in item) means.add(item.rec);
+  for await (const item of readItems(job.inputs, remote, io)) if ("rec" in item) means.add(item.rec);
   const seen = Object.keys(means.means());
   if (seen.length === 0) throw new CurateConfigError("curate --pass-rate: no input pair has a pass rate; run `webscale-rl rollout` on the inputs first (docs/rollout.md)");
   for (const [flag, model] of [["--pass-rate-model", d.model], ["--strongest-model", d.strongest]] as const) {
@@ -138,16 +170,57 @@ async function resolveDifficulty(job: CurateJob): Promise<{ options: CurateOptio
 }
 
 export async function runCurate(job: CurateJob): Promise<Record<string, unknown>> {
+  const log = job.log ?? (() => {});
+  // Every check before anything is written.
   checkInputs(job.inputs, job.out);
-  const { options, means } = await resolveDifficulty(job);
+  // Remote QA files (hf://, s3://, https://) are listed now: no access or no such file stops here, before any work.
+  const io = new RemoteIO();
+  const remote = new Map<string, InputSpec[]>();
+  for (const input of job.inputs.filter(isRemote)) remote.set(input, await expandInputSpecs([input], io));
+  for (const input of job.inputs) {
+    if (isRemote(input) || !statSync(input).isDirectory()) continue;
+    const note = requireComplete(input, job.allowIncomplete === true);
+    if (note) log(`curate: ${note}`);
+  }
+  const domainsKnown = recordedDomains(job.inputs);
+  if (domainsKnown) checkQuotaDomains(Object.keys(job.options.domainQuota), domainsKnown);
+  const { options, means } = await resolveDifficulty(job, remote, io);
   job = { ...job, options };
-  const paths = runPaths(job.out);
-  for (const p of [paths.qa, paths.rejected, paths.state, paths.stats]) rmSync(p, { recursive: true, force: true });
-  mkdirSync(job.out, { recursive: true });
-  const started = Date.now();
-  const runInfo = { command: "curate", version: VERSION, inputs: job.inputs, options: job.options, started_at: new Date(started).toISOString() };
-  writeFileSync(paths.run, JSON.stringify(runInfo, null, 2) + "\n");
 
+  const lock = await acquireLock(job.out, "curate", { command: "webscale-rl curate", log });
+  const paths = runPaths(job.out);
+  const started = Date.now();
+  const runInfo = { command: "curate", version: VERSION, inputs: job.inputs, options: job.options, ...(domainsKnown ? { domains: domainsKnown } : {}), started_at: new Date(started).toISOString() };
+  try {
+    for (const p of [paths.qa, paths.rejected, paths.state, paths.stats]) rmSync(p, { recursive: true, force: true });
+    mkdirSync(job.out, { recursive: true });
+    writeJsonAtomic(paths.run, { ...runInfo, status: "running" });
+    const curation = await curate(job, paths, started, log, remote, io, means);
+    writeJsonAtomic(paths.run, { ...runInfo, status: "complete", finished_at: new Date().toISOString() });
+    return curation;
+  } catch (err) {
+    // A failed write (its state, its parts) is told as one line naming the output.
+    const described = asOutputError(err, job.out);
+    try {
+      writeJsonAtomic(paths.run, { ...runInfo, status: "stopped", reason: described instanceof Error ? described.message : String(described) });
+    } catch {
+      /* a full disk: the status stays "running", which readers also take as incomplete */
+    }
+    throw described;
+  } finally {
+    lock.release();
+  }
+}
+
+async function curate(
+  job: CurateJob,
+  paths: ReturnType<typeof runPaths>,
+  started: number,
+  log: (m: string) => void,
+  remote: Map<string, InputSpec[]>,
+  io: RemoteIO,
+  means: Record<string, unknown> | undefined,
+): Promise<Record<string, unknown>> {
   const curator = await Curator.open(join(paths.state, "curate"), job.options);
   const qa = new PartWriter(paths.qa, "curated", job.partRecords);
   const rejected = new PartWriter(paths.rejected, "curated", job.partRecords);
@@ -159,13 +232,15 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
   let lastReport = Date.now();
   const progress = (done: boolean) =>
     job.onProgress?.({ read, kept, rejected: nRejected, seconds: (Date.now() - started) / 1000, done });
-  for await (const item of readItems(job.inputs)) {
+  const seenDomains = new Set<string>();
+  for await (const item of readItems(job.inputs, remote, io)) {
     read++;
     if ("bad" in item) {
       inputRejections[item.bad.reason] = (inputRejections[item.bad.reason] ?? 0) + 1;
       rejected.add(item.bad);
       nRejected++;
     } else {
+      seenDomains.add(item.rec.domain);
       const rej = curator.admit(item.rec);
       if (rej) {
         rejected.add(rej);
@@ -192,6 +267,8 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
   await curator.commit();
   const curation = curator.stats();
   await curator.close();
+  // Plain files do not say which domains they use: a quota domain no pair has is likely a typo.
+  for (const d of Object.keys(job.options.domainQuota)) if (!seenDomains.has(d)) log(`curate: note: --domain-quota names "${d}", but no pair has that domain`);
 
   const wall = (Date.now() - started) / 1000;
   const base = readInputStats(job.inputs) ?? emptyRunStats(read - Object.values(inputRejections).reduce((a, b) => a + b, 0));
@@ -208,8 +285,7 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
       ...(curation.difficulty ? { difficulty: { ...(curation.difficulty as object), mean_pass_rates: means } } : {}),
       pairs_read: read, input_errors: inputRejections, wall_seconds: wall, pairs_per_second: Math.round(read / Math.max(wall, 1e-3)) },
   };
-  writeFileSync(paths.stats, JSON.stringify(stats, null, 2) + "\n");
-  writeFileSync(paths.run, JSON.stringify({ ...runInfo, finished_at: new Date().toISOString() }, null, 2) + "\n");
+  writeJsonAtomic(paths.stats, stats);
   progress(true);
   return stats.curation!;
 }

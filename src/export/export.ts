@@ -3,11 +3,20 @@
  * over qa/: the first validates and records (domain, hash) per pair to plan the split,
  * the second writes rows to per-split sinks. Memory is bounded by the row-group size plus
  * ~14 bytes per pair for the split plan (and ~22 per document with --include-source-text).
+ *
+ * One export at a time per output folder (its lock); files are written under temporary names
+ * and renamed when all are complete, and `export.json` says so (staging.ts). A killed export
+ * leaves no file under a final name that is not complete, and a rerun just works.
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, join, relative, resolve } from "node:path";
 import { listParts, readQa, readStats, runPaths, type RecordParseError } from "../io/run-dir.js";
+import { requireComplete } from "../io/completion.js";
+import { asOutputError } from "../io/io-error.js";
+import { checkWritableDir } from "../io/output-check.js";
+import { acquireLock, type OutputLock } from "../io/output-lock.js";
+import { ExportStaging, PARTIAL } from "./staging.js";
 import type { Stats } from "../records.js";
 import { VERSION } from "../version.js";
 import { renderCard } from "./card.js";
@@ -37,6 +46,12 @@ export interface ExportOptions {
   /** Rows per Parquet row group (default 20 000). */
   rowGroupRows?: number;
   onProgress?: (p: ExportProgress) => void;
+  /** The dataset's name on its card (default: the --out folder's name; a Hub push uses the repository's). */
+  cardName?: string;
+  /** Export a directory that is not complete (a run still going, killed or stopped). */
+  allowIncomplete?: boolean;
+  /** Notes for the user (an incomplete input read anyway, a stale lock taken over). */
+  onNote?: (msg: string) => void;
 }
 
 export interface ExportProgress {
@@ -81,6 +96,9 @@ function malformedCounter(): { report: MalformedReport; onBad: (e: RecordParseEr
 export function checkExportOptions(opts: ExportOptions): FileFormat {
   const qa = runPaths(opts.dir).qa;
   if (!existsSync(opts.dir)) throw new Error(`${opts.dir}: no such directory (give a run or curated directory)`);
+  // An unfinished input is refused first: it may not even have its qa/ yet.
+  const note = requireComplete(opts.dir, opts.allowIncomplete === true);
+  if (note) opts.onNote?.(`export: ${note}`);
   if (!existsSync(qa) || !statSync(qa).isDirectory()) {
     throw new Error(`${opts.dir} has no qa/ folder: give the --out directory of \`webscale-rl run\` or of \`webscale-rl curate\``);
   }
@@ -93,10 +111,11 @@ export function checkExportOptions(opts: ExportOptions): FileFormat {
   if (opts.includeSourceText && listParts(runPaths(opts.dir).documents).length === 0) {
     throw new Error(`--include-source-text: ${runPaths(opts.dir).documents} holds no part files, so there is no source text to inline`);
   }
+  checkWritableDir(opts.out, "--out");
   if (opts.format === "hf") {
-    const data = join(opts.out, "data");
-    if (existsSync(data) && readdirSync(data).some((f) => f.endsWith(".parquet"))) {
-      throw new Error(`${data} already holds Parquet shards, which load_dataset would mix with the new ones: remove them or choose another --out`);
+    const foreign = new ExportStaging(opts.out).foreignShards();
+    if (foreign.length) {
+      throw new Error(`${join(opts.out, "data")} already holds Parquet shards that no export wrote (${foreign.slice(0, 3).join(", ")}), which load_dataset would mix with the new ones: remove them or choose another --out`);
     }
   }
   return fileFormat;
@@ -119,6 +138,21 @@ async function readRunJson(dir: string): Promise<{ models: Record<string, string
 
 export async function exportDataset(opts: ExportOptions): Promise<ExportSummary> {
   const fileFormat = checkExportOptions(opts);
+  let lock: OutputLock | undefined;
+  // The output is locked once the first pass found something to write: a failed plan writes nothing.
+  const takeOutput = async () => {
+    lock = await acquireLock(opts.out, "export", { command: "webscale-rl export", log: opts.onNote });
+  };
+  try {
+    return await exportPasses(opts, fileFormat, takeOutput);
+  } catch (err) {
+    throw asOutputError(err, opts.out);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function exportPasses(opts: ExportOptions, fileFormat: FileFormat, takeOutput: () => Promise<void>): Promise<ExportSummary> {
   const spec = FORMATS[opts.format];
   const progress = opts.onProgress ?? (() => {});
 
@@ -155,13 +189,16 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
     progress({ phase: "index", done: docs.count, total: docs.count });
   }
 
-  // Sinks per split.
+  // Sinks per split, writing under temporary names until everything is complete.
+  await takeOutput();
   mkdirSync(opts.out, { recursive: true });
+  const staging = new ExportStaging(opts.out);
   const columns = spec.columns(opts.includeSourceText);
   const parquetOpts = {
     rowGroupRows: opts.rowGroupRows,
     createdBy: `webscale-rl ${VERSION}`,
     kvMetadata: [{ key: "webscale-rl.export", value: JSON.stringify({ format: opts.format, seed: opts.seed, version: VERSION }) }],
+    suffix: PARTIAL,
   };
   const dataDir = join(opts.out, "data");
   if (opts.format === "hf") mkdirSync(dataDir, { recursive: true });
@@ -169,10 +206,14 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
   for (const split of activeSplits) {
     let sink: RowSink;
     if (opts.format === "hf") sink = new ShardedParquetSink(dataDir, split, splitRows[split], opts.shardRows ?? 100_000, columns, parquetOpts);
-    else if (fileFormat === "jsonl") sink = new JsonlSink(join(opts.out, `${split}.jsonl`));
+    else if (fileFormat === "jsonl") sink = new JsonlSink(join(opts.out, `${split}.jsonl`), { suffix: PARTIAL });
     else sink = new ParquetSink(join(opts.out, `${split}.parquet`), columns, parquetOpts);
     sinks.set(split, sink);
   }
+  const cardPath = join(opts.out, "README.md");
+  const planned = [...[...sinks.values()].flatMap((s) => s.plannedPaths), ...(opts.format === "hf" ? [cardPath] : [])];
+  const info = { format: opts.format, source: opts.dir, version: VERSION, started_at: new Date().toISOString() };
+  staging.begin(info, planned);
 
   // Pass 2: write. Malformed lines were counted in pass 1; skip them silently here.
   const index: Record<SplitName, number> = { train: 0, test: 0 };
@@ -216,7 +257,7 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
       splitFiles[split] = files.filter((f) => basename(f.path).startsWith(`${split}-`)).map((f) => relative(opts.out, f.path).split("\\").join("/"));
     }
     const card = renderCard({
-      name: basename(resolve(opts.out)),
+      name: opts.cardName ?? basename(resolve(opts.out)),
       columns,
       splitFiles,
       splitRows,
@@ -230,10 +271,10 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
       testRule: testRuleText(opts, testCount),
       includeSourceText: opts.includeSourceText,
     });
-    const cardPath = join(opts.out, "README.md");
-    writeFileSync(cardPath, card);
+    writeFileSync(staging.temp(cardPath), card);
     files.push({ path: cardPath, rows: 0, bytes: Buffer.byteLength(card) });
   }
+  staging.commit({ ...info, rows: splitRows }, files.map((f) => f.path));
 
   return {
     format: opts.format,

@@ -4,7 +4,6 @@
  * they wrote so the command can print a summary.
  */
 import { createWriteStream, statSync, type WriteStream } from "node:fs";
-import { once } from "node:events";
 import { ParquetWriter, fileWriter } from "hyparquet-writer";
 import { parquetSchema, toParquetValue, type Column } from "./columns.js";
 
@@ -20,6 +19,14 @@ export interface RowSink {
   /** `approxBytes`: a rough size of the row, used to cut row groups before they grow too big. */
   write(row: Row, approxBytes?: number): Promise<void>;
   close(): Promise<WrittenFile[]>;
+  /** The files this sink will have written when closed (their final names). */
+  readonly plannedPaths: string[];
+}
+
+/** Where a sink writes: its final name plus an optional suffix (the export's temporary name, renamed when complete). */
+export interface SinkTarget {
+  /** Appended to every file name while writing, e.g. ".partial". */
+  suffix?: string;
 }
 
 export interface ParquetSinkOptions {
@@ -30,6 +37,8 @@ export interface ParquetSinkOptions {
   /** Written into the file's key-value metadata (e.g. the producing tool and version). */
   kvMetadata?: { key: string; value: string }[];
   createdBy?: string;
+  /** Appended to the file name while writing (the export renames it when complete). */
+  suffix?: string;
 }
 
 export class ParquetSink implements RowSink {
@@ -40,11 +49,14 @@ export class ParquetSink implements RowSink {
   private readonly rowGroupRows: number;
   private readonly rowGroupBytes: number;
 
+  private readonly writeTo: string;
+
   constructor(readonly path: string, private readonly columns: Column[], opts: ParquetSinkOptions = {}) {
     this.rowGroupRows = opts.rowGroupRows ?? 20_000;
     this.rowGroupBytes = opts.rowGroupBytes ?? 64 * 1024 * 1024;
+    this.writeTo = path + (opts.suffix ?? "");
     this.writer = new ParquetWriter({
-      writer: fileWriter(path),
+      writer: fileWriter(this.writeTo),
       schema: parquetSchema(columns),
       kvMetadata: opts.kvMetadata,
       createdBy: opts.createdBy,
@@ -71,34 +83,63 @@ export class ParquetSink implements RowSink {
   async close(): Promise<WrittenFile[]> {
     this.flush();
     this.writer.finish();
-    return [{ path: this.path, rows: this.rows, bytes: statSync(this.path).size }];
+    return [{ path: this.path, rows: this.rows, bytes: statSync(this.writeTo).size }];
+  }
+
+  get plannedPaths(): string[] {
+    return [this.path];
   }
 }
 
 export class JsonlSink implements RowSink {
   private stream: WriteStream;
   private rows = 0;
+  private readonly writeTo: string;
+  private failure: Error | undefined;
 
-  constructor(readonly path: string) {
-    this.stream = createWriteStream(path, { encoding: "utf8" });
+  constructor(readonly path: string, target: SinkTarget = {}) {
+    this.writeTo = path + (target.suffix ?? "");
+    this.stream = createWriteStream(this.writeTo, { encoding: "utf8" });
+    // A write error (disk full) surfaces at the next write or at close, never as an unhandled event.
+    this.stream.on("error", (err) => (this.failure ??= err));
+  }
+
+  get plannedPaths(): string[] {
+    return [this.path];
   }
 
   async write(row: Row): Promise<void> {
+    if (this.failure) throw this.failure;
     this.rows++;
     // Respect backpressure so a slow disk cannot make the process buffer the dataset.
-    if (!this.stream.write(JSON.stringify(row) + "\n")) await once(this.stream, "drain");
+    if (!this.stream.write(JSON.stringify(row) + "\n")) await this.drained();
+    if (this.failure) throw this.failure;
+  }
+
+  /** The stream drained, or failed (the error listener stays on the stream for good). */
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stream.off("drain", done);
+        this.stream.off("error", done);
+        resolve();
+      };
+      this.stream.on("drain", done);
+      this.stream.on("error", done);
+    });
   }
 
   async close(): Promise<WrittenFile[]> {
-    await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    return [{ path: this.path, rows: this.rows, bytes: statSync(this.path).size }];
+    if (this.failure) throw this.failure;
+    await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err || this.failure ? reject(err ?? this.failure) : resolve())));
+    return [{ path: this.path, rows: this.rows, bytes: statSync(this.writeTo).size }];
   }
 }
 
 /**
  * Parquet shards of a fixed row count, named the way the Hugging Face Hub names them:
  * `<dir>/<split>-00000-of-00003.parquet`. The shard count is known up front from the
- * split's size, so names are final the moment a shard is opened.
+ * split's size, so every name is known before the first row is written.
  */
 export class ShardedParquetSink implements RowSink {
   private current: ParquetSink | undefined;
@@ -126,6 +167,10 @@ export class ShardedParquetSink implements RowSink {
   private open(): ParquetSink {
     const name = ShardedParquetSink.shardName(this.split, this.shardIndex, this.shardCount);
     return new ParquetSink(`${this.dir}/${name}`, this.columns, this.opts);
+  }
+
+  get plannedPaths(): string[] {
+    return Array.from({ length: this.shardCount }, (_, i) => `${this.dir}/${ShardedParquetSink.shardName(this.split, i, this.shardCount)}`);
   }
 
   async write(row: Row, approxBytes?: number): Promise<void> {

@@ -1,21 +1,36 @@
 /**
- * Turns the input arguments of a run (paths, globs, directories) into the list of
- * files to read, in a deterministic order. Anything that would make the run read
- * nothing or the wrong thing is a configuration error, thrown before any work.
+ * Turns the input arguments of a run (paths, globs, directories, and hf://, s3://,
+ * https:// URLs) into the list of files to read, in a deterministic order. Anything that
+ * would make the run read nothing or the wrong thing is a configuration error, thrown
+ * before any work. Remote files come with their identity (size, ETag, version) as listed.
  */
 import { stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { SUPPORTED_FORMATS, SUPPORTED_SUFFIXES, formatOf } from "./sources/formats.js";
+import { isRemote } from "./remote/location.js";
+import { RemoteIO } from "./remote/remote-io.js";
+import type { InputSpec } from "./sources/index.js";
 
-export async function expandInputs(patterns: string[]): Promise<string[]> {
+export async function expandInputs(patterns: string[], io?: RemoteIO): Promise<string[]> {
+  return (await expandInputSpecs(patterns, io)).map((s) => s.path);
+}
+
+/** The files to read; a remote file's spec carries its `pin` (the identity it will be read at). */
+export async function expandInputSpecs(patterns: string[], io?: RemoteIO): Promise<InputSpec[]> {
   const seen = new Set<string>();
-  const files: string[] = [];
+  const files: InputSpec[] = [];
   for (const pattern of patterns) {
-    for (const file of await expandOne(pattern)) {
-      if (!seen.has(file)) {
-        seen.add(file);
-        files.push(file);
+    let found: InputSpec[];
+    if (isRemote(pattern)) {
+      io ??= new RemoteIO();
+      // https:// keeps its full URL (a presigned query) as the path to read; hf:// and s3:// their canonical URL.
+      found = (await io.expand(pattern)).map((obj) => ({ path: obj.href ?? obj.url, pin: obj }));
+    } else found = (await expandOne(pattern)).map((path) => ({ path }));
+    for (const spec of found) {
+      if (!seen.has(spec.path)) {
+        seen.add(spec.path);
+        files.push(spec);
       }
     }
   }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { DocumentRecord, QaRecord, Rejection, Stats } from "../records.js";
 import type { z } from "zod";
+import { isRemote } from "./remote/location.js";
 
 export const RUN_LAYOUT = {
   qa: "qa",
@@ -113,7 +114,7 @@ export function readInputStats(inputs: string[]): Stats | undefined {
   let merged: Stats | undefined;
   for (const input of inputs) {
     const p = runPaths(input).stats;
-    if (!statSync(input).isDirectory() || !existsSync(p)) continue;
+    if (isRemote(input) || !statSync(input).isDirectory() || !existsSync(p)) continue;
     const s = JSON.parse(readFileSync(p, "utf8")) as Stats;
     if (!merged) merged = structuredClone(s);
     else {

@@ -25,6 +25,8 @@ export interface Limiter {
   acquire(signal?: AbortSignal, priority?: number, weight?: number): Promise<() => void>;
   /** The current cap. */
   readonly limit: number;
+  /** Requests holding a slot now (the progress display shows it against the cap). */
+  readonly active: number;
   /** The most the cap can grow to (adaptive limiters); the orchestrator sizes its window from it. */
   readonly maxLimit?: number;
   /** Outcome feedback for adaptive limiters (a fixed limiter ignores it); "overloaded" = 429/503. */
@@ -36,6 +38,11 @@ export class FixedLimiter implements Limiter {
   private readonly waiting = new WaitQueue();
 
   constructor(readonly limit: number) {}
+
+  /** Sequences holding room now (the progress display shows it against the cap). */
+  get active(): number {
+    return this.inFlight;
+  }
 
   async acquire(signal?: AbortSignal, priority = 0, weight = 1): Promise<() => void> {
     // While anyone waits, newcomers queue too: a heavy waiter is not starved by light ones.

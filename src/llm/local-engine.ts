@@ -2,7 +2,8 @@
  * The local engine: every stage runs on a GGUF model inside this process (llama.cpp through
  * node-llama-cpp). Replies are constrained while decoding by a grammar built from the stage's
  * JSON schema, then validated with zod like any other engine's. One context holds one sequence
- * per concurrent request; how many is sized from the machine (see `planSequences`).
+ * per concurrent request; how many is sized from the machine (see `planSequences`), and which
+ * one serves a request is decided by the prefix it shares with it (sequence-router.ts).
  */
 import { existsSync } from "node:fs";
 import os from "node:os";
@@ -24,10 +25,12 @@ import { missingModelAdvice } from "./model-cache.js";
 import { appendToLastUser, correctionMessages, jsonSchemaOf, parseReply, schemaInstruction } from "./structured.js";
 import { drawSamples } from "./samples.js";
 import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type SampleRequest, type SampleResult, type TextSample, type Usage } from "./types.js";
+import { SequenceRouter, sharedPrefix, type RoutedPrompt } from "./sequence-router.js";
+import { planThreads } from "./threads.js";
 
 export interface LocalEngineOptions {
   log?: (msg: string) => void;
-  /** CPU threads for llama.cpp (default: `$WEBSCALE_RL_THREADS`, else all cores). */
+  /** CPU threads for llama.cpp (default: `$WEBSCALE_RL_THREADS`, else the cores other work leaves idle; threads.ts). */
   threads?: number;
   /** "auto" uses CUDA/Metal/Vulkan when such a prebuilt binary is installed and usable. */
   gpu?: "auto" | false;
@@ -35,6 +38,11 @@ export interface LocalEngineOptions {
   contextSize?: number;
   /** Fixed number of sequences, overriding the machine-based plan. */
   sequences?: number;
+  /**
+   * Route each request to the sequence that holds the longest prefix of it (default true);
+   * false hands out whichever sequence is free, as before issue 21 (the bench's baseline).
+   */
+  affinity?: boolean;
 }
 
 /** Tokens per sequence unless the model was trained on fewer: a 6k-token document plus instructions. */
@@ -77,8 +85,6 @@ export async function createLocalClient(cfg: LlmConfig, opts: LocalEngineOptions
   }
 
   const nlc = await import("node-llama-cpp");
-  const envThreads = Number(process.env.WEBSCALE_RL_THREADS);
-  const threads = opts.threads ?? (Number.isInteger(envThreads) && envThreads > 0 ? envThreads : undefined);
   let llama: Llama;
   try {
     llama = await nlc.getLlama({
@@ -104,6 +110,8 @@ export async function createLocalClient(cfg: LlmConfig, opts: LocalEngineOptions
     throw new LlmError("config", `cannot load the GGUF model ${modelFile}: ${(err as Error).message}`);
   }
 
+  const threadPlan = opts.threads ? { threads: opts.threads, why: "as asked" } : planThreads({ cores: llama.cpuMathCores, load: os.loadavg()[0]!, env: process.env.WEBSCALE_RL_THREADS });
+  const threads = threadPlan.threads;
   const contextSize = Math.min(model.trainContextSize, opts.contextSize ?? DEFAULT_CONTEXT);
   const gpu = llama.gpu !== false && model.gpuLayers > 0;
   let sequences = opts.sequences;
@@ -121,7 +129,9 @@ export async function createLocalClient(cfg: LlmConfig, opts: LocalEngineOptions
     }
     const freeBytes = gpu ? (await llama.getVramState()).free : os.freemem();
     const cap = typeof cfg.concurrency === "number" ? cfg.concurrency : undefined;
-    sequences = planSequences({ cores: threads ?? llama.cpuMathCores, freeBytes, perSequenceBytes, gpu, cap });
+    // Sequences follow the cores, not the threads: a sequence is KV state that keeps a document's
+    // prefix, and decoding several in one batch costs little more than one.
+    sequences = planSequences({ cores: llama.cpuMathCores, freeBytes, perSequenceBytes, gpu, cap });
   }
 
   let context: LlamaContext | undefined;
@@ -141,18 +151,20 @@ export async function createLocalClient(cfg: LlmConfig, opts: LocalEngineOptions
   const slots: Slot[] = [];
   for (let i = 0; i < sequences; i++) slots.push({ chat: new nlc.LlamaChat({ contextSequence: context.getSequence(), chatWrapper: "auto" }) });
   const modelName = path.basename(modelFile).replace(/\.gguf$/i, "");
+  const affinity = opts.affinity ?? true;
   log(
     `local engine: ${modelName}, ${sequences} sequence(s) of ${context.contextSize} tokens, ${gpu ? `GPU (${String(llama.gpu)})` : "CPU"}, ` +
-      `${threads ?? llama.cpuMathCores} thread(s), chat format ${slots[0]!.chat.chatWrapper.wrapperName}`,
+      `${threads} thread(s) (${threadPlan.why}), chat format ${slots[0]!.chat.chatWrapper.wrapperName}` +
+      (affinity ? "" : ", no prefix affinity"),
   );
-  return new LocalEngine(cfg, llama, model, context, slots, modelName, log);
+  return new LocalEngine(cfg, llama, model, context, new SequenceRouter(slots, { affinity }), slots[0]!.chat, modelName, log);
 }
 
 class LocalEngine implements LlmClient {
   readonly maxConcurrency: number;
   private readonly counters = new LlmCounterBook();
-  private readonly free: Slot[];
-  private readonly waiting: ((slot: Slot) => void)[] = [];
+  /** Tokens of the rendered system message alone, per system text (the run has one or two). */
+  private readonly systemTokens = new Map<string, number[]>();
   private readonly grammars = new WeakMap<z.ZodType, Promise<LlamaGrammar | undefined>>();
   private closed = false;
 
@@ -161,12 +173,13 @@ class LocalEngine implements LlmClient {
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    slots: Slot[],
+    private readonly router: SequenceRouter<Slot>,
+    /** Any slot's chat: they share the chat wrapper, which renders prompts without touching a sequence. */
+    private readonly renderer: LlamaChatType,
     private readonly modelName: string,
     private readonly log: (msg: string) => void,
   ) {
-    this.free = [...slots];
-    this.maxConcurrency = slots.length;
+    this.maxConcurrency = router.size;
   }
 
   modelFor(stage: string): string {
@@ -224,7 +237,10 @@ class LocalEngine implements LlmClient {
     });
   }
 
-  /** K generations of the prompt, side by side on free sequences (sample i with seed + i). */
+  /**
+   * K generations of the prompt, side by side on sequences the router picks (sample i with
+   * seed + i). They share the prompt, so after the first the router sends them where it is held.
+   */
   async sample(req: SampleRequest): Promise<SampleResult> {
     if (this.closed) throw new LlmError("aborted", "the model client is closed", { stage: req.stage });
     const s = this.settingsFor(req.stage);
@@ -254,7 +270,10 @@ class LocalEngine implements LlmClient {
     }
   }
 
-  /** One generation on a free sequence, its tokens booked and added to `usage`. Throws LlmError. */
+  /**
+   * One generation on the sequence the router picks for the prompt (the one holding most of it),
+   * its tokens booked and added to `usage`. Throws LlmError.
+   */
   private async generate(
     stage: string,
     s: StageSettings,
@@ -264,22 +283,25 @@ class LocalEngine implements LlmClient {
   ): Promise<{ raw: string; stopReason: string }> {
     const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => bookRequest(this.counters, o.meter, { stage, model: s.model }, delta);
     if (o.signal?.aborted) throw new LlmError("aborted", "request aborted", { stage });
-    const slot = await this.acquire();
+    const history = toHistory(messages);
+    const prompt = this.route(history);
+    const promptTokens = prompt.tokens.length;
+    const room = this.context.contextSize - promptTokens;
+    if (room < Math.max(1, o.maxTokens ?? 1)) {
+      book({ requests: 1, retries: o.retry ? 1 : 0 });
+      throw new LlmError(
+        "context_length",
+        `${stage}: the prompt is ${promptTokens} tokens and ${o.maxTokens ?? 1} more are wanted, over the local context of ${this.context.contextSize} tokens`,
+        { stage, model: s.model },
+      );
+    }
+    const lease = await this.router.acquire(prompt);
+    const slot = lease.value;
     try {
       // The request may have been aborted while it waited for a free sequence.
       if (o.signal?.aborted) throw new LlmError("aborted", "request aborted", { stage });
       book({ requests: 1, retries: o.retry ? 1 : 0 });
-      const history = toHistory(messages);
       const chat = slot.chat;
-      const promptTokens = chat.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer).length;
-      const room = this.context.contextSize - promptTokens;
-      if (room < Math.max(1, o.maxTokens ?? 1)) {
-        throw new LlmError(
-          "context_length",
-          `${stage}: the prompt is ${promptTokens} tokens and ${o.maxTokens ?? 1} more are wanted, over the local context of ${this.context.contextSize} tokens`,
-          { stage, model: s.model },
-        );
-      }
       const meter = chat.sequence.tokenMeter.getState();
       const res = await chat.generateResponse(history, {
         grammar: o.grammar,
@@ -291,10 +313,13 @@ class LocalEngine implements LlmClient {
       });
       const raw = res.response;
       const used = chat.sequence.tokenMeter.diff(meter);
+      // The meter books a token whose logits are read as output: the prompt's last token, which
+      // is always evaluated (anew, if it was cached) to get the first reply token, is one of them.
+      const evaluated = used.usedInputTokens + 1;
       const delta = {
         prompt_tokens: promptTokens,
-        // Tokens the sequence did not have to evaluate again: the shared prefix of an earlier request.
-        cached_prompt_tokens: Math.max(0, promptTokens - used.usedInputTokens),
+        // Tokens the sequence did not have to evaluate again: the prefix an earlier request left in it.
+        cached_prompt_tokens: Math.max(0, promptTokens - evaluated),
         completion_tokens: used.usedOutputTokens || this.model.tokenize(raw).length,
       };
       usage.prompt_tokens += delta.prompt_tokens;
@@ -311,7 +336,8 @@ class LocalEngine implements LlmClient {
       }
       throw new LlmError("http", `${stage}: the local engine failed: ${message}`, { stage, model: s.model });
     } finally {
-      this.release(slot);
+      // What the sequence now holds (prompt and reply) is what the next request will find.
+      this.router.release(slot, slot.chat.sequence.contextTokens);
     }
   }
 
@@ -327,16 +353,24 @@ class LocalEngine implements LlmClient {
     return g;
   }
 
-  private acquire(): Promise<Slot> {
-    const slot = this.free.pop();
-    if (slot) return Promise.resolve(slot);
-    return new Promise((resolve) => this.waiting.push(resolve));
+  /**
+   * The prompt as the sequence will hold it (the chat template applied, tokenized as LlamaChat
+   * does), and how much of it is the system message that every call shares.
+   */
+  private route(history: ChatHistoryItem[]): RoutedPrompt {
+    const tokens = this.render(history);
+    const first = history[0];
+    if (first?.type !== "system") return { tokens, common: 0 };
+    let system = this.systemTokens.get(first.text as string);
+    if (!system) {
+      system = this.render([first, { type: "model", response: [] }]);
+      this.systemTokens.set(first.text as string, system);
+    }
+    return { tokens, common: sharedPrefix(system, tokens) };
   }
 
-  private release(slot: Slot): void {
-    const next = this.waiting.shift();
-    if (next) next(slot);
-    else this.free.push(slot);
+  private render(history: ChatHistoryItem[]): number[] {
+    return this.renderer.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer) as number[];
   }
 
   private settingsFor(stage: string): StageSettings {

@@ -8,6 +8,7 @@
 import OpenAI from "openai";
 import type { z } from "zod";
 import type { LlmConfig, ModelSettings } from "../config/schema.js";
+import { redactUrl, redactUrlsIn } from "../config/redact.js";
 import type { LlmStats } from "../records.js";
 import { bookRequest, LlmCounterBook, type LlmMeter } from "./counters.js";
 import { DEFAULT_EJECTION, Endpoint, EndpointPool, endpointKey, type EjectionOptions } from "./endpoint-pool.js";
@@ -17,10 +18,92 @@ import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffOptions, ty
 import { stagePriority } from "./wait-queue.js";
 import { chatRequestBody, correctionMessages, jsonSchemaOf, parseReply } from "./structured.js";
 import { choicesOf, drawSamples, sampleRequestBody } from "./samples.js";
+import { serverProblem } from "./server-problem.js";
 import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type SampleRequest, type SampleResult, type TextSample, type Usage } from "./types.js";
 
 /** Placeholder key for local servers that want none (the SDK insists on one). */
 export const PLACEHOLDER_API_KEY = "EMPTY";
+
+const RETRY_LOG_EVERY_MS = 10_000;
+
+/** Where a request failed, in words: "HTTP 503 from URL", "timeout at URL", "connection refused at URL". */
+export function failureAt(f: Failure, endpoint: string): string {
+  if (f.status !== undefined) return `HTTP ${f.status} from ${endpoint}`;
+  if (f.timeout) return `timeout at ${endpoint}`;
+  return `${f.message} at ${endpoint}`;
+}
+
+/** Where a stage's requests go: its base URLs, key and model (undefined: the server's only one). */
+export interface StageConnection {
+  label: string;
+  baseUrls: string[];
+  apiKey: string;
+  model?: string;
+}
+
+/** A stage's (or, for `undefined`, the defaults') connection: its overrides, else the defaults, else the environment. */
+export function stageConnection(cfg: LlmConfig, stage: string | undefined, env: NodeJS.ProcessEnv = process.env): StageConnection {
+  const d = cfg.defaults;
+  const o: Partial<ModelSettings> = stage === undefined ? {} : (cfg.stages[stage] ?? {});
+  const label = stage === undefined ? "the default model settings" : `stage "${stage}"`;
+  // A stage's overrides come through zod's .partial() with defaults filled in, so an empty
+  // base URL list means "not overridden".
+  let baseUrls = o.baseUrl && o.baseUrl.length > 0 ? o.baseUrl : d.baseUrl;
+  if (baseUrls.length === 0 && env.OPENAI_BASE_URL) baseUrls = [env.OPENAI_BASE_URL];
+  if (baseUrls.length === 0) throw new LlmError("config", `no model endpoint for ${label}: pass --base-url or set OPENAI_BASE_URL`, { stage });
+  // An empty key (OPENAI_API_KEY= in a script) means none, as for the SDK.
+  const apiKey = o.apiKey || d.apiKey || env.OPENAI_API_KEY || PLACEHOLDER_API_KEY;
+  return { label, baseUrls, apiKey, model: o.model ?? d.model };
+}
+
+/** A base URL the SDK can use, or a config error saying what is wrong with it. */
+export function checkBaseUrl(baseUrl: string, label: string): void {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new LlmError("config", `the base URL "${redactUrl(baseUrl)}" for ${label} is not a URL (expected e.g. http://127.0.0.1:8000/v1)`);
+  }
+  if (url.username || url.password) {
+    // fetch refuses such URLs; the key belongs in --api-key / OPENAI_API_KEY.
+    throw new LlmError("config", `the base URL "${endpointKey(baseUrl)}" for ${label} contains credentials: remove them and pass the key with --api-key or OPENAI_API_KEY`);
+  }
+}
+
+/**
+ * The SDK client for one base URL. A query string in the base URL (`?api-key=…` for some
+ * gateways) is sent with every request: the SDK would otherwise append paths after it.
+ */
+export function openAIClientFor(baseUrl: string, apiKey: string, timeoutMs: number): OpenAI {
+  const url = new URL(baseUrl);
+  const defaultQuery = url.search ? Object.fromEntries(url.searchParams) : undefined;
+  url.search = "";
+  url.hash = "";
+  return new OpenAI({ baseURL: url.toString().replace(/\/+$/, ""), apiKey, defaultQuery, maxRetries: 0, timeout: timeoutMs, fetch: fetchKeepingErrorBodies });
+}
+
+/**
+ * fetch, with error bodies in the shape the SDK reads. vLLM and others answer
+ * `{"object":"error","message":"The model `x` does not exist.",…}` without OpenAI's `error`
+ * wrapper, and the SDK would then report "404 status code (no body)": the server's own words
+ * are what the user needs.
+ */
+async function fetchKeepingErrorBodies(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const res = await fetch(input, init);
+  if (res.ok) return res;
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const bare = body !== null && typeof body === "object" && !("error" in body) && typeof (body as { message?: unknown }).message === "string";
+  const headers = new Headers(res.headers);
+  headers.delete("content-length");
+  headers.delete("content-encoding");
+  return new Response(bare ? JSON.stringify({ error: body }) : text, { status: res.status, statusText: res.statusText, headers });
+}
 
 export interface OpenAIEngineOptions {
   log?: (msg: string) => void;
@@ -91,6 +174,8 @@ class OpenAIEngine implements LlmClient {
   private readonly promptOnly = new Set<string>();
   /** endpoint|model pairs that refuse or ignore `n`: one sample per request there. */
   private readonly noN = new Set<string>();
+  /** Per endpoint: when a retry was last logged, and how many went unlogged since (a server down for a minute is a few lines, not hundreds). */
+  private readonly retryNotes = new Map<string, { at: number; quiet: number }>();
   private closed = false;
 
   constructor(
@@ -122,6 +207,22 @@ class OpenAIEngine implements LlmClient {
 
   stats(): LlmStats {
     return this.counters.snapshot();
+  }
+
+  load(): { inFlight: number; limit: number } {
+    return { inFlight: this.limiter.active, limit: this.limiter.limit };
+  }
+
+  private noteRetry(endpoint: string, line: string): void {
+    const now = Date.now();
+    const note = this.retryNotes.get(endpoint);
+    if (note && now - note.at < RETRY_LOG_EVERY_MS) {
+      note.quiet++;
+      return;
+    }
+    const more = note?.quiet ? ` (${note.quiet} more retries on this server since the last line)` : "";
+    this.opts.log?.(this.scrub(line + more));
+    this.retryNotes.set(endpoint, { at: now, quiet: 0 });
   }
 
   async close(): Promise<void> {
@@ -288,7 +389,11 @@ class OpenAIEngine implements LlmClient {
         return outcome.completion;
       }
       const f = outcome.failure;
-      const where = `${call.stage}: ${f.status !== undefined ? `HTTP ${f.status}` : f.timeout ? "timeout" : "network error"} from ${ep.key}`;
+      const where = `${call.stage}: ${failureAt(f, ep.key)}`;
+      if (f.kind === "refused") {
+        // A bad key, no access or an unknown model: every request would get the same answer.
+        throw new LlmError("refused", this.scrub(`${where}: ${f.message}`), { stage: call.stage, status: f.status, model: s.model });
+      }
       if (f.kind === "context_length") {
         throw new LlmError("context_length", this.scrub(`${where}: ${f.message}`), { stage: call.stage, status: f.status, model: s.model });
       }
@@ -297,12 +402,13 @@ class OpenAIEngine implements LlmClient {
         const delay = backoffDelay(call.transportRetries, this.backoff, f.retryAfterMs);
         call.transportRetries++;
         call.avoid = ep;
-        this.opts.log?.(this.scrub(`llm: ${where}: ${f.message}; retry ${call.transportRetries}/${this.cfg.maxRetries} in ${delay} ms`));
+        this.noteRetry(ep.key, `llm: ${where}${f.status !== undefined || f.timeout ? `: ${f.message}` : ""}; retry ${call.transportRetries}/${this.cfg.maxRetries} in ${delay} ms`);
         await sleep(delay, x.signal);
         continue;
       }
       const tries = call.sent > 1 ? ` (after ${call.sent} requests)` : "";
-      throw new LlmError(f.timeout ? "timeout" : "http", this.scrub(`${where}${tries}: ${f.message}`), { stage: call.stage, status: f.status, model: s.model });
+      const detail = f.status !== undefined ? `: ${f.message}` : "";
+      throw new LlmError(f.timeout ? "timeout" : "http", this.scrub(`${where}${tries}${detail}`), { stage: call.stage, status: f.status, model: s.model });
     }
   }
 
@@ -351,18 +457,10 @@ class OpenAIEngine implements LlmClient {
   private async resolve(stage: string | undefined): Promise<void> {
     const d = this.cfg.defaults;
     const o: StageInput = stage === undefined ? {} : (this.cfg.stages[stage] ?? {});
-    const label = stage === undefined ? "the default model settings" : `stage "${stage}"`;
-    // A stage's overrides come through zod's .partial() with defaults filled in, so an empty
-    // base URL list and structured "auto" mean "not overridden".
-    let baseUrls = o.baseUrl && o.baseUrl.length > 0 ? o.baseUrl : d.baseUrl;
-    if (baseUrls.length === 0 && process.env.OPENAI_BASE_URL) baseUrls = [process.env.OPENAI_BASE_URL];
-    if (baseUrls.length === 0) {
-      throw new LlmError("config", `no model endpoint for ${label}: pass --base-url or set OPENAI_BASE_URL`, { stage });
-    }
-    const apiKey = o.apiKey ?? d.apiKey ?? process.env.OPENAI_API_KEY ?? PLACEHOLDER_API_KEY;
-    const endpoints = baseUrls.map((url) => this.endpoint(url, apiKey, label));
+    const conn = stageConnection(this.cfg, stage);
+    const endpoints = conn.baseUrls.map((url) => this.endpoint(url, conn.apiKey, conn.label));
     const pool = new EndpointPool(endpoints, this.ejection, this.opts.log);
-    const model = o.model ?? d.model ?? (await this.discoverModel(endpoints[0], label));
+    const model = conn.model ?? (await this.discoverModel(endpoints[0], conn.label));
     this.settings.set(stage ?? "", {
       model,
       pool,
@@ -373,20 +471,11 @@ class OpenAIEngine implements LlmClient {
   }
 
   private endpoint(baseUrl: string, apiKey: string, label: string): Endpoint<OpenAI> {
-    let url: URL;
-    try {
-      url = new URL(baseUrl);
-    } catch {
-      throw new LlmError("config", this.scrub(`the base URL "${endpointKey(baseUrl)}" for ${label} is not a URL (expected e.g. http://127.0.0.1:8000/v1)`));
-    }
-    if (url.username || url.password) {
-      // fetch refuses such URLs; the key belongs in --api-key / OPENAI_API_KEY.
-      throw new LlmError("config", `the base URL "${endpointKey(baseUrl)}" for ${label} contains credentials: remove them and pass the key with --api-key or OPENAI_API_KEY`);
-    }
+    checkBaseUrl(baseUrl, label);
     const id = `${baseUrl}\u0000${apiKey}`;
     let ep = this.endpoints.get(id);
     if (!ep) {
-      const client = new OpenAI({ baseURL: baseUrl, apiKey, maxRetries: 0, timeout: this.cfg.timeoutMs + 1000 });
+      const client = openAIClientFor(baseUrl, apiKey, this.cfg.timeoutMs + 1000);
       ep = new Endpoint(endpointKey(baseUrl), baseUrl, client);
       this.endpoints.set(id, ep);
     }
@@ -402,8 +491,8 @@ class OpenAIEngine implements LlmClient {
       const page = await ep.client.models.list({ timeout: Math.min(this.cfg.timeoutMs, 30_000), maxRetries: 1 });
       ids = page.data.map((m) => m.id);
     } catch (err) {
-      const f = classifyFailure(err, false);
-      throw new LlmError("config", this.scrub(`no model set for ${label} and listing the models at ${ep.key} failed (${f.status ? `HTTP ${f.status}: ` : ""}${f.message}): pass --model`));
+      // A bad key or an unreachable server is not fixed by --model: say what is wrong.
+      throw new LlmError("config", this.scrub(serverProblem(classifyFailure(err, false), ep.key, "listing its models")));
     }
     if (ids.length !== 1) {
       const which = ids.length === 0 ? "no models" : `${ids.length} models (${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""})`;
@@ -418,7 +507,7 @@ class OpenAIEngine implements LlmClient {
   private scrub(text: string): string {
     let out = text;
     for (const secret of this.secrets) out = out.split(secret).join("***");
-    return out.replace(/\bsk-[A-Za-z0-9_*\-]{6,}/g, "sk-***").replace(/\/\/[^/@\s]+@/g, "//***@");
+    return redactUrlsIn(out.replace(/\bsk-[A-Za-z0-9_*\-]{6,}/g, "sk-***").replace(/\/\/[^/@\s]+@/g, "//***@"));
   }
 }
 

@@ -8,6 +8,7 @@ export type FailureKind =
   | "retryable" // 408/409/429/5xx, network errors, timeouts
   | "context_length" // the prompt does not fit: no retry can help
   | "response_format" // the server refuses structured output: fall back to prompt mode
+  | "refused" // 401/403/404: a bad key, no access or an unknown model; every request would get the same, so the run stops
   | "fatal"; // any other 4xx: retrying would only repeat it
 
 export interface Failure {
@@ -22,7 +23,19 @@ export interface Failure {
 
 const CONTEXT_MESSAGE = /maximum context length|context length|too many tokens|prompt is too long|exceeds the context/i;
 const RESPONSE_FORMAT_MESSAGE = /response_format|json_schema|guided|not supported/i;
-const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ENOTFOUND", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+/** Network error codes, in the words a user reads. */
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  EPIPE: "connection closed",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  EAI_AGAIN: "host name lookup failed (temporarily)",
+  ENOTFOUND: "host not found",
+  UND_ERR_SOCKET: "connection closed by the server",
+  UND_ERR_CLOSED: "connection closed",
+};
 
 export function classifyFailure(err: unknown, timedOut: boolean): Failure {
   if (timedOut) return { kind: "retryable", timeout: true, message: "request timed out" };
@@ -36,6 +49,7 @@ export function classifyFailure(err: unknown, timedOut: boolean): Failure {
     if ((status === 400 || status === 422) && RESPONSE_FORMAT_MESSAGE.test(message)) {
       return { kind: "response_format", status, timeout: false, message };
     }
+    if (status === 401 || status === 403 || status === 404) return { kind: "refused", status, timeout: false, message };
     if (status === 408 || status === 409 || status === 429 || status >= 500) {
       return { kind: "retryable", status, timeout: false, retryAfterMs: retryAfterMs(err.headers), message };
     }
@@ -51,11 +65,12 @@ function apiMessage(err: APIError): string {
   return err.message;
 }
 
-function describeNetworkError(err: unknown): string {
+/** "connection refused" and the like when a known network code is found in the error's causes, else the messages. */
+export function describeNetworkError(err: unknown): string {
   const parts: string[] = [];
   let e: any = err;
-  for (let depth = 0; e && depth < 4; depth++, e = e.cause) {
-    if (typeof e.code === "string" && NETWORK_CODES.has(e.code)) parts.push(e.code);
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause) {
+    if (typeof e.code === "string" && e.code in NETWORK_CODES) return NETWORK_CODES[e.code]!;
     if (typeof e.message === "string" && e.message) parts.push(e.message);
   }
   return parts.length ? [...new Set(parts)].join(": ") : String(err);

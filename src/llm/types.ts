@@ -92,6 +92,8 @@ export interface LlmClient {
   modelFor(stage: string): string;
   /** How many requests this engine wants in flight at most (the orchestrator sizes its window from it). */
   readonly maxConcurrency: number;
+  /** Requests in flight now and the current cap on them, for the progress display (engines that know). */
+  load?(): { inFlight: number; limit: number };
   close(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export type LlmErrorCode =
   | "http" // a non-retryable HTTP error, or retries exhausted
   | "timeout" // retries exhausted on timeouts
   | "aborted"
+  | "refused" // 401/403/404: bad key, no access, unknown model; every request would get the same answer, so the run stops at once
   | "config"; // a configuration problem (bad URL, missing model): stops the run before work
 
 export class LlmError extends Error {

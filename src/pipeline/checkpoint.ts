@@ -5,11 +5,13 @@
  * a kill at any moment the last checkpoint describes a consistent state: outputs and ledger
  * are cut back to it, and every unit not in the ledger is redone.
  */
-import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import type { PartPosition } from "./part-writer.js";
+import { writeFully } from "../io/atomic-file.js";
 import type { LlmStats } from "../records.js";
 import type { TrackerState } from "./stats-tracker.js";
+import type { IoStats } from "../io/remote/io-stats.js";
 
 export interface Checkpoint {
   version: 1;
@@ -24,6 +26,8 @@ export interface Checkpoint {
   sessions: number;
   /** The curation gate's state at this commit (what its commit returned); a resume cuts the gate back to it. */
   gate?: unknown;
+  /** Remote I/O counters of all sessions up to the commit (absent when nothing was remote). */
+  io?: IoStats;
 }
 
 /** The writer's last checkpoint in `stateDir`, if any. */
@@ -58,6 +62,14 @@ export class Ledger {
   private checkpointFile() {
     return join(this.stateDir, `checkpoint-${this.tag}.json`);
   }
+  /** The ledger file (for messages). */
+  get path(): string {
+    return this.ledgerFile();
+  }
+  /** The checkpoint file (for messages). */
+  get checkpointPath(): string {
+    return this.checkpointFile();
+  }
 
   /** Loads the last checkpoint and cuts the ledger back to it (a rollout keeps its own kind of checkpoint: `C`). */
   load<C extends { ledgerBytes: number } = Checkpoint>(): C | undefined {
@@ -80,7 +92,7 @@ export class Ledger {
   flush(): number {
     if (this.pending.length > 0) {
       const buf = Buffer.from(this.pending.join("\n") + "\n", "utf8");
-      writeSync(this.fd, buf);
+      writeFully(this.fd, buf);
       fdatasyncSync(this.fd);
       this.bytes += buf.length;
       this.pending = [];
@@ -91,7 +103,7 @@ export class Ledger {
   writeCheckpoint(cp: { ledgerBytes: number }): void {
     const tmp = this.checkpointFile() + ".tmp";
     const fd = openSync(tmp, "w");
-    writeSync(fd, JSON.stringify(cp));
+    writeFully(fd, Buffer.from(JSON.stringify(cp)));
     fdatasyncSync(fd);
     closeSync(fd);
     renameSync(tmp, this.checkpointFile());
@@ -102,10 +114,4 @@ export class Ledger {
   }
 }
 
-/** Atomic JSON write for stats.json / run.json (readers never see half a file). */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  // A per-process temp name: writers sharing an --out (shards, queue workers) may write run.json at once.
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
-  renameSync(tmp, path);
-}
+export { writeJsonAtomic } from "../io/atomic-file.js";

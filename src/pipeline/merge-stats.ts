@@ -13,6 +13,7 @@ import type { Stats } from "../records.js";
 import { runPaths } from "../io/run-dir.js";
 import type { Checkpoint } from "./checkpoint.js";
 import { StatsTracker, type TrackerState } from "./stats-tracker.js";
+import { addIoStats, type IoStats } from "../io/remote/io-stats.js";
 
 export interface Writer {
   tag: string;
@@ -98,6 +99,7 @@ export function mergeWriters(writers: Writer[]): Stats {
   let llm = emptyLlmStats();
   let curation: unknown;
   let failed = 0;
+  let io: IoStats | undefined;
   for (const w of writers) {
     const t = w.checkpoint.tracker;
     state.documents_read += t.documents_read;
@@ -109,6 +111,7 @@ export function mergeWriters(writers: Writer[]): Stats {
     llm = addLlmStats(llm, w.checkpoint.llm);
     if (w.curation) curation = sumTrees(curation, w.curation);
     failed += w.documentsFailed ?? 0;
+    io = addIoStats(io, w.checkpoint.io);
   }
   // Chunks that know when they finished are placed on one clock; the others (shards) start together.
   const starts = writers.map((w) => (w.finishedAt !== undefined ? w.finishedAt - w.checkpoint.wallSeconds * 1000 : undefined));
@@ -119,5 +122,6 @@ export function mergeWriters(writers: Writer[]): Stats {
   const wall = Math.max(0, ...writers.map((w, i) => offsets[i]! + w.checkpoint.wallSeconds));
   const stats = new StatsTracker(state).toStats(llm, wall, curation as Record<string, unknown> | undefined);
   if (failed > 0) stats.documents_failed = failed;
+  if (io) stats.io = io;
   return stats;
 }

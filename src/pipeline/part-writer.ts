@@ -3,8 +3,10 @@
  * written at the orchestrator's commits; `position()` is what a checkpoint records, and
  * `restore()` truncates back to it after a crash, so nothing uncommitted survives a resume.
  */
-import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readdirSync, statSync, truncateSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
+import { writingTo } from "../io/io-error.js";
+import { writeFully } from "../io/atomic-file.js";
 
 /** Buffered characters that trigger a write before the next commit (see `add`). */
 const WRITE_THROUGH_CHARS = 4 << 20;
@@ -64,14 +66,14 @@ export class PartWriter {
     if (this.pendingChars >= WRITE_THROUGH_CHARS) this.write();
   }
 
-  /** Writes buffered records (rotating parts at maxRecords) and syncs to disk. */
+  /** Writes buffered records (rotating parts at maxRecords) and syncs to disk; a failure names the part file. */
   flush(): void {
     this.write();
     this.sync();
   }
 
   private sync(): void {
-    if (this.unsynced && this.fd !== undefined) fdatasyncSync(this.fd);
+    if (this.unsynced && this.fd !== undefined) writingTo(this.fileOf(this.pos.part), () => fdatasyncSync(this.fd!));
     this.unsynced = false;
   }
 
@@ -84,7 +86,7 @@ export class PartWriter {
       const chunk = this.pending.slice(i, i + room);
       const text = chunk.join("\n") + "\n";
       const buf = Buffer.from(text, "utf8");
-      writeSync(this.openFd(), buf);
+      writingTo(this.fileOf(this.pos.part), () => writeFully(this.openFd(), buf));
       this.unsynced = true;
       this.pos.bytes += buf.length;
       this.pos.records += chunk.length;

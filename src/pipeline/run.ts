@@ -1,48 +1,60 @@
 /**
- * The orchestrator: streams source documents through the stages with a bounded number in
- * flight, writes results, and commits a checkpoint every second so that a killed run resumes
- * exactly where it stopped (see checkpoint.ts). It owns time and state; stages and engines
- * never write files.
+ * The orchestrator: one writer of a run directory. It takes the writer's lock, is admitted by
+ * the directory's run.json (same layout, same pinned settings), then streams units from the
+ * reader (read-units.ts) through the stages with a bounded number in flight, records them in
+ * input order (ordered-completion.ts) and commits every second (committer.ts), so that a
+ * killed run resumes exactly where it stopped. It owns time and state and every rule of
+ * stopping; stages and engines never write files.
+ *
+ * Stopping:
+ * - `signal` (Ctrl-C, SIGTERM): reading stops; requests in flight get `stopGraceMs` to finish,
+ *   then are abandoned. What finished in order is committed; the rest is left for the resume.
+ * - the model server refuses the run (401/403/404), a write fails (disk full), the lock is
+ *   taken over: everything stops at once and runPipeline throws one line saying what to do,
+ *   after committing what was done. A wrong text field in a later input stops reading the
+ *   same way, but lets the requests in flight finish: their work is good.
+ * - MAX_CONSECUTIVE_FAILURES units in a row fail on an unreachable server: reading stops, the
+ *   run ends with `stoppedBy: "model_errors"`.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { RunConfig } from "../config/schema.js";
 import type { LlmClient } from "../llm/types.js";
-import { addLlmStats, emptyLlmStats } from "../llm/counters.js";
-import type { DocumentRecord, QaRecord, Rejection, Stats } from "../records.js";
+import { LlmError } from "../llm/types.js";
+import { withSignal } from "../llm/abortable.js";
+import type { Stats } from "../records.js";
 import { runPaths } from "../io/run-dir.js";
-import { expandInputs, readSources, type InputSpec } from "../io/sources/index.js";
+import { expandInputSpecs, type InputSpec } from "../io/sources/index.js";
+import { RemoteIO } from "../io/remote/remote-io.js";
+import { pinRemoteInputs } from "./input-pins.js";
+import { acquireLock, type OutputLock } from "../io/output-lock.js";
+import { asOutputError, writingTo } from "../io/io-error.js";
+import { admitWriter, layoutOfTag, recordWriter, updateManifestStatus, type WriterStatus } from "../io/run-manifest.js";
+import { completionOf } from "../io/completion.js";
 import { loadDemoLibrary } from "../prompts/demos.js";
-import { makeProcessor, planStages, type DocResult } from "../stages/process-document.js";
-import { prefilter } from "../stages/prefilter.js";
+import { makeProcessor, planStages } from "../stages/process-document.js";
 import { TransientFailure } from "../stages/outcome.js";
-import { fnv1a32 } from "../util/hash.js";
-import { PartWriter } from "./part-writer.js";
-import { Ledger, writeJsonAtomic, type Checkpoint } from "./checkpoint.js";
-import { StatsTracker } from "./stats-tracker.js";
-import { Semaphore } from "./semaphore.js";
-import { toUnits, unitKey } from "./units.js";
-import { estimateTokens } from "../util/tokens.js";
-import { makeProgress, type Progress } from "./progress.js";
-import { redactConfig } from "../config/redact.js";
-import { PROMPT_VERSION, VERSION } from "../version.js";
+import { Committer, type PairGate } from "./committer.js";
+import { FileProgress } from "./file-progress.js";
+import { OrderedCompletion } from "./ordered-completion.js";
+import { readUnits } from "./read-units.js";
+import { TextFieldError } from "./text-field-check.js";
+import { makeProgress, spendOf, type Progress } from "./progress.js";
 
-/** Curation hooks (src/curate): quota before generation, admission after check. */
-export interface PairGate {
-  quotaAllows(domain: string): boolean;
-  admit(rec: QaRecord): Rejection | null;
-  commit(): Promise<void>;
-  /** Where the gate's state stands, kept in each checkpoint: a resume cuts the gate back to it (see openRunGate). */
-  mark(): unknown;
-  stats(): Record<string, unknown>;
-  close(): Promise<void>;
-}
+export type { PairGate } from "./committer.js";
+export { inShard } from "./read-units.js";
 
 export interface RunOptions {
   llm: LlmClient;
-  gate?: PairGate;
-  /** Aborting it stops reading new documents; in-flight ones finish and are committed. */
+  /**
+   * Curation: an open gate (the caller closes it), or a function that opens it once this
+   * writer holds the directory's lock (runPipeline closes it).
+   */
+  gate?: PairGate | ((tag: string) => Promise<PairGate | undefined>);
+  /** Aborting it stops reading; requests in flight get `stopGraceMs` to finish, then the rest is left for the next run. */
   signal?: AbortSignal;
+  /** How long requests in flight may still finish after `signal` (default 3 s). */
+  stopGraceMs?: number;
   log?: (msg: string) => void;
   progress?: Progress;
   /** Units in flight or awaiting their turn to be recorded; default 4 × the engine's request concurrency. */
@@ -50,11 +62,13 @@ export interface RunOptions {
   commitIntervalMs?: number;
   /**
    * Explicit inputs (files or line/row ranges) instead of expanding `config.inputs`: the
-   * queue worker runs one chunk this way. Default: `expandInputs(config.inputs)`.
+   * queue worker runs one chunk this way. Default: `expandInputSpecs(config.inputs)`, remote files pinned (input-pins.ts).
    */
   inputs?: (string | InputSpec)[];
-  /** Names this writer's part files and state (default: "main", or the shard "sIofN"). */
+  /** Names this writer's part files, state and lock (default: "main", or the shard "sIofN"). */
   tag?: string;
+  /** Continue a directory made with other pinned settings (recorded in run.json). */
+  force?: boolean;
 }
 
 export interface RunResult {
@@ -62,269 +76,230 @@ export interface RunResult {
   /** Set when the run stopped early: by the signal, or because the model server kept failing. */
   stoppedBy?: "signal" | "model_errors";
   failedUnits: number;
+  /** Units dropped at a stop, left for the next run. */
+  abandonedUnits: number;
+  /** Every input was read to its end (or to --limit) and every unit recorded. */
+  complete: boolean;
   lastError?: string;
+}
+
+/** A run stopped by something every later request would meet too: one line, what to do. */
+export class RunStoppedError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = "RunStoppedError";
+  }
 }
 
 /** After this many units in a row fail for transient model errors, the run stops (and can be resumed). */
 const MAX_CONSECUTIVE_FAILURES = 25;
+const DEFAULT_STOP_GRACE_MS = 3000;
 
 export function shardTag(config: RunConfig): string {
   return config.shard ? `s${config.shard.index}of${config.shard.count}` : "main";
 }
 
-export function inShard(docId: string, shard: RunConfig["shard"]): boolean {
-  return !shard || fnv1a32(docId) % shard.count === shard.index;
-}
-
 export async function runPipeline(config: RunConfig, opts: RunOptions): Promise<RunResult> {
   const log = opts.log ?? ((m: string) => process.stderr.write(m + "\n"));
-  const { llm, gate } = opts;
-  const paths = runPaths(config.out);
-  for (const d of [paths.root, paths.qa, paths.rejected, paths.documents, paths.state]) mkdirSync(d, { recursive: true });
-
   const tag = opts.tag ?? shardTag(config);
-  // Several writers (shards, queue chunks) share one --out: each keeps its own stats in
-  // state/, and `webscale-rl merge` combines them into stats.json.
-  const statsPath = tag === "main" ? paths.stats : join(paths.state, `stats-${tag}.json`);
-  const ledger = new Ledger(paths.state, tag);
-  const cp = ledger.load();
-  const writers = {
-    qa: new PartWriter(paths.qa, tag, config.partRecords),
-    rejected: new PartWriter(paths.rejected, tag, config.partRecords),
-    documents: new PartWriter(paths.documents, tag, config.partRecords),
+  const out = config.out;
+  const models = Object.fromEntries(planStages(config.plan).map((s) => [s, opts.llm.modelFor(s)]));
+  const lock = await acquireLock(out, tag, { command: `webscale-rl run${tag === "main" ? "" : ` (${tag})`}`, log });
+  let admitted = false;
+  let status: WriterStatus = "stopped";
+  let reason: string | undefined;
+  try {
+    await admitWriter(out, { tag, config, models, force: opts.force, log });
+    admitted = true;
+    const paths = runPaths(out);
+    for (const d of [paths.qa, paths.rejected, paths.documents, paths.state]) writingTo(d, () => mkdirSync(d, { recursive: true }));
+    recordWriter(out, tag, "running");
+    const opened = typeof opts.gate === "function";
+    const gate = typeof opts.gate === "function" ? await opts.gate(tag) : opts.gate;
+    let res: RunResult;
+    try {
+      res = await runLocked(config, opts, { tag, lock, gate, log });
+    } catch (err) {
+      reason = err instanceof Error ? err.message : String(err);
+      // The first failure is the one to tell: closing curation on a full disk would fail again.
+      if (opened) await gate?.close().catch(() => undefined);
+      throw err;
+    }
+    if (opened) {
+      try {
+        await gate?.close();
+      } catch (err) {
+        throw asOutputError(err, join(paths.state, `curate-${tag}`));
+      }
+    }
+    status = res.complete ? "complete" : "stopped";
+    if (!res.complete) reason = res.stoppedBy === "signal" ? "stopped by a signal (Ctrl-C or SIGTERM)" : (res.lastError ?? "units failed on the model server");
+    return res;
+  } finally {
+    // A writer whose lock was taken over leaves the status to the one that took it.
+    const ours = admitted && !lock.lost;
+    if (ours) bestEffort(() => recordWriter(out, tag, status, reason));
+    lock.release();
+    // Queue chunks are many: readers judge their completion themselves (completion.ts), so run.json is not rewritten per chunk.
+    if (ours && layoutOfTag(tag).kind !== "queue") await updateManifestStatus(out, overallStatus(out)).catch(() => undefined);
+  }
+}
+
+/** run.json's summary: complete when every writer of the layout is, running while one works. */
+function overallStatus(out: string): WriterStatus {
+  const c = completionOf(out);
+  if (c.complete) return "complete";
+  return c.writers.some((w) => w.state === "running") ? "running" : "stopped";
+}
+
+function bestEffort(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    /* recording a status on a full disk: the checkpoint already says what is done */
+  }
+}
+
+async function runLocked(config: RunConfig, opts: RunOptions, ctx: { tag: string; lock: OutputLock; gate?: PairGate; log: (m: string) => void }): Promise<RunResult> {
+  const { tag, lock, gate, log } = ctx;
+  // Every request of this run ends when `requests` aborts: a fatal error at once, a signal after the grace.
+  const requests = new AbortController();
+  const llm = withSignal(opts.llm, requests.signal);
+  let fatal: unknown;
+  let stoppedBy: RunResult["stoppedBy"];
+  let graceTimer: NodeJS.Timeout | undefined;
+  /** Stops reading and ends with `err`; requests in flight are abandoned unless `letFinish` (their work is still good). */
+  const halt = (err: unknown, letFinish = false) => {
+    fatal ??= err;
+    if (!letFinish) requests.abort();
   };
-  for (const [name, w] of Object.entries(writers)) w.restore(cp?.parts[name]);
-  const tracker = new StatsTracker(cp?.tracker);
-  const llmBase = cp?.llm ?? emptyLlmStats();
-  const filesDone: Record<string, number> = { ...(cp?.filesDone ?? {}) };
-  const sessions = (cp?.sessions ?? 0) + 1;
-  if (cp) log(`Resuming ${config.out}: ${tracker.state.documents_read} documents and ${tracker.state.qa_accepted} pairs already done.`);
-  writeRunJson(config, llm, paths.run, sessions);
+  const onSignal = () => {
+    stoppedBy ??= "signal";
+    graceTimer ??= setTimeout(() => requests.abort(), opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
+  };
+  if (opts.signal?.aborted) onSignal();
+  opts.signal?.addEventListener("abort", onSignal, { once: true });
+  const reading = () => fatal === undefined && stoppedBy === undefined;
+
+  const committer = new Committer({
+    out: config.out,
+    tag,
+    partRecords: config.partRecords,
+    llm: opts.llm,
+    gate,
+    files: (prev) => new FileProgress(prev),
+    onFailure: halt,
+    stillOwner: () => lock.verify(),
+  });
+  // Taken over by another writer (this one was judged gone): not one more byte, not even the final commit.
+  lock.onLost(() => {
+    committer.stopWriting();
+    halt(new RunStoppedError(`another process took over the lock ${lock.path} (this run was judged gone): stopped without writing more; make sure only one run writes ${config.out}`));
+  });
+  const { tracker } = committer;
+  // Remote inputs: stores, retries and the io counters of stats.json (carried across sessions).
+  const io = new RemoteIO({ log, stats: committer.ioBase, policy: { retries: config.io.retries, backoffMs: config.io.backoffMs, timeoutMs: config.io.timeoutMs }, pieceBytes: config.io.pieceBytes });
+  committer.io = io;
+  if (committer.resumed) log(`Resuming ${config.out}: ${tracker.state.documents_read} documents and ${tracker.state.qa_accepted} pairs already done.`);
 
   const { library, missing } = loadDemoLibrary(config.domains, config.demosDir);
   if (missing.length) log(`No demonstrations for: ${missing.join(", ")} (those domains are generated zero-shot).`);
   const processDocument = makeProcessor({ llm, config, demos: library }, { quotaAllows: gate ? (d) => gate.quotaAllows(d) : undefined });
 
-  const started = Date.now();
-  const elapsed = () => (Date.now() - started) / 1000;
-  const prevWall = cp?.wallSeconds ?? 0;
+  const order = new OrderedCompletion(opts.window ?? Math.max(8, opts.llm.maxConcurrency * 4));
   const progress = opts.progress ?? makeProgress(config.progress);
-  const sem = new Semaphore(opts.window ?? Math.max(8, llm.maxConcurrency * 4));
-
-  // --- results → outputs --------------------------------------------------------------
-  let failedUnits = 0;
+  const documentsAtStart = tracker.state.documents_read;
   let consecutiveFailures = 0;
+  let abandoned = 0;
   let lastError: string | undefined;
-  let stoppedBy: RunResult["stoppedBy"];
-  const fileState = new Map<string, { ended: boolean; outstanding: number; records: number; failed: boolean }>();
+  let readAll = false;
 
-  const writeRejection = (r: Rejection) => {
-    tracker.reject(r);
-    writers.rejected.add(r);
-  };
-
-  /** Records one finished unit. `first` = the unit that carries its source record's count. */
-  function finish(key: string, file: string, first: boolean, extraWindows: number, r: { rejection: Rejection } | { result: DocResult }) {
-    if (first) tracker.sourceRecord(), tracker.extraWindows(extraWindows);
-    if ("rejection" in r) writeRejection(r.rejection);
-    else {
-      const res = r.result;
-      tracker.unit(res);
-      for (const rej of res.rejections) writers.rejected.add(rej);
-      let kept = 0;
-      for (const rec of res.accepted) {
-        const verdict = gate?.admit(rec) ?? null;
-        if (verdict) writeRejection(verdict);
-        else writers.qa.add(rec), tracker.kept(rec.domain), kept++;
-      }
-      if (kept > 0) {
-        const docRec: DocumentRecord = { doc_id: res.doc.id, text: res.doc.text, source: res.doc.source, domain: res.domain };
-        writers.documents.add(docRec);
-      }
-    }
-    ledger.markFinished(key);
-    const fs = fileState.get(file);
-    if (fs) fs.outstanding--, maybeFileDone(file);
-  }
-
-  function maybeFileDone(file: string) {
-    const fs = fileState.get(file)!;
-    if (fs.ended && fs.outstanding === 0 && !fs.failed) filesDone[file] = fs.records;
-  }
-
-  // --- commits ------------------------------------------------------------------------
-  let lastStatsWrite = 0;
-  let finalStats: Stats | undefined;
-  let lastSample = -Infinity;
-  let committing: Promise<void> = Promise.resolve();
-  const commit = (final = false) =>
-    (committing = committing.then(async () => {
-      for (const w of Object.values(writers)) w.flush();
-      const ledgerBytes = ledger.flush();
-      const llmTotal = addLlmStats(llmBase, llm.stats());
-      const t = elapsed();
-      if (t - lastSample >= 5 || final) tracker.sample(prevWall + t, llmTotal), (lastSample = t);
-      const snapshot: Checkpoint = {
-        version: 1,
-        ledgerBytes,
-        parts: { qa: writers.qa.position(), rejected: writers.rejected.position(), documents: writers.documents.position() },
-        tracker: structuredClone(tracker.state),
-        llm: llmTotal,
-        filesDone: { ...filesDone },
-        wallSeconds: prevWall + t,
-        sessions,
-        gate: gate?.mark(),
-      };
-      // Curation state is persisted before the checkpoint that refers to its pairs; a resume
-      // cuts it back to the mark (pairs admitted later are admitted again, in the same order).
-      await gate?.commit();
-      ledger.writeCheckpoint(snapshot);
-      if (final || t - lastStatsWrite >= 5) {
-        const stats = tracker.toStats(llmTotal, prevWall + t, gate?.stats());
-        if (failedUnits > 0) stats.documents_failed = failedUnits;
-        writeJsonAtomic(statsPath, stats);
-        lastStatsWrite = t;
-        finalStats = stats;
-      }
-    }));
-  const timer = setInterval(() => void commit(), opts.commitIntervalMs ?? 1000);
+  const timer = setInterval(() => void committer.commit(), opts.commitIntervalMs ?? 1000);
   const progressTimer = setInterval(() => {
-    const l = llm.stats();
-    progress.update({ documents: tracker.state.documents_read, accepted: tracker.state.qa_accepted, inFlight: sem.inFlight, tokens: l.prompt_tokens + l.completion_tokens, elapsed: elapsed(), limit: config.limit });
+    const l = opts.llm.stats();
+    progress.update({
+      documents: tracker.state.documents_read,
+      documentsAtStart,
+      total: config.limit,
+      accepted: tracker.state.qa_accepted,
+      requests: opts.llm.load?.(),
+      tokens: l.prompt_tokens + l.completion_tokens,
+      spend: spendOf(committer.llmTotal()),
+      elapsed: committer.elapsed(),
+    });
   }, 500);
 
-  // --- ordered completion -------------------------------------------------------------
-  // Units finish out of order but are recorded in input order: curation's "keep the first"
-  // and the ledger then see the same sequence whatever the concurrency, and the committed
-  // units always form a prefix of the input, so a resumed run continues exactly where the
-  // last one stopped. A unit's window slot is freed when it is recorded, which bounds the
-  // reorder buffer too.
-  let readSeq = 0;
-  let nextSeq = 0;
-  const completed = new Map<number, () => void>();
-  const slot = async () => {
-    await sem.acquire();
-    return readSeq++;
-  };
-  const complete = (seq: number, record: () => void) => {
-    completed.set(seq, record);
-    for (let next = completed.get(nextSeq); next; next = completed.get(nextSeq)) {
-      completed.delete(nextSeq++);
-      next();
-      sem.release();
+  const onUnitError = (err: unknown, file: string, seq: number) => {
+    const cause = err instanceof TransientFailure ? err.cause : err;
+    if (requests.signal.aborted || (cause instanceof LlmError && cause.code === "aborted")) {
+      // Abandoned at a stop: not a failure of the server, just left for the next run.
+      abandoned++;
+    } else if (err instanceof TransientFailure) {
+      committer.failedUnits++;
+      consecutiveFailures++;
+      lastError = err.message;
+      if (consecutiveFailures >= MAX_CONSECUTIVE_FAILURES && !stoppedBy && fatal === undefined) {
+        stoppedBy = "model_errors";
+        log(`Stopping: ${consecutiveFailures} documents in a row failed on the model server (${lastError}). Rerun the same command to resume.`);
+      }
+    } else if (cause instanceof LlmError && cause.code === "refused") {
+      halt(new RunStoppedError(`the model server refused the run: ${cause.message}: fix the API key, the model name or --base-url, then rerun the same command (it resumes)`));
+    } else {
+      // A configuration problem or a bug: stop, keep what is committed.
+      halt(err);
     }
-  };
-
-  // --- the read loop --------------------------------------------------------------------
-  const specKey = (i: string | InputSpec) => (typeof i === "string" ? i : `${i.path}#${i.fromLine ?? i.fromRow ?? ""}-${i.toLine ?? i.toRow ?? ""}`);
-  const files = (opts.inputs ?? (await expandInputs(config.inputs))).filter((f) => !(specKey(f) in filesDone));
-  let seen = Object.values(filesDone).reduce((a, b) => a + b, 0);
-  let currentFile: string | undefined;
-  const endFile = (file: string | undefined) => {
-    if (!file) return;
-    const fs = fileState.get(file);
-    if (fs) (fs.ended = true), maybeFileDone(file);
+    order.complete(seq, () => committer.skip(file));
   };
 
   try {
-    for await (const item of readSources(files, { textField: config.textField, idField: config.idField })) {
-      if (opts.signal?.aborted) {
-        stoppedBy ??= "signal";
+    const inputs = opts.inputs ?? pinRemoteInputs(runPaths(config.out).state, tag, await expandInputSpecs(config.inputs, io), committer.finished, committer.files.done, log);
+    for await (const w of readUnits(inputs, config, committer.finished, committer.files, io)) {
+      if (!reading()) break;
+      committer.files.issue(w.file);
+      const seq = await order.slot();
+      if (!reading()) {
+        order.complete(seq, () => committer.skip(w.file));
         break;
       }
-      if (stoppedBy) break;
-      if (config.limit !== undefined && seen >= config.limit) break;
-      const source = item.kind === "doc" ? item.doc.source : item.rejection.source;
-      if (source.file !== currentFile) {
-        endFile(currentFile);
-        currentFile = source.file;
-        if (!fileState.has(source.file)) fileState.set(source.file, { ended: false, outstanding: 0, records: 0, failed: false });
-      }
-      const fs = fileState.get(source.file)!;
-      fs.records++;
-      seen++;
-
-      if (item.kind === "bad") {
-        const key = `bad:${unitKey(item.rejection)}`;
-        // A bad line has no document id: its location picks the one shard that records it.
-        if (!inShard(key, config.shard)) continue;
-        if (!ledger.finished.has(key)) {
-          fs.outstanding++;
-          const seq = await slot();
-          complete(seq, () => finish(key, source.file, true, 0, { rejection: item.rejection }));
-        }
+      if ("rejection" in w) {
+        const rejection = w.rejection;
+        order.complete(seq, () => committer.record(w.key, w.file, w.first, w.extraWindows, { rejection }));
         continue;
       }
-      const doc = item.doc;
-      if (!inShard(doc.id, config.shard)) continue;
-
-      const tokens = estimateTokens(doc.text);
-      const pre = prefilter(doc, config.prefilter, tokens);
-      if (pre) {
-        const key = unitKey(doc);
-        if (!ledger.finished.has(key)) {
-          fs.outstanding++;
-          const seq = await slot();
-          complete(seq, () => finish(key, source.file, true, 0, { rejection: pre }));
-        }
-        continue;
-      }
-      const units = toUnits(doc, config.maxDocTokens, config.docOverflow, tokens);
-      for (let i = 0; i < units.length; i++) {
-        const unit = units[i]!;
-        const key = unitKey(doc, units.length > 1 ? i : undefined);
-        if (ledger.finished.has(key)) continue;
-        if (stoppedBy) break;
-        fs.outstanding++;
-        const seq = await slot();
-        void processDocument(unit).then(
-          (result) => {
-            consecutiveFailures = 0;
-            complete(seq, () => finish(key, source.file, i === 0, units.length - 1, { result }));
-          },
-          (err: unknown) => {
-            failedUnits++;
-            consecutiveFailures++;
-            lastError = err instanceof Error ? err.message : String(err);
-            if (!(err instanceof TransientFailure)) {
-              // A bug or a configuration problem: stop, keep what is committed.
-              if (!stoppedBy) log(`Stopping: ${lastError}`);
-              stoppedBy = "model_errors";
-            } else if (consecutiveFailures >= MAX_CONSECUTIVE_FAILURES && !stoppedBy) {
-              stoppedBy = "model_errors";
-              log(`Stopping: ${consecutiveFailures} documents in a row failed on the model server (${lastError}). Rerun the same command to resume.`);
-            }
-            complete(seq, () => {
-              fs.outstanding--;
-              fs.failed = true;
-            });
-          },
-        );
-      }
+      processDocument(w.doc).then(
+        (result) => {
+          consecutiveFailures = 0;
+          order.complete(seq, () => committer.record(w.key, w.file, w.first, w.extraWindows, { result }));
+        },
+        (err: unknown) => onUnitError(err, w.file, seq),
+      );
     }
-    endFile(currentFile);
+    readAll = reading();
+  } catch (err) {
+    // A reading problem (a wrong text field in a later input) says nothing against the work in flight.
+    halt(err, err instanceof TextFieldError);
   } finally {
-    await sem.drain();
+    await order.drain();
+    opts.signal?.removeEventListener("abort", onSignal);
+    clearTimeout(graceTimer);
     clearInterval(timer);
     clearInterval(progressTimer);
-    await commit(true);
+    await committer.commit(true);
     progress.stop();
-    for (const w of Object.values(writers)) w.close();
-    ledger.close();
+    committer.close();
+    io.close();
   }
-  return { stats: finalStats!, stoppedBy, failedUnits, lastError };
-}
-
-function writeRunJson(config: RunConfig, llm: LlmClient, path: string, sessions: number) {
-  const prev = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as { created_at?: string }) : undefined;
-  writeJsonAtomic(path, {
-    version: VERSION,
-    prompt_version: PROMPT_VERSION,
-    created_at: prev?.created_at ?? new Date().toISOString(),
-    updated_at: new Date().toISOString(),
-    sessions,
-    node: process.version,
-    models: Object.fromEntries(planStages(config.plan).map((s) => [s, llm.modelFor(s)])),
-    config: redactConfig(config),
-  });
+  if (fatal !== undefined) throw fatal;
+  const failedUnits = committer.failedUnits;
+  return {
+    stats: committer.stats(),
+    stoppedBy,
+    failedUnits,
+    abandonedUnits: abandoned,
+    complete: readAll && failedUnits === 0 && abandoned === 0,
+    lastError,
+  };
 }

@@ -7,7 +7,9 @@ import { isAbsolute, resolve } from "node:path";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { resolveRunConfig } from "../config/load.js";
-import { expandInputs } from "../io/sources/index.js";
+import { expandInputSpecs } from "../io/sources/index.js";
+import { isRemote } from "../io/remote/location.js";
+import { RemoteIO } from "../io/remote/remote-io.js";
 import { chunkFile, type Chunk } from "./chunks.js";
 import { queueKeys, quietConnectionErrors } from "./redis.js";
 import { rejectGlobalOnlySettings, runIdOf, storeRun, withoutApiKeys, type ChunkJobData } from "./run-store.js";
@@ -42,11 +44,12 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
   // Absolute paths: workers may start in other directories (they must see the same file system).
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(p));
   layer.out = abs(String(layer.out));
-  layer.inputs = (layer.inputs as string[]).map(abs);
+  layer.inputs = (layer.inputs as string[]).map((p) => (isRemote(p) ? p : abs(p)));
   // Every configuration problem surfaces here, before anything is queued.
   const { config } = resolveRunConfig(layer, { env: process.env });
   rejectGlobalOnlySettings(config);
-  const files = await expandInputs(config.inputs);
+  const io = new RemoteIO({ log, policy: { retries: config.io.retries, backoffMs: config.io.backoffMs, timeoutMs: config.io.timeoutMs }, pieceBytes: config.io.pieceBytes });
+  const files = await expandInputSpecs(config.inputs, io);
 
   const runId = runIdOf(config.out);
   await storeRun(opts.redis, opts.queue, { out: config.out, layer, submitted_at: new Date().toISOString() });
@@ -81,7 +84,7 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
   };
   try {
     for (const file of files) {
-      for await (const c of chunkFile(config.out, file, opts.chunkDocs, log)) {
+      for await (const c of chunkFile(config.out, file, opts.chunkDocs, log, io)) {
         batch.push(c);
         chunks++;
         documents += c.docs;
@@ -91,6 +94,7 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
     await flush();
   } finally {
     await queue.close();
+    io.close();
   }
   return { runId, out: config.out, files: files.length, chunks, added, documents };
 }

@@ -5,17 +5,18 @@
  * never hold a pair twice. A chunk lock in Redis keeps two workers off one chunk at a time.
  */
 import { access, constants } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { DelayedError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RunConfig } from "../config/schema.js";
+import { LockHeldError } from "../io/output-lock.js";
 import { runPaths } from "../io/run-dir.js";
 import { createLlmClient, type LlmClient } from "../llm/index.js";
 import { meteredView } from "../llm/metered.js";
 import { createOpenAIClient } from "../llm/openai-engine.js";
 import { writeJsonAtomic } from "../pipeline/checkpoint.js";
 import { openRunGate } from "../pipeline/gate.js";
-import { runPipeline, type PairGate } from "../pipeline/run.js";
+import { runPipeline, type RunResult } from "../pipeline/run.js";
 import { ChunkLock } from "./chunk-lock.js";
 import { RedisRateLimit } from "./redis-rate-limit.js";
 import { queueKeys, quietConnectionErrors, withinMs } from "./redis.js";
@@ -43,6 +44,8 @@ export interface WorkerOptions {
    * 20 s, within the usual 30 s between a scheduler's SIGTERM and its SIGKILL).
    */
   stopGraceMs?: number;
+  /** Run chunks whose directory pins other settings (models) than this worker's; recorded in run.json. */
+  force?: boolean;
   log?: (m: string) => void;
 }
 
@@ -110,10 +113,10 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     } catch (err) {
       throw new Error(`cannot read ${input.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    // The Redis lock keeps workers on other machines off this chunk while its owner is alive.
-    // NOTE for issue 16 (branch issue-16a): once the lock per output directory and tag lands,
-    // take it here too for tag `c-<chunkId>` (it also guards against a `run` or `curate` on the
-    // same --out); it replaces nothing here and no second file-lock mechanism is built for it.
+    // The Redis lock keeps workers off this chunk while its owner is alive, as long as Redis
+    // answers. The chunk's own output lock (`.lock-c-<chunkId>` under --out, taken by
+    // runPipeline) is the last word: it holds even when a stalled worker lost its Redis lock
+    // but has not stopped writing yet, and it is what `run`, `curate` and `export` see.
     const lock = await ChunkLock.acquire(opts.redis, keys.lock(chunkId), lockTtl, `${process.pid}:`);
     if (!lock) {
       // Another worker is on this chunk (it stalled and came back, or a duplicate job): try later, without using an attempt.
@@ -128,11 +131,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       stop.abort();
     });
     const tag = `c-${chunkId}`;
-    let gate: PairGate | undefined;
     try {
-      // Curation per chunk: quality rules and decontamination are per pair, so exact; dedup sees
-      // one chunk only. The global dedup is `webscale-rl curate` over the drained run.
-      gate = await openRunGate(config, tag);
       let lastReport = 0;
       const progress = {
         update(s: { documents: number; accepted: number }) {
@@ -148,7 +147,23 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       // The chunk's own view of the shared client: its checkpoint then counts this chunk's
       // requests and tokens only, not those of the other chunks this process runs.
       const chunkLlm = meteredView(llm);
-      const res = await runPipeline(config, { llm: chunkLlm, gate, inputs: [input], tag, signal: stop.signal, log: (m) => log(`[${chunkId}] ${m}`), progress });
+      let res: RunResult;
+      try {
+        // Curation per chunk: quality rules and decontamination are per pair, so exact; dedup sees
+        // one chunk only. The global dedup is `webscale-rl curate` over the drained run. The
+        // gate is opened (its state files touched) only once this chunk's output lock is held.
+        const gate = (t: string) => openRunGate(config, t);
+        res = await runPipeline(config, { llm: chunkLlm, gate, inputs: [input], tag, force: opts.force, signal: stop.signal, log: (m) => log(`[${chunkId}] ${m}`), progress });
+      } catch (err) {
+        if (!(err instanceof LockHeldError)) throw err;
+        // Another process still writes this chunk (a stalled worker that lost its Redis lock, on
+        // this host or another), or holds run.json's lock for longer than a rewrite takes: try
+        // later, without using an attempt; nothing was written.
+        const what = basename(err.path) === `.lock-${tag}` ? "is still being written" : "waits for a lock";
+        log(`queue: chunk ${chunkId} ${what}: ${err.message}; trying it later`);
+        await job.moveToDelayed(Date.now() + (opts.busyRetryMs ?? lockTtl), token);
+        throw new DelayedError(`chunk ${chunkId} is being written by another process`);
+      }
       if (stop.signal.aborted) {
         if (lock.lost) throw new Error(`lost the lock of chunk ${chunkId} (stalled?); it resumes from its checkpoint`);
         // Shutting down: back to the queue without using an attempt; the next worker resumes the
@@ -178,7 +193,6 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       return summary;
     } finally {
       shutdown.signal.removeEventListener("abort", onShutdown);
-      await gate?.close();
       await lock.release();
     }
   };

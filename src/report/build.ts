@@ -2,7 +2,8 @@
  * Builds the report: collect (one streaming pass) → embed and lay out the map sample →
  * render charts → assemble one self-contained HTML page.
  */
-import { writeFile } from "node:fs/promises";
+import { writeFileAtomic } from "../io/atomic-file.js";
+import { redactUrl } from "../config/redact.js";
 import { basename, resolve } from "node:path";
 import type { LlmCounters } from "../records.js";
 import { barChart, donutChart, histogram, lineChart, renderVegaLite, scatterMap, stackedBars } from "./charts.js";
@@ -102,7 +103,8 @@ export async function buildReport(opts: ReportOptions): Promise<ReportSummary> {
     sections,
     data: { rows: c.tableRows, passages: c.passages },
   });
-  await writeFile(opts.out, page);
+  // Written whole or not at all: a killed report leaves no half page under its name.
+  writeFileAtomic(opts.out, page);
   return {
     out: opts.out,
     bytes: Buffer.byteLength(page),
@@ -258,7 +260,7 @@ async function diversitySection(
   seed: number,
 ): Promise<{ body: SafeHtml; points: number; embedding: string }> {
   const points = [...c.mapSample, ...(compare?.points ?? [])];
-  const embedding = opts.embed ? `${opts.embed.model} via ${opts.embed.baseUrl}/embeddings` : `built-in lexical embedding (hashed TF-IDF of word unigrams and bigrams, ${LEXICAL_DIMS} dimensions)`;
+  const embedding = opts.embed ? `${opts.embed.model} via ${redactUrl(opts.embed.baseUrl)}/embeddings` : `built-in lexical embedding (hashed TF-IDF of word unigrams and bigrams, ${LEXICAL_DIMS} dimensions)`;
   if (points.length < 5) return { body: html`<p class="note">Too few questions for a map.</p>`, points: 0, embedding };
   const texts = points.map((p) => p.question);
   const vectors = opts.embed ? await remoteEmbed(texts, opts.embed) : lexicalEmbed(texts);

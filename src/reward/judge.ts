@@ -57,6 +57,9 @@ export function judgeErrorKind(err: unknown): JudgeErrorKind {
       return "timeout";
     case "context_length":
       return "rejected";
+    case "refused":
+      // The model layer's fatal answers: 401/403 the key, 404 an unknown model or route.
+      return status === 401 || status === 403 ? "auth" : "rejected";
     case "http":
       if (status === 401 || status === 403) return "auth";
       if (status === 429) return "rate_limited";

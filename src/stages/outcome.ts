@@ -51,7 +51,8 @@ export async function callModel<S extends z.ZodType>(
     if (!(err instanceof LlmError)) throw err;
     if (err.code === "invalid_output") return { ok: false, rejection: onReject("invalid_output", err.message, err.details.raw) };
     if (err.code === "context_length") return { ok: false, rejection: onReject("context_length", err.message) };
-    if (err.code === "config") throw err;
+    // The server refuses every request (bad key, unknown model) or the setup is wrong: the run stops.
+    if (err.code === "config" || err.code === "refused") throw err;
     throw new TransientFailure(err);
   }
 }

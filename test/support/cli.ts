@@ -65,3 +65,30 @@ export async function until(cond: () => boolean | Promise<boolean>, what: string
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Runs the command to its end, whatever its exit code. */
+export async function run(args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const r = cli(args, env);
+  const code = await r.exited;
+  return { code, stderr: r.stderr(), stdout: r.stdout() };
+}
+
+/** For until(): true while the process runs; once it has exited, fails with its output. */
+export function alive(p: CliProcess): true {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) assert.fail(`the process exited (${p.child.exitCode ?? p.child.signalCode}) first: ${p.stderr()}`);
+  return true;
+}
+
+export function readJson<T = any>(path: string): T | undefined {
+  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as T) : undefined;
+}
+
+/** Lines of stderr that look like a stack trace: a failure must be one line, never one of these. */
+export function stackLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => /^\s+at\s/.test(l) || /^(Type|Reference)Error\b/.test(l) || /node:internal/.test(l));
+}
+
+/** The lines a command printed as its error (`webscale-rl: …`). */
+export function errorLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => l.startsWith("webscale-rl: "));
+}

@@ -1,7 +1,8 @@
 /**
  * Runs the fake OpenAI-compatible server standalone, for child-process tests and benchmarks.
  *   npx tsx test/support/fake-openai-main.ts [--port N] [--host H] [--model NAME]
- *       [--context-tokens N] [--reject-response-format] [--stages]
+ *       [--context-tokens N] [--reject-response-format] [--stages] [--api-key KEY] [--forbidden]
+ *       [--strict-models] [--extra-model NAME]...
  * `--stages`: answer the pipeline's stages with the deterministic stage handlers
  * (fake-stage-handlers.ts) instead of schema-filled values, so a CLI run keeps pairs.
  * Prints the base URL (…/v1) on its first stdout line, then serves until SIGINT/SIGTERM.
@@ -18,6 +19,10 @@ const { values } = parseArgs({
     "context-tokens": { type: "string" },
     "reject-response-format": { type: "boolean", default: false },
     stages: { type: "boolean", default: false },
+    "api-key": { type: "string" },
+    forbidden: { type: "boolean", default: false },
+    "strict-models": { type: "boolean", default: false },
+    "extra-model": { type: "string", multiple: true },
   },
 });
 
@@ -28,6 +33,10 @@ const fake = await startFakeOpenAI({
   contextTokens: values["context-tokens"] ? Number(values["context-tokens"]) : undefined,
   rejectResponseFormat: values["reject-response-format"],
   handlers: values.stages ? stageHandlers : undefined,
+  apiKey: values["api-key"],
+  forbidden: values.forbidden,
+  strictModels: values["strict-models"],
+  extraModels: values["extra-model"],
 });
 process.stdout.write(`${fake.url}\n`);
 

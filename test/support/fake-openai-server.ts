@@ -1,8 +1,10 @@
 /**
  * A fake OpenAI-compatible server for tests and benchmarks: real HTTP on 127.0.0.1, port 0,
  * deterministic replies built from the request's JSON schema (or a handler per schema name),
- * token usage from the shared estimate, and fault injection (401/429/5xx, hangs, broken JSON,
- * refused response_format, context overflow, connection resets).
+ * token usage from the shared estimate, and fault injection (429/5xx, hangs, broken JSON,
+ * refused response_format, context overflow, connection resets), and the answers of a server
+ * that refuses the client: a wrong key (401), no access (403), an unknown model (404), as
+ * vLLM and OpenAI word them.
  *
  * Prompt contract: the document sits in the first user message between "<document>\n" and
  * "\n</document>". The schema name comes from response_format.json_schema.name, or, without a
@@ -41,7 +43,9 @@ export type FaultKind =
   | "context_length"
   | "reset"
   /** The model never stops writing: the reply runs until max_tokens (or the context) cuts it, with finish_reason "length". */
-  | "loop";
+  | "loop"
+  | "403"
+  | "404";
 export interface Fault {
   kind: FaultKind;
   /** How many matching requests this fault hits (default 1; Infinity = always). */
@@ -52,6 +56,8 @@ export interface Fault {
 }
 export interface RecordedRequest {
   path: string;
+  /** The query string, without "?" (empty when none). */
+  query?: string;
   schemaName?: string;
   mode: string;
   status: number;
@@ -78,6 +84,16 @@ export interface FakeOpenAIOptions {
   handlers?: Record<string, FakeHandler>;
   /** Model name served by /v1/models and reported in replies (default "fake-model"). */
   model?: string;
+  /** Further model names listed by /v1/models. */
+  extraModels?: string[];
+  /** Chat requests for a model not served get vLLM's 404 ("The model `x` does not exist."). */
+  strictModels?: boolean;
+  /** Every request must carry `Authorization: Bearer <apiKey>`; others get OpenAI's 401. */
+  apiKey?: string;
+  /** Every request gets a 403, as from a key without access. */
+  forbidden?: boolean;
+  /** No /v1/models route (404), as on servers that cannot list their models. */
+  noModelsRoute?: boolean;
   /** Prompt tokens above this get a context-length error (default 32768). */
   contextTokens?: number;
   /** Always refuse response_format, like an old server. */
@@ -151,18 +167,27 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, text: string): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0];
+    const [path = "/", query = ""] = (req.url ?? "/").split("?");
     const record = (r: Omit<RecordedRequest, "path" | "mode" | "promptTokens" | "completionTokens"> & Partial<RecordedRequest>) => {
-      if (opts.recordRequests !== false) requests.push({ path, mode: "none", promptTokens: 0, completionTokens: 0, ...r });
+      if (opts.recordRequests !== false) requests.push({ path, query, mode: "none", promptTokens: 0, completionTokens: 0, ...r });
     };
 
     if (req.method === "GET" && path === "/health") {
       record({ status: 200 });
       return sendJson(res, 200, { status: "ok" });
     }
-    if (req.method === "GET" && path === "/v1/models") {
+    if (opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
+      record({ status: 401 });
+      return sendRefusal(res, "401");
+    }
+    if (opts.forbidden) {
+      record({ status: 403 });
+      return sendRefusal(res, "403");
+    }
+    if (req.method === "GET" && path === "/v1/models" && !opts.noModelsRoute) {
       record({ status: 200 });
-      return sendJson(res, 200, { object: "list", data: [{ id: model, object: "model", created: 0, owned_by: "fake" }] });
+      const ids = [model, ...(opts.extraModels ?? [])];
+      return sendJson(res, 200, { object: "list", data: ids.map((id) => ({ id, object: "model", created: 0, owned_by: "fake" })) });
     }
     if (req.method === "POST" && path === "/v1/embeddings") {
       const body = parseBody(text);
@@ -208,11 +233,13 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     }
     const choices = opts.n === "ignored" ? 1 : askedN;
     const fault = takeFault(ctx, sentResponseFormat);
-
-    if (fault?.kind === "401") {
-      record({ ...base, status: 401, fault: "401" });
-      return sendJson(res, 401, { error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } });
+    const served = [model, ...(opts.extraModels ?? [])];
+    if (fault?.kind === "401" || fault?.kind === "403" || fault?.kind === "404" || (opts.strictModels && !served.includes(body.model))) {
+      const kind = (fault?.kind ?? "404") as "401" | "403" | "404";
+      record({ ...base, status: Number(kind), fault: fault?.kind });
+      return sendRefusal(res, kind, String(body.model));
     }
+
     if (fault?.kind === "429") {
       const headers: Record<string, string> = {};
       if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
@@ -369,6 +396,17 @@ function sendJson(res: http.ServerResponse, status: number, value: unknown, head
   const text = JSON.stringify(value);
   res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers });
   res.end(text);
+}
+
+/** The refusals real servers send: OpenAI's 401/403 wording, vLLM's 404 for an unknown model. */
+function sendRefusal(res: http.ServerResponse, kind: "401" | "403" | "404", model = "fake-model"): void {
+  if (kind === "401") {
+    return sendJson(res, 401, { error: { message: "Incorrect API key provided: sk-wr***ng. You can find your API key at https://platform.openai.com/account/api-keys.", type: "invalid_request_error", param: null, code: "invalid_api_key" } });
+  }
+  if (kind === "403") {
+    return sendJson(res, 403, { error: { message: "You are not allowed to sample from this model", type: "invalid_request_error", param: null, code: "model_not_allowed" } });
+  }
+  sendJson(res, 404, { object: "error", message: `The model \`${model}\` does not exist.`, type: "NotFoundError", param: null, code: 404 });
 }
 
 function errorBody(message: string, type: string) {

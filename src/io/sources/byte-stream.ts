@@ -1,23 +1,41 @@
 /**
  * A file's bytes as a stream of chunks, decompressed on the fly. Memory stays bounded
  * by the chunk size whatever the file size: gzip through `node:zlib` streams, zstd
- * through fzstd's streaming decoder (Node 20's zlib has no zstd).
+ * through fzstd's streaming decoder (Node 20's zlib has no zstd). A remote file's bytes
+ * come from its store as range reads (see remote-io.ts); decompression is the same.
  */
 import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { Decompress } from "fzstd";
 import type { Compression } from "./formats.js";
+import type { RemoteIO } from "../remote/remote-io.js";
+import type { RemoteObject } from "../remote/store.js";
 
 const CHUNK_BYTES = 1 << 20;
 
-export async function* fileChunks(file: string, compression: Compression): AsyncGenerator<Uint8Array> {
-  const raw = createReadStream(file, { highWaterMark: CHUNK_BYTES });
+/** A remote file pinned to the identity this run reads, and the I/O that reads it. */
+export interface RemoteSource {
+  io: RemoteIO;
+  obj: RemoteObject;
+}
+
+/** A local path, or a remote file. */
+export type ByteSource = string | RemoteSource;
+
+/** `start`: the byte to begin at (uncompressed files only: a compressed stream cannot be entered mid-way). */
+export async function* fileChunks(file: ByteSource, compression: Compression, start = 0): AsyncGenerator<Uint8Array> {
+  if (start > 0 && compression !== "none") throw new Error("a compressed file can only be read from its start");
+  const raw =
+    typeof file === "string"
+      ? createReadStream(file, { highWaterMark: CHUNK_BYTES, start })
+      : Readable.from(file.io.stream(file.obj, start), { objectMode: false });
   try {
     if (compression === "gzip") {
       // pipe() does not forward source errors; forward them so a vanished or unreadable
       // file ends the iteration with an error instead of hanging.
       const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
-      raw.on("error", (err) => gunzip.destroy(err));
+      raw.on("error", (err: Error) => gunzip.destroy(err));
       raw.pipe(gunzip);
       try {
         yield* gunzip as AsyncIterable<Buffer>;

@@ -4,9 +4,9 @@
  * decompression failure ends this file with one `input.unreadable_file` rejection.
  */
 import type { Compression } from "./formats.js";
-import { fileChunks } from "./byte-stream.js";
+import { fileChunks, type ByteSource } from "./byte-stream.js";
 import { splitLines } from "./lines.js";
-import { inputRejection, recordToItem, type FieldOptions, type SourceItem } from "./record-fields.js";
+import { inputRejection, readFailure, recordToItem, type FieldOptions, type SourceItem } from "./record-fields.js";
 import { errorDetail } from "./errors.js";
 
 export interface LineRange {
@@ -14,14 +14,18 @@ export interface LineRange {
   fromLine?: number;
   /** 1-based, exclusive. */
   toLine?: number;
+  /** Byte offset where line `fromLine` starts, in an uncompressed file: reading begins there instead of at the file's start. */
+  fromByte?: number;
 }
 
-export async function* readJsonl(file: string, compression: Compression, range: LineRange, opts: FieldOptions): AsyncGenerator<SourceItem> {
+/** `file` labels the documents (`source.file`); `bytes` is where they are read from (default: that path). */
+export async function* readJsonl(file: string, compression: Compression, range: LineRange, opts: FieldOptions, bytes: ByteSource = file): AsyncGenerator<SourceItem> {
   const from = range.fromLine ?? 1;
   const to = range.toLine ?? Infinity;
   let reached = 0;
   try {
-    batches: for await (const batch of splitLines(fileChunks(file, compression))) {
+    const skip = range.fromByte !== undefined && compression === "none" ? { byte: range.fromByte, lines: from - 1 } : { byte: 0, lines: 0 };
+    batches: for await (const batch of splitLines(fileChunks(bytes, compression, skip.byte), skip.lines)) {
       for (const { line, text } of batch) {
         reached = line;
         if (line < from) continue;
@@ -38,8 +42,7 @@ export async function* readJsonl(file: string, compression: Compression, range: 
       }
     }
   } catch (err) {
-    const detail = errorDetail(err) + (reached > 0 ? ` (after line ${reached})` : "");
-    yield inputRejection("unreadable_file", reached > 0 ? { file, line: reached } : { file }, detail);
+    yield readFailure(err, reached > 0 ? { file, line: reached } : { file }, reached > 0 ? ` (after line ${reached})` : "");
   }
 }
 

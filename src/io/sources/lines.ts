@@ -11,12 +11,13 @@ export interface NumberedLine {
 
 const NEWLINE = 0x0a;
 
-export async function* splitLines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<NumberedLine[]> {
+/** `linesBefore`: lines that precede the first byte (a reader that starts mid-file numbers on from there). */
+export async function* splitLines(chunks: AsyncIterable<Uint8Array>, linesBefore = 0): AsyncGenerator<NumberedLine[]> {
   const decoder = new TextDecoder("utf-8");
   // Bytes after the last newline seen, kept as a list so a very long line is joined once.
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
-  let line = 0;
+  let line = linesBefore;
   for await (const chunk of chunks) {
     const lastNewline = chunk.lastIndexOf(NEWLINE);
     if (lastNewline < 0) {

@@ -2,13 +2,15 @@
  * Parquet reader (Hugging Face dataset shards). Reads the footer once, then one row
  * group at a time and only the columns the field options need, through a file handle
  * that reads byte ranges on demand; row groups outside the requested range are never
- * read. A broken footer or row group ends this file with `input.unreadable_file`.
+ * read. A remote file is read the same way, each range one request (footer, column chunks).
+ * A broken footer or row group ends this file with `input.unreadable_file`.
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { decompress as zstdDecompress } from "fzstd";
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type Compressors, type FileMetaData } from "hyparquet";
-import { inputRejection, recordToItem, type FieldOptions, type SourceItem } from "./record-fields.js";
+import { readFailure, recordToItem, type FieldOptions, type SourceItem } from "./record-fields.js";
+import type { RemoteSource } from "./byte-stream.js";
 import { errorDetail } from "./errors.js";
 
 export interface RowRange {
@@ -28,12 +30,14 @@ const COMPRESSORS: Compressors = {
 /** Top-level columns that may hold a URL (see record-fields.ts). */
 const URL_COLUMNS = ["url", "metadata", "meta"];
 
-export async function* readParquet(file: string, range: RowRange, opts: FieldOptions): AsyncGenerator<SourceItem> {
+/** `file` labels the documents; a remote file is read by range requests through `remote`. */
+export async function* readParquet(file: string, range: RowRange, opts: FieldOptions, remote?: RemoteSource): AsyncGenerator<SourceItem> {
   let handle: FileHandle | undefined;
   let reachedRow: number | undefined;
   try {
-    handle = await open(file, "r");
-    const buffer = await fileBuffer(handle);
+    let buffer: AsyncBuffer;
+    if (remote) buffer = remote.io.asyncBuffer(remote.obj);
+    else (handle = await open(file, "r")), (buffer = await fileBuffer(handle));
     const metadata = await parquetMetadataAsync(buffer);
     const columns = neededColumns(metadata, opts);
     const from = range.fromRow ?? 0;
@@ -56,7 +60,7 @@ export async function* readParquet(file: string, range: RowRange, opts: FieldOpt
     }
   } catch (err) {
     const at = reachedRow === undefined ? "" : ` (at row ${reachedRow})`;
-    yield inputRejection("unreadable_file", reachedRow === undefined ? { file } : { file, row: reachedRow }, errorDetail(err) + at);
+    yield readFailure(err, reachedRow === undefined ? { file } : { file, row: reachedRow }, at);
   } finally {
     await handle?.close();
   }

@@ -5,13 +5,22 @@
  */
 import type { Doc, Rejection, SourceLocation } from "../../records.js";
 import { shortHash } from "../../util/hash.js";
+import { ChangedFileError, remoteDetail, statusOf } from "../remote/errors.js";
+import { errorDetail } from "./errors.js";
 
 export interface FieldOptions {
   textField: string;
   idField: string;
 }
 
-export type SourceItem = { kind: "doc"; doc: Doc } | { kind: "bad"; rejection: Rejection };
+/**
+ * A document, or a bad record with its rejection. `readError` marks the rejection that ends a
+ * file which could not be read to its end (a truncated .gz, a vanished file): the file is then
+ * not done, and the next run reads it again.
+ */
+const MAX_FIELDS_LISTED = 30;
+
+export type SourceItem = { kind: "doc"; doc: Doc } | { kind: "bad"; rejection: Rejection; readError?: true };
 
 /** A field by name, or by dotted path (`metadata.content`) when no key has the literal name. */
 export function getField(record: Record<string, unknown>, path: string): unknown {
@@ -32,6 +41,20 @@ export function inputRejection(reason: string, source: SourceLocation, detail?: 
   return { kind: "bad", rejection };
 }
 
+/**
+ * A file that could not be read to its end: `input.changed_file` when a remote file no longer
+ * has the identity this run pinned, else `input.unreadable_file`; `at` says where reading stopped.
+ */
+export function readFailure(err: unknown, source: SourceLocation, at = ""): SourceItem {
+  // An HTTP failure says its status and the server's error name; a local one its system code.
+  const item =
+    err instanceof ChangedFileError
+      ? inputRejection("changed_file", source, err.message + at)
+      : inputRejection("unreadable_file", source, (statusOf(err) !== undefined ? remoteDetail(err) : errorDetail(err)) + at);
+  // The file is then not done: the next run reads it again (and reports a changed one again).
+  return { ...(item as { kind: "bad"; rejection: Rejection }), readError: true };
+}
+
 /** `source` carries file and line or row; the URL is added here when the record has one. */
 export function recordToItem(record: unknown, source: SourceLocation, opts: FieldOptions): SourceItem {
   if (record === null || typeof record !== "object" || Array.isArray(record)) {
@@ -45,7 +68,10 @@ export function recordToItem(record: unknown, source: SourceLocation, opts: Fiel
   if (typeof text !== "string") {
     const detail =
       text === undefined ? `no "${opts.textField}" field` : `"${opts.textField}" is ${text === null ? "null" : typeof text}, not a string`;
-    return inputRejection("missing_text", withUrl(source, obj, ownId), detail, ownId);
+    const item = inputRejection("missing_text", withUrl(source, obj, ownId), detail, ownId) as { kind: "bad"; rejection: Rejection };
+    // The fields the record has: a wrong --text-field is then plain to see (and the run can name them).
+    item.rejection.data = { fields: Object.keys(obj).slice(0, MAX_FIELDS_LISTED) };
+    return item;
   }
   if (text.trim() === "") return inputRejection("empty_text", withUrl(source, obj, ownId), `"${opts.textField}" is empty`, ownId);
   const id = ownId ?? "h:" + shortHash(text);

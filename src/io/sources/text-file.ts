@@ -4,18 +4,17 @@
  * document is refused rather than loaded (`input.file_too_large`).
  */
 import type { Compression } from "./formats.js";
-import { fileChunks } from "./byte-stream.js";
-import { inputRejection, type SourceItem } from "./record-fields.js";
-import { errorDetail } from "./errors.js";
+import { fileChunks, type ByteSource } from "./byte-stream.js";
+import { inputRejection, readFailure, type SourceItem } from "./record-fields.js";
 import { shortHash } from "../../util/hash.js";
 
 export const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
 
-export async function* readTextFile(file: string, compression: Compression): AsyncGenerator<SourceItem> {
+export async function* readTextFile(file: string, compression: Compression, bytes: ByteSource = file): AsyncGenerator<SourceItem> {
   const parts: Uint8Array[] = [];
   let total = 0;
   try {
-    for await (const chunk of fileChunks(file, compression)) {
+    for await (const chunk of fileChunks(bytes, compression)) {
       total += chunk.length;
       if (total > MAX_TEXT_FILE_BYTES) {
         yield inputRejection("file_too_large", { file }, `more than ${MAX_TEXT_FILE_BYTES} bytes for a single-document text file`);
@@ -24,7 +23,7 @@ export async function* readTextFile(file: string, compression: Compression): Asy
       parts.push(chunk);
     }
   } catch (err) {
-    yield inputRejection("unreadable_file", { file }, errorDetail(err));
+    yield readFailure(err, { file });
     return;
   }
   const text = Buffer.concat(parts, total).toString("utf8").replace(/^\uFEFF/, "");

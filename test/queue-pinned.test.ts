@@ -1,0 +1,68 @@
+/**
+ * A queue's run directory pins its models like a run's: the first chunk records them, and a
+ * worker with other models is refused with the differences; `queue work --force` lets that
+ * worker's chunks through, recorded in run.json. Real processes, a real redis-server; the
+ * chunk the first worker must not touch is kept from it by another process holding its lock.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { startStageServer, tempDir } from "./support/pipeline-harness.js";
+import { alive, cli, copiedCorpus, ok, readJson, stackLines, until } from "./support/cli.js";
+import { heldBy } from "./support/lock-holder.js";
+import { redisMissing, startRedis } from "./support/redis-server.js";
+
+test("queue: a worker with other models is refused for the run's chunks; with --force it runs them and run.json records it", { skip: redisMissing(), timeout: 600_000 }, async () => {
+  const redisServer = await startRedis();
+  const fake = await startStageServer();
+  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+  const q = new Queue("webscale-rl", { connection: redis });
+  const dir = tempDir("wsrl-queue-pinned-");
+  const input = join(dir, "corpus.jsonl");
+  copiedCorpus(input, 1, 3);
+  const out = join(dir, "out");
+  const work = (extra: string[]) => ["queue", "work", "--redis", redisServer.url, "--chunks-at-once", "1", "--lock-duration", "1500", "--stalled-interval", "500", "--base-url", fake.url, ...extra];
+  let h: Awaited<ReturnType<typeof heldBy>> | undefined;
+  try {
+    // Two chunks; a failed attempt waits an hour, so the test decides when the retry comes.
+    await ok(["queue", "submit", input, "--redis", redisServer.url, "--out", out, "--chunk-docs", "13", "--attempts", "2", "--backoff", "3600", "--no-dedup"]);
+    const [first, second] = (await redis.hkeys("wsrl:webscale-rl:chunk-docs")).sort();
+    h = await heldBy(out, `c-${second}`);
+
+    // Worker A (fake-model) runs the first chunk and pins its models; the second is held elsewhere.
+    const a = cli(work(["--model", "fake-model"]));
+    await until(() => alive(a) && a.stderr().includes(`chunk ${first} done`) && a.stderr().includes(`chunk ${second} is still being written`), "worker A to finish one chunk and meet the other's lock");
+    a.child.kill("SIGINT");
+    assert.equal(await a.exited, 0, a.stderr());
+    h.child.kill("SIGKILL");
+    await h.exited;
+    assert.equal(readJson(join(out, "run.json"))?.pinned?.models?.generate, "fake-model");
+
+    // Worker B, another model: refused, the difference named, an attempt used.
+    const b = cli(work(["--model", "other-model"]));
+    await until(() => alive(b) && b.stderr().includes(`chunk ${second} failed (attempt 1)`), "worker B's refusal");
+    assert.match(b.stderr(), /was made with other settings \(model for \w+: fake-model → other-model.*pass --force/);
+    assert.deepEqual(stackLines(b.stderr()), []);
+    b.child.kill("SIGINT");
+    assert.equal(await b.exited, 0, b.stderr());
+    assert.equal(readJson(join(out, "state", `writer-c-${second}.json`)), undefined, "the refused chunk wrote nothing");
+
+    // Worker C, the same other model with --force: the retry (brought forward) runs and is recorded.
+    await (await q.getJob(second!))!.promote();
+    const c = await ok(work(["--model", "other-model", "--force", "--until-empty"]));
+    assert.match(c.stderr, new RegExp(`chunk ${second} done`));
+    assert.match(c.stderr, /--force: continuing .* with different settings \(model for \w+: fake-model → other-model/);
+    const manifest = readJson(join(out, "run.json"));
+    assert.equal(manifest.forced.length, 1);
+    assert.equal(manifest.forced[0].writer, `c-${second}`);
+    assert.equal(readJson(join(out, "state", `writer-c-${second}.json`))?.status, "complete");
+  } finally {
+    h?.child.kill("SIGKILL");
+    await q.close();
+    redis.disconnect();
+    await fake.close();
+    await redisServer.close();
+  }
+});
