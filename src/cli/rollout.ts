@@ -36,6 +36,7 @@ interface RolloutFlags extends ScoringFlags {
   limit?: number;
   partRecords: number;
   progress: boolean;
+  allowIncomplete?: boolean;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -106,12 +107,14 @@ export function registerRollout(program: Command): void {
       .option("--limit <n>", "stop after N input pairs", wholeNumber("--limit", 1))
       .option("--part-records <n>", "records per output part file", wholeNumber("--part-records", 1), 50_000)
       .option("--no-progress", "no progress lines on stderr")
+      .option("--allow-incomplete", "roll out input directories that are not complete (a run still going, killed or stopped) instead of refusing them")
       .addHelpText(
         "after",
         `
 The reward (rules, then the judge for what they leave undecided; --judge-* as in \`reward serve\`) scores
 every sample; pass_rate = correct / samples. A sample the rules cannot decide and no judge decides
-scores 0 and is counted in "undecided". Keep the learnable band afterwards with
+scores 0 and is counted in "undecided". An input directory must be complete (run.json / its writers
+say so); one rollout at a time per --out (.lock-rollout). Keep the learnable band afterwards with
 \`webscale-rl curate DIR --out KEPT --pass-rate 0.1-0.9\`. docs/rollout.md has the whole recipe.
 Example:
   webscale-rl rollout runs/r1-curated --out runs/r1-rollout --base-url http://gpu:8000/v1 --model Qwen/Qwen2.5-3B-Instruct --samples 8`,
@@ -125,7 +128,7 @@ Example:
     const prompt = await resolvePolicyPrompt(f.promptTemplate, f.systemPrompt);
     const settings: RolloutSettings = { models: named, samples: f.samples, temperature: f.temperature, maxTokens: f.maxTokens, seed, prompt, keepOutputs: Boolean(f.keepOutputs) };
     // Everything that needs no server is checked first (with a placeholder when the model is to be discovered).
-    checkRolloutJob({ inputs, out: f.out, settings: named.length ? settings : { ...settings, models: ["(discovered)"] } });
+    checkRolloutJob({ inputs, out: f.out, settings: named.length ? settings : { ...settings, models: ["(discovered)"] }, allowIncomplete: f.allowIncomplete });
 
     const cfg = LlmConfig.parse({
       engine: f.engine,
@@ -154,7 +157,7 @@ Example:
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
-        const res = await runRollout({ inputs, out: f.out, settings, llm, scorer: new Scorer(scoring), partRecords: f.partRecords, limit: f.limit, signal: stop.signal, log, onProgress: progressPrinter(f.progress) });
+        const res = await runRollout({ inputs, out: f.out, settings, llm, scorer: new Scorer(scoring), partRecords: f.partRecords, limit: f.limit, signal: stop.signal, allowIncomplete: f.allowIncomplete, log, onProgress: progressPrinter(f.progress) });
         const r = res.stats.rollout as { pairs_written: number; samples: number; samples_per_second: number; sample_requests: number; prompt_tokens: number; completion_tokens: number; wall_seconds: number; models: Record<string, { mean_pass_rate: number | null; never_solved: number; always_solved: number; pairs: number }> };
         const rates = Object.entries(r.models)
           .map(([m, x]) => `${m} ${x.mean_pass_rate ?? "–"} (never solved ${x.never_solved}, always ${x.always_solved} of ${x.pairs})`)
@@ -165,6 +168,7 @@ Example:
         );
         process.stdout.write(JSON.stringify({ out: f.out, pairs: r.pairs_written, samples: r.samples, models: r.models }) + "\n");
         if (res.stoppedBy === "signal") process.exitCode = 130;
+        else if (res.stoppedBy === "lock_lost") process.exitCode = 1;
         else if (res.stoppedBy === "model_errors") {
           log(`The rollout stopped early: ${res.lastError}. Rerun the same command to resume.`);
           process.exitCode = 1;

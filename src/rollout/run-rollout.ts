@@ -10,6 +10,10 @@
  * ledger and checkpoint as `run`). On restart everything past it is cut off; a pair is counted
  * when its record is committed, so a pair redone after a kill is counted once, and it draws the
  * same seeds, so a deterministic server gives it the same samples.
+ *
+ * One rollout at a time per output (its lock, `.lock-rollout`); `run.json`'s status says
+ * whether the output is complete, and an incomplete input directory is refused unless
+ * `allowIncomplete` (as for curate).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
@@ -17,6 +21,9 @@ import { addLlmStats, emptyLlmStats } from "../llm/counters.js";
 import { LlmError, type LlmClient } from "../llm/types.js";
 import type { LlmStats, QaRecord, Rejection, Stats } from "../records.js";
 import { emptyRunStats, listParts, readInputStats, readQa, runPaths, type RecordParseError } from "../io/run-dir.js";
+import { requireComplete } from "../io/completion.js";
+import { checkWritableDir } from "../io/output-check.js";
+import { acquireLock } from "../io/output-lock.js";
 import { Ledger, writeJsonAtomic, type Checkpoint } from "../pipeline/checkpoint.js";
 import { OrderedCompletion } from "../pipeline/ordered-completion.js";
 import { PartWriter } from "../pipeline/part-writer.js";
@@ -44,6 +51,8 @@ export interface RolloutJob {
   /** Called about every second with the running figures, and once at the end. */
   onProgress?: (p: RolloutProgress) => void;
   commitIntervalMs?: number;
+  /** Roll out input directories that are not complete (a run still going, killed or stopped) instead of refusing them. */
+  allowIncomplete?: boolean;
 }
 
 export interface RolloutProgress {
@@ -62,7 +71,8 @@ export interface RolloutProgress {
 
 export interface RolloutResult {
   stats: Stats;
-  stoppedBy?: "signal" | "model_errors";
+  /** lock_lost: another process took this output's lock over (this one was judged gone); nothing more was written. */
+  stoppedBy?: "signal" | "model_errors" | "lock_lost";
   failedPairs: number;
   lastError?: string;
 }
@@ -77,7 +87,7 @@ const TAG = "rollout";
 const MAX_CONSECUTIVE_FAILURES = 25;
 
 /** Configuration errors, before anything is written. Returns the pinned settings of a rollout to resume, if any. */
-export function checkRolloutJob(job: Pick<RolloutJob, "inputs" | "out" | "settings">): Record<string, unknown> | undefined {
+export function checkRolloutJob(job: Pick<RolloutJob, "inputs" | "out" | "settings" | "allowIncomplete">): Record<string, unknown> | undefined {
   validateSettings(job.settings);
   if (job.inputs.length === 0) throw new RolloutConfigError("name at least one run or curated directory to roll out");
   for (const input of job.inputs) {
@@ -87,9 +97,15 @@ export function checkRolloutJob(job: Pick<RolloutJob, "inputs" | "out" | "settin
     }
     if (resolve(input) === resolve(job.out)) throw new RolloutConfigError(`--out ${job.out} is also an input: write the rollout to another directory`);
   }
-  if (!existsSync(job.out)) return undefined;
+  inputNotes(job);
+  if (!existsSync(job.out)) {
+    checkWritableDir(job.out, "--out");
+    return undefined;
+  }
   if (!statSync(job.out).isDirectory()) throw new RolloutConfigError(`--out ${job.out} is a file, not a directory`);
-  if (readdirSync(job.out).length === 0) return undefined;
+  checkWritableDir(job.out, "--out");
+  // A lock file alone (left by a writer that died before writing anything) does not make it another output.
+  if (readdirSync(job.out).every((f) => f.startsWith(".lock-"))) return undefined;
   const runJson = runPaths(job.out).run;
   const prev = existsSync(runJson) ? (JSON.parse(readFileSync(runJson, "utf8")) as { command?: string; pinned?: Record<string, unknown>; inputs?: string[] }) : undefined;
   if (prev?.command !== "rollout") throw new RolloutConfigError(`--out ${job.out} exists and is not empty (and not an earlier rollout to resume): choose another directory`);
@@ -102,6 +118,16 @@ export function checkRolloutJob(job: Pick<RolloutJob, "inputs" | "out" | "settin
     );
   }
   return prev.pinned;
+}
+
+/** Each input must be complete (IncompleteInputError otherwise, unless allowIncomplete); the notes to tell about those read anyway. */
+function inputNotes(job: Pick<RolloutJob, "inputs" | "allowIncomplete">): string[] {
+  const notes: string[] = [];
+  for (const input of job.inputs) {
+    const note = requireComplete(input, job.allowIncomplete === true);
+    if (note) notes.push(`rollout: ${note}`);
+  }
+  return notes;
 }
 
 /** Pair lines in the inputs' qa/ parts (a cheap newline count, for progress). */
@@ -121,6 +147,19 @@ export async function runRollout(job: RolloutJob): Promise<RolloutResult> {
   const log = job.log ?? ((m: string) => process.stderr.write(m + "\n"));
   const s = job.settings;
   checkRolloutJob(job);
+  for (const note of inputNotes(job)) log(note);
+  const lock = await acquireLock(job.out, TAG, { command: "webscale-rl rollout", log });
+  try {
+    // Again under the lock: another rollout may have written the output since the first look.
+    checkRolloutJob(job);
+    return await rollLocked(job, log, () => lock.verify(), (fn) => lock.onLost(fn));
+  } finally {
+    lock.release();
+  }
+}
+
+async function rollLocked(job: RolloutJob, log: (msg: string) => void, stillOwner: () => boolean, onLost: (fn: () => void) => void): Promise<RolloutResult> {
+  const s = job.settings;
   const paths = runPaths(job.out);
   for (const d of [paths.root, paths.qa, paths.rejected, paths.state]) mkdirSync(d, { recursive: true });
 
@@ -171,8 +210,14 @@ export async function runRollout(job: RolloutJob): Promise<RolloutResult> {
       rollout: tally.summary(s, llm, wall, { sessions, judge: job.scorer.opts.judge?.counts() ?? null }),
     };
   };
+  let lockLost = false;
   const commit = (final = false) =>
     (committing = committing.then(() => {
+      // Not one more commit once another process holds the output.
+      if (lockLost || !stillOwner()) {
+        lockLost = true;
+        return;
+      }
       for (const w of Object.values(writers)) w.flush();
       const ledgerBytes = ledger.flush();
       const llm = llmTotal();
@@ -221,6 +266,10 @@ export async function runRollout(job: RolloutJob): Promise<RolloutResult> {
     stoppedBy = why;
     log(message);
   };
+  onLost(() => {
+    lockLost = true;
+    stop("lock_lost", `Stopping: another process took over the lock of ${job.out} (this rollout was judged gone); nothing more is written. Make sure only one rollout writes it.`);
+  });
   const onFailure = (err: unknown) => {
     failedPairs++;
     consecutiveFailures++;
@@ -294,9 +343,10 @@ export async function runRollout(job: RolloutJob): Promise<RolloutResult> {
     ledger.close();
     progress(true);
     const complete = !stoppedBy && failedPairs === 0;
-    writeRunJson(complete ? "complete" : "stopped", complete ? undefined : stoppedBy === "signal" ? "interrupted" : (lastError ?? "pairs failed"));
+    // A rollout whose lock was taken over leaves the status to the one that took it.
+    if (!lockLost) writeRunJson(complete ? "complete" : "stopped", complete ? undefined : stoppedBy === "signal" ? "interrupted" : (lastError ?? "pairs failed"));
   }
-  return { stats: finalStats!, stoppedBy, failedPairs, lastError };
+  return { stats: finalStats ?? toStats(llmTotal(), prevWall + elapsed()), stoppedBy, failedPairs, lastError };
 
   /** Before taking the next input line: false = go on, true = stop reading. */
   function take(): boolean {
