@@ -26,6 +26,20 @@ export interface FormatSpec {
 }
 
 const withSource = (cols: Column[], include: boolean): Column[] => (include ? [...cols, col("source_text", t.string)] : cols);
+
+/**
+ * Measured difficulty (`webscale-rl rollout`): `pass_rate` is the first model's (the first
+ * rolled out: the policy's own base model in the recipe), `pass_rates` every model's. Null and
+ * empty for pairs that were not rolled out. A trainer's data filter or curriculum reads them.
+ */
+const PASS_RATES: Column[] = [
+  col("pass_rate", t.double),
+  col("pass_rates", t.list(t.struct([col("model", t.string), col("pass_rate", t.double), col("correct", t.int64), col("samples", t.int64)]))),
+];
+const passRates = (rec: QaRecord): Row => ({
+  pass_rate: rec.rollout?.[0]?.pass_rate ?? null,
+  pass_rates: (rec.rollout ?? []).map((e) => ({ model: e.model, pass_rate: e.pass_rate, correct: e.correct, samples: e.samples })),
+});
 const sourceField = (ctx: RowContext): Row => (ctx.sourceText === undefined ? {} : { source_text: ctx.sourceText });
 
 /**
@@ -60,6 +74,7 @@ const verl: FormatSpec = {
             col("doc_id", t.string),
             col("source_url", t.string),
             col("prompt_version", t.string),
+            ...PASS_RATES,
             ...REVIEW_COLUMNS,
           ],
           include,
@@ -86,6 +101,7 @@ const verl: FormatSpec = {
       doc_id: rec.doc_id,
       source_url: rec.source.url ?? null,
       prompt_version: rec.prompt_version,
+      ...passRates(rec),
       ...reviewFields(rec),
       ...sourceField(ctx),
     },
@@ -103,6 +119,7 @@ const META: Column[] = [
   col("persona", t.string),
   col("doc_id", t.string),
   col("data_source", t.string),
+  ...PASS_RATES,
 ];
 const meta = (rec: QaRecord, ctx: RowContext): Row => ({
   id: rec.id,
@@ -114,6 +131,7 @@ const meta = (rec: QaRecord, ctx: RowContext): Row => ({
   persona: rec.persona,
   doc_id: rec.doc_id,
   data_source: ctx.dataSource,
+  ...passRates(rec),
 });
 
 /**
@@ -157,6 +175,7 @@ const hf: FormatSpec = {
         col("source_file", t.string),
         col("source_url", t.string),
         col("prompt_version", t.string),
+        ...PASS_RATES,
         ...REVIEW_COLUMNS,
       ],
       include,
@@ -174,6 +193,7 @@ const hf: FormatSpec = {
     source_file: rec.source.file,
     source_url: rec.source.url ?? null,
     prompt_version: rec.prompt_version,
+    ...passRates(rec),
     ...reviewFields(rec),
     ...sourceField(ctx),
   }),

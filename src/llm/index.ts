@@ -7,7 +7,7 @@ import { createOpenAIClient } from "./openai-engine.js";
 import { LlmError, type LlmClient } from "./types.js";
 
 export { LlmError } from "./types.js";
-export type { ChatMessage, CompleteRequest, CompleteResult, LlmClient, LlmErrorCode, Sampling, Usage } from "./types.js";
+export type { ChatMessage, CompleteRequest, CompleteResult, LlmClient, LlmErrorCode, SampleRequest, SampleResult, Sampling, TextSample, Usage } from "./types.js";
 export { addLlmStats, emptyLlmStats, emptyCounters } from "./counters.js";
 
 export interface CreateLlmClientOptions {
