@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every bench in sequence at small default sizes (about ten minutes on two
+ * `npm run bench`: every bench in sequence at small default sizes (about thirteen minutes on two
  * cores), each printing JSON lines, then one combined JSON summary on the last line.
  *
  *   npm run bench [-- --only fleet,path,io,...] [--seconds 30] [--docs 20000] [--rss-docs 100000] [--full]
@@ -34,6 +34,7 @@ const BENCHES: Record<string, [string, string[], Record<string, string>?]> = {
   "reward-quality": ["reward-quality.ts", []],
   "reward-server": ["reward-server.ts", full ? [] : ["3"]],
   "reward-triviaqa": ["reward-triviaqa.ts", []],
+  rollout: ["rollout.ts", ["--seconds", values.seconds!]],
   "local-engine": ["local-engine.ts", full ? [] : ["--docs", "4"]],
   cache: ["cache-rerun.ts", []],
 };

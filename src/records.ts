@@ -41,6 +41,35 @@ export type AnswerType = z.infer<typeof AnswerType>;
 export const LLM_STAGES = ["filter", "identify", "generate", "check", "answerable", "filter_identify", "generate_all", "check_all", "answerable_all", "judge"] as const;
 export type LlmStage = (typeof LLM_STAGES)[number];
 
+/**
+ * One model's rollouts of a pair (`webscale-rl rollout`, docs/rollout.md): K samples of the
+ * question alone, in the policy prompt that export writes, scored by the reward.
+ */
+export const RolloutEntry = z.object({
+  model: z.string(),
+  /** K: samples drawn. */
+  samples: z.number().int().positive(),
+  /** Samples the reward scored 1. */
+  correct: z.number().int().nonnegative(),
+  /** correct / samples: what GRPO's reward would average (an undecided sample scores 0 there too). */
+  pass_rate: z.number().min(0).max(1),
+  /** Samples the reward's rules could not decide and no judge decided (scored 0). */
+  undecided: z.number().int().nonnegative(),
+  /** Samples the server cut at max_tokens (their answer, if any, still counts). */
+  truncated: z.number().int().nonnegative(),
+  /** The final answer extracted from each sample, in draw order ("" when none). */
+  answers: z.array(z.string()),
+  /** Each sample's verdict, in draw order. */
+  verdicts: z.array(z.enum(["match", "mismatch", "undecided"])),
+  temperature: z.number(),
+  max_tokens: z.number().int().positive(),
+  /** Sample i was drawn with seed + i (absent: the server's own randomness). */
+  seed: z.number().int().optional(),
+  /** The raw outputs, in draw order (`--keep-outputs`). */
+  outputs: z.array(z.string()).optional(),
+});
+export type RolloutEntry = z.infer<typeof RolloutEntry>;
+
 /** An accepted question-answer pair: one JSON line in `qa/part-*.jsonl`. */
 export const QaRecord = z.object({
   /** Stable hash of (doc_id, persona, normalised question, normalised answer). */
@@ -80,6 +109,13 @@ export const QaRecord = z.object({
   aliases: z.array(z.string()).optional(),
   /** For list answers: true when the order of the items is part of the answer (a sequence, a ranking). */
   ordered: z.boolean().optional(),
+  /** Pass rates measured by `webscale-rl rollout`: one entry per model, in the order the models were given. */
+  rollout: z.array(RolloutEntry).optional(),
+  /**
+   * Set by curate/export from `review/decisions.jsonl` (issue 20): who accepted the pair and
+   * when, and whether they edited its question or answer (the record then holds the edit).
+   */
+  reviewed: z.object({ by: z.string(), at: z.string(), edited: z.boolean() }).optional(),
 });
 export type QaRecord = z.infer<typeof QaRecord>;
 
@@ -198,6 +234,8 @@ export const Stats = z.object({
       unpriced: z.array(z.string()).optional(),
     })
     .optional(),
+  /** Rollout figures (`webscale-rl rollout`): samples, pass rates per model, requests and tokens. */
+  rollout: z.record(z.string(), z.unknown()).optional(),
   /** Remote inputs (hf://, s3://, https://): requests, bytes, retries after transient faults, reads given up; per scheme too. */
   io: IoStatsSchema.optional(),
 });

@@ -66,6 +66,7 @@ function sourceQa(): Map<string, QaRecord> {
 }
 
 const MESSAGES_TYPE = 'STRUCT("role" VARCHAR, "content" VARCHAR)[]';
+const PASS_RATES_TYPE = "STRUCT(model VARCHAR, pass_rate DOUBLE, correct BIGINT, samples BIGINT)[]";
 
 test("verl: real nested columns, one extra_info struct type, values from the pairs", async () => {
   const opts = await options({ format: "verl" });
@@ -82,7 +83,8 @@ test("verl: real nested columns, one extra_info struct type, values from the pai
       ability: "VARCHAR",
       reward_model: "STRUCT(style VARCHAR, ground_truth VARCHAR)",
       extra_info:
-        'STRUCT("index" BIGINT, split VARCHAR, id VARCHAR, question VARCHAR, answer VARCHAR, answer_type VARCHAR, aliases VARCHAR[], ordered BOOLEAN, "domain" VARCHAR, persona VARCHAR, doc_id VARCHAR, source_url VARCHAR, prompt_version VARCHAR)',
+        'STRUCT("index" BIGINT, split VARCHAR, id VARCHAR, question VARCHAR, answer VARCHAR, answer_type VARCHAR, aliases VARCHAR[], ordered BOOLEAN, "domain" VARCHAR, persona VARCHAR, doc_id VARCHAR, source_url VARCHAR, prompt_version VARCHAR, ' +
+        `pass_rate DOUBLE, pass_rates ${PASS_RATES_TYPE}, reviewed_by VARCHAR, reviewed_at VARCHAR, review_edited BOOLEAN)`,
     });
   }
   const qa = sourceQa();
@@ -139,7 +141,7 @@ test("verl with --include-source-text, a system prompt and a template from a fil
   assert.deepEqual(summary.rows, { train: PAIRS - 25, test: 25 });
   assert.equal(summary.sourceTextMissing, 0);
   const s = await schema(join(opts.out, "test.parquet"));
-  assert.match(s.extra_info, /source_url VARCHAR, prompt_version VARCHAR, source_text VARCHAR\)$/);
+  assert.ok(s.extra_info.endsWith(`source_url VARCHAR, prompt_version VARCHAR, pass_rate DOUBLE, pass_rates ${PASS_RATES_TYPE}, reviewed_by VARCHAR, reviewed_at VARCHAR, review_edited BOOLEAN, source_text VARCHAR)`), s.extra_info);
   for (const r of await rows(join(opts.out, "test.parquet"))) {
     assert.equal(r.data_source, "my-source");
     assert.equal(r.extra_info.source_text, info.docText!.get(r.extra_info.doc_id), "the document text, looked up by doc_id");
@@ -158,7 +160,7 @@ test("openrlhf: JSONL with chat messages under input and the answer under label"
   assert.equal(lines.length, summary.rows.train);
   for (const line of lines) {
     const r = JSON.parse(line);
-    assert.deepEqual(Object.keys(r), ["input", "label", "reward_label", "id", "question", "answer_type", "aliases", "ordered", "domain", "persona", "doc_id", "data_source", "source_text"]);
+    assert.deepEqual(Object.keys(r), ["input", "label", "reward_label", "id", "question", "answer_type", "aliases", "ordered", "domain", "persona", "doc_id", "data_source", "pass_rate", "pass_rates", "source_text"]);
     const src = qa.get(r.id)!;
     assert.equal(r.label, src.answer);
     assert.equal(r.ordered, src.ordered ?? null);
@@ -222,11 +224,7 @@ test("hf: sharded Parquet under data/ and a dataset card whose YAML names the ri
   const features = Object.fromEntries(fm.dataset_info.features.map((f: any) => [f.name, f]));
   const parquetTypes = await schema(join(opts.out, "data", shards[1]));
   assert.deepEqual(Object.keys(features), Object.keys(parquetTypes));
-  const expected: Record<string, string> = { string: "VARCHAR", int64: "BIGINT", bool: "BOOLEAN" };
-  for (const [name, f] of Object.entries<any>(features)) {
-    if (f.dtype) assert.equal(parquetTypes[name], expected[f.dtype], name);
-    else assert.equal(parquetTypes[name], `${expected[f.list]}[]`, name);
-  }
+  for (const [name, f] of Object.entries<any>(features)) assert.equal(parquetTypes[name], duckType(f), name);
   // Every shard read back, row counts add up, source text inlined.
   let total = 0;
   for (const f of shards) {
@@ -251,6 +249,16 @@ test("hf: sharded Parquet under data/ and a dataset card whose YAML names the ri
   writeFileSync(join(opts.out, "data", "train-old.parquet"), "");
   await assert.rejects(exportDataset({ ...opts }), /already holds Parquet shards that no export wrote/, "never mixes foreign shards with new ones");
 });
+
+/** The DuckDB type of a Hugging Face feature as the Hub's YAML writes it. */
+function duckType(f: any): string {
+  const scalar: Record<string, string> = { string: "VARCHAR", int64: "BIGINT", bool: "BOOLEAN", float64: "DOUBLE" };
+  const struct = (fields: any[]) => `STRUCT(${fields.map((x) => `${x.name} ${duckType(x)}`).join(", ")})`;
+  if (f.dtype) return scalar[f.dtype]!;
+  if (f.struct) return struct(f.struct);
+  if (Array.isArray(f.list)) return `${struct(f.list)}[]`;
+  return typeof f.list === "string" ? `${scalar[f.list]}[]` : `${duckType(f.list)}[]`;
+}
 
 test("nested struct columns read back the same with the Parquet writer's sibling reader (hyparquet)", async () => {
   const { parquetReadObjects } = await import("hyparquet");

@@ -98,6 +98,23 @@ test("a refused response_format falls back to prompt mode and is remembered", as
   assert.equal(s.errors, 0);
 });
 
+test("calls refused response_format side by side all fall back, each once, with one log line", async (t) => {
+  // The refusals come back after the first one switched the endpoint to prompt mode: each
+  // must still be resent (an endpoint's mode now is not the mode its request went out in).
+  const fake = await startFakeOpenAI({ rejectResponseFormat: true });
+  t.after(() => fake.close());
+  const logs: string[] = [];
+  const client = await createLlmClient(llmConfig(fake.url, { concurrency: 8 }), { log: (m) => logs.push(m) });
+  const results = await Promise.all(Array.from({ length: 6 }, () => client.complete({ stage: "filter", messages: docMessages(DOC), schema: Verdict, schemaName: "v" })));
+  assert.equal(results.length, 6);
+  const refused = fake.requests.filter((r) => r.mode === "json_schema" && r.status === 400).length;
+  assert.ok(refused >= 1);
+  assert.equal(fake.requests.filter((r) => r.mode === "prompt" && r.status === 200).length, 6);
+  assert.equal(fake.requests.length, 6 + refused, "each refused call resent once");
+  assert.equal(client.stats().errors, 0);
+  assert.equal(logs.filter((l) => l.includes("refuses response_format")).length, 1);
+});
+
 test("a one-off reject_response_format fault also falls back", async (t) => {
   const fake = await startFakeOpenAI();
   t.after(() => fake.close());

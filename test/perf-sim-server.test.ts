@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { blockKeys, startSimServer } from "./support/sim-server.js";
+import { until } from "./support/cli.js";
 
 const DOC = Array.from({ length: 120 }, (_, i) => `Sentence ${i} says the bridge carries ${i * 7} tonnes across the river Lune.`).join(" ");
 
@@ -83,4 +84,13 @@ test("a degraded server refuses requests beyond its queue with 503, and recovers
   } finally {
     await sim.close();
   }
+});
+
+test("close() with requests still queued releases them and closes", async () => {
+  // One sequence at a time and a long request: the other two are certainly queued when close() runs.
+  const sim = await startSimServer({ capacity: 1, overheadMs: 60_000, prefillMsPer1k: 0, decodeMsPerToken: 0, cacheTokens: 0, sampleMs: 2 });
+  const replies = Array.from({ length: 3 }, (_, i) => post(sim.url, body(`Task ${i}.`, "doc")).catch((e: Error) => e));
+  await until(async () => (await sim.gauges()).queue_p95 >= 2, "two requests queued behind the running one");
+  await sim.close();
+  for (const r of await Promise.all(replies)) assert.ok(r instanceof Error, "the sockets were closed under them");
 });

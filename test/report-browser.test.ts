@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildReport } from "../src/report/build.js";
-import { IMG_PAYLOAD, makeReportRun, SCRIPT_PAYLOAD } from "./support/report-fixture.js";
+import { addRollouts, IMG_PAYLOAD, makeReportRun, ROLLOUT_MODELS, SCRIPT_PAYLOAD } from "./support/report-fixture.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = resolve(import.meta.dirname, "../test-artifacts");
@@ -23,6 +23,7 @@ test("report opens in headless Chromium, safely and usable", { timeout: 120_000 
   const dir = mkdtempSync(join(tmpdir(), "wsrl-report-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   makeReportRun(join(dir, "run"), 300);
+  const measured = addRollouts(join(dir, "run"));
   const out = join(dir, "report.html");
   const summary = await buildReport({ runDir: join(dir, "run"), out, maxMapPoints: 400 });
   assert.equal(summary.accepted, 301);
@@ -49,10 +50,25 @@ test("report opens in headless Chromium, safely and usable", { timeout: 120_000 
   await page.goto(url, { waitUntil: "load" });
 
   // Charts: SVG in every chart section.
-  for (const id of ["funnel", "domains", "personas", "answers", "cost", "diversity"]) {
+  for (const id of ["funnel", "domains", "personas", "answers", "difficulty", "cost", "diversity"]) {
     const n = await page.locator(`#${id} svg`).count();
     assert.ok(n >= 1, `section ${id} has ${n} charts`);
   }
+
+  // Difficulty: a pass-rate histogram per model, the per-domain and per-type histograms, the band's share.
+  const difficulty = page.locator("#difficulty");
+  assert.equal(await difficulty.locator(".chart svg").count(), 4, "two models, domains, answer types");
+  assert.ok(await page.locator('nav a[href="#difficulty"]').count(), "in the navigation");
+  const text = (await difficulty.textContent()) ?? "";
+  assert.ok(text.includes(`${measured} of 301 accepted pairs have pass rates`), text.slice(0, 200));
+  assert.ok(text.includes("0.1–0.9, both ends included (the default"));
+  assert.ok(text.includes(ROLLOUT_MODELS[1]!), "the model name shown as text");
+  const modelRow = difficulty.locator("table").first().locator("tbody tr", { hasText: ROLLOUT_MODELS[0]! });
+  assert.equal(await modelRow.locator("td").nth(1).textContent(), String(measured));
+  // The histogram's bars carry their bin and count in their tooltips (vega's aria labels).
+  const bars = await difficulty.locator(".chart").first().locator("path[aria-label]").evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
+  assert.ok(bars.some((l) => /pass rate: 0; .*outside the band/.test(l)), bars.slice(0, 3).join(" | "));
+  assert.ok(bars.some((l) => /in band/.test(l)));
   assert.ok((await page.locator("#diversity svg path").count()) > 300, "map has its points");
 
   // Table: paged to 100 rows.

@@ -4,7 +4,8 @@
  */
 import type { Command } from "commander";
 import { PRESET_NAMES } from "../curate/benchmarks.js";
-import { defaultCurateOptions, parseBenchmarkSpecs, parseDomainQuota, type CurateOptions } from "../curate/options.js";
+import { CurateConfigError, defaultCurateOptions, parseBenchmarkSpecs, parseDomainQuota, type CurateOptions } from "../curate/options.js";
+import { parsePassRateBand } from "../curate/difficulty.js";
 import { runCurate, type CurateProgress } from "../curate/standalone.js";
 
 interface CurateFlags {
@@ -25,6 +26,9 @@ interface CurateFlags {
   maxAnswerWords: string;
   partRecords: string;
   progress: boolean;
+  passRate?: string;
+  passRateModel?: string;
+  strongestModel?: string;
   allowIncomplete?: boolean;
 }
 
@@ -52,6 +56,8 @@ export function curateOptionsFromFlags(f: CurateFlags): CurateOptions {
     benchmarks: parseBenchmarkSpecs(f.benchmarks ?? [], f.benchmarkFields ?? [], PRESET_NAMES),
     domainQuota: f.domainQuota ? parseDomainQuota(f.domainQuota) : {},
   };
+  if (f.passRate !== undefined) o.difficulty = { ...parsePassRateBand(f.passRate), model: f.passRateModel, strongest: f.strongestModel };
+  else if (f.passRateModel !== undefined || f.strongestModel !== undefined) throw new CurateConfigError("--pass-rate-model and --strongest-model go with --pass-rate MIN-MAX");
   if (f.targetPairs !== undefined) o.targetPairs = num(f.targetPairs, "--target-pairs");
   if (f.maxPerDoc !== undefined) o.maxPerDoc = num(f.maxPerDoc, "--max-per-doc");
   return o;
@@ -82,6 +88,9 @@ export function registerCurate(program: Command): void {
     .option("--target-pairs <n>", "total the quota shares refer to")
     .option("--max-per-doc <n>", "at most this many pairs per source document")
     .option("--max-answer-words <n>", "longest answer (words) for types other than list/formula", String(defaultCurateOptions.maxAnswerWords))
+    .option("--pass-rate <min-max>", "keep pairs whose measured pass rate (webscale-rl rollout) is in this band, both ends included, e.g. 0.1-0.9; the rest are rejected as difficulty.too_easy / too_hard, or difficulty.never_solved when the strongest model never solved them")
+    .option("--pass-rate-model <name>", "whose pass rate the band applies to (default: each pair's first rollout entry)")
+    .option("--strongest-model <name>", "the model whose pass rate 0 makes a pair never_solved (default: the highest mean pass rate in the inputs)")
     .option("--part-records <n>", "records per output part file", "50000")
     .option("--no-progress", "no progress lines on stderr")
     .option("--allow-incomplete", "curate run directories that are not complete (a run still going, killed or stopped) instead of refusing them")

@@ -129,6 +129,10 @@ push is finished by running the same command again (only what is missing is sent
       if (summary.sourceTextMissing > 0) {
         process.stderr.write(`export: ${summary.sourceTextMissing} pair(s) have no document in documents/; their source_text is null\n`);
       }
+      if (summary.review) {
+        const r = summary.review;
+        process.stderr.write(`export: human review applied: ${r.rejected} rejected, ${r.edited} edited, ${r.accepted} accepted as is, ${r.rescued} brought back from rejected/\n`);
+      }
       const files = summary.files.map((f) => f.path).join(", ");
       process.stdout.write(
         `export ${summary.format}: train ${summary.rows.train} rows, test ${summary.rows.test} rows; ` +

@@ -9,6 +9,8 @@ import { registerReward } from "./reward.js";
 import { registerQueue } from "./queue.js";
 import { registerMerge } from "./merge.js";
 import { registerCache } from "./cache.js";
+import { registerReview } from "./review.js";
+import { registerRollout } from "./rollout.js";
 import { VERSION } from "../version.js";
 import { asOutputError, OutputError } from "../io/io-error.js";
 import { redactUrlsIn } from "../config/redact.js";
@@ -19,7 +21,7 @@ const program = new Command()
   .version(VERSION)
   .showHelpAfterError("(run with --help for usage)");
 
-for (const register of [registerRun, registerCurate, registerExport, registerReport, registerReward, registerQueue, registerMerge, registerCache]) {
+for (const register of [registerRun, registerCurate, registerExport, registerReport, registerReward, registerRollout, registerQueue, registerMerge, registerReview, registerCache]) {
   register(program);
 }
 

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { basename, dirname } from "node:path";
 import { buildReport } from "../report/build.js";
+import { parsePassRateBand, type PassRateBand } from "../curate/difficulty.js";
 import { requireComplete } from "../io/completion.js";
 import { checkWritableFile } from "../io/output-check.js";
 import { acquireLock } from "../io/output-lock.js";
@@ -17,6 +18,7 @@ interface ReportFlags {
   maxMapPoints: string;
   maxTableRows: string;
   seed: string;
+  passRateBand?: string;
   allowIncomplete?: boolean;
 }
 
@@ -40,7 +42,7 @@ function priceChoice(flags: ReportFlags): PriceChoice {
 export function registerReport(program: Command): void {
   program
     .command("report")
-    .description("Write one self-contained HTML report of a run: funnel, domains, personas, cost, diversity map, sample browser.")
+    .description("Write one self-contained HTML report of a run: funnel, domains, personas, cost, difficulty (pass rates, after webscale-rl rollout), diversity map, sample browser.")
     .argument("<run-dir>", "a run's output directory")
     .option("-o, --out <file>", "HTML file to write", "report.html")
     .option("--price <in=..,out=..>", "dollars per million prompt (in) and completion (out) tokens, applied to every model")
@@ -51,11 +53,13 @@ export function registerReport(program: Command): void {
     .option("--max-map-points <n>", "questions on the diversity map (stratified sample)", "5000")
     .option("--max-table-rows <n>", "accepted pairs embedded in the sample browser (seeded sample)", "20000")
     .option("--seed <n>", "seed for samples and the map", "42")
+    .option("--pass-rate-band <min-max>", "the learnable band the difficulty section shows, both ends included (default: the band a curate --pass-rate kept, else 0.1-0.9)")
     .option("--allow-incomplete", "report on a run that is not complete (still going, killed or stopped) instead of refusing it")
     .action(async (runDir: string, flags: ReportFlags) => {
       const price = priceChoice(flags);
       if (flags.embedBaseUrl && !flags.embedModel) throw new Error("--embed-base-url needs --embed-model");
       if (flags.embedModel && !flags.embedBaseUrl) throw new Error("--embed-model needs --embed-base-url");
+      const passRateBand = flags.passRateBand === undefined ? undefined : parsePassRateBand(flags.passRateBand, "--pass-rate-band");
       checkWritableFile(flags.out, "--out");
       const log = (m: string) => process.stderr.write(m + "\n");
       const note = requireComplete(runDir, flags.allowIncomplete === true);
@@ -63,14 +67,14 @@ export function registerReport(program: Command): void {
       // One report at a time per output file; it is written under a temporary name and renamed.
       const lock = await acquireLock(dirname(flags.out), `report-${basename(flags.out)}`, { command: "webscale-rl report", log });
       try {
-        await writeReport(runDir, flags, price);
+        await writeReport(runDir, flags, price, passRateBand);
       } finally {
         lock.release();
       }
     });
 }
 
-async function writeReport(runDir: string, flags: ReportFlags, price: PriceChoice): Promise<void> {
+async function writeReport(runDir: string, flags: ReportFlags, price: PriceChoice, passRateBand: PassRateBand | undefined): Promise<void> {
   const summary = await buildReport({
     runDir,
     out: flags.out,
@@ -80,6 +84,7 @@ async function writeReport(runDir: string, flags: ReportFlags, price: PriceChoic
     maxMapPoints: positiveInt(flags.maxMapPoints, "--max-map-points"),
     maxTableRows: positiveInt(flags.maxTableRows, "--max-table-rows"),
     seed: Number.isInteger(Number(flags.seed)) ? Number(flags.seed) : 42,
+    passRateBand,
   });
   process.stdout.write(
     `wrote ${summary.out} (${(summary.bytes / 1e6).toFixed(1)} MB) in ${summary.seconds.toFixed(1)} s: ` +

@@ -5,7 +5,8 @@ import { buildJudge, type JudgeSettings } from "../reward/judge-config.js";
 import { Scorer, type ScoreOptions } from "../reward/score.js";
 import { startRewardServer } from "../reward/server.js";
 
-interface CommonFlags {
+/** The reward's judge and rule flags, shared by `reward score`, `reward serve` and `rollout`. */
+export interface ScoringFlags {
   judgeBaseUrl?: string;
   judgeModel?: string;
   judgeApiKey?: string;
@@ -33,7 +34,7 @@ function positiveInt(name: string) {
   };
 }
 
-function addCommonOptions(cmd: Command): Command {
+export function addScoringOptions(cmd: Command): Command {
   return cmd
     .option("--judge-base-url <url>", "OpenAI-compatible endpoint of the judge for pairs the rules leave undecided (…/v1)")
     .option("--judge-model <name>", "judge model name")
@@ -48,7 +49,7 @@ function addCommonOptions(cmd: Command): Command {
 }
 
 /** `log` receives the first judge failure of each kind (the server logs them; `score` reports its one failure itself). */
-async function scoreOptions(f: CommonFlags, log?: (line: string) => void): Promise<ScoreOptions> {
+export async function scoreOptions(f: ScoringFlags, log?: (line: string) => void): Promise<ScoreOptions> {
   if (f.disjoint !== "mismatch" && f.disjoint !== "undecided") throw new Error(`--disjoint must be "mismatch" or "undecided", got "${f.disjoint}"`);
   if (f.f1Threshold !== undefined && f.f1Threshold > 1) throw new Error(`--f1-threshold must be at most 1, got ${f.f1Threshold}`);
   const settings: JudgeSettings = {
@@ -67,7 +68,7 @@ async function scoreOptions(f: CommonFlags, log?: (line: string) => void): Promi
 export function registerReward(program: Command): void {
   const reward = program.command("reward").description("Score a policy's answer against the ground truth: rules first, an LLM judge only for undecided pairs");
 
-  addCommonOptions(
+  addScoringOptions(
     reward
       .command("score")
       .description("score one response and print how it was decided")
@@ -79,7 +80,7 @@ export function registerReward(program: Command): void {
       .option("--ordered", "the answer is a sequence: the items must come in the same order")
       .option("--unordered", "the answer is a set: any order of the items is right")
       .option("--json", "print the full result as JSON"),
-  ).action(async (f: CommonFlags & { groundTruth: string; response?: string; responseFile?: string; question?: string; aliases?: string; json?: boolean; ordered?: boolean; unordered?: boolean }) => {
+  ).action(async (f: ScoringFlags & { groundTruth: string; response?: string; responseFile?: string; question?: string; aliases?: string; json?: boolean; ordered?: boolean; unordered?: boolean }) => {
     if (f.ordered && f.unordered) throw new Error("give at most one of --ordered and --unordered");
     if (f.unordered) f.ordered = false;
     if ((f.response === undefined) === (f.responseFile === undefined)) throw new Error("give exactly one of --response or --response-file");
@@ -114,7 +115,7 @@ export function registerReward(program: Command): void {
     }
   });
 
-  addCommonOptions(
+  addScoringOptions(
     reward
       .command("serve")
       .description("serve rewards over HTTP: POST /get_reward (OpenRLHF), POST /score (verl, TRL), GET /health, GET /stats")
@@ -123,7 +124,7 @@ export function registerReward(program: Command): void {
       .option("--max-queue <n>", "requests admitted at once; more get 503 + Retry-After", positiveInt("--max-queue"), 256)
       .option("--max-body-mb <n>", "largest request body in MiB", positiveNumber("--max-body-mb"), 32)
       .option("--body-timeout-ms <ms>", "time to receive a request body before 408 (the request takes a queue slot only once its body is in)", positiveInt("--body-timeout-ms"), 30_000),
-  ).action(async (f: CommonFlags & { port: number; host: string; maxQueue: number; maxBodyMb: number; bodyTimeoutMs: number }) => {
+  ).action(async (f: ScoringFlags & { port: number; host: string; maxQueue: number; maxBodyMb: number; bodyTimeoutMs: number }) => {
     if (!Number.isInteger(f.port) || f.port < 0 || f.port > 65535) throw new Error(`--port must be 0-65535, got ${f.port}`);
     const opts = await scoreOptions(f, (line) => process.stderr.write(`reward server: ${line}\n`));
     const server = await startRewardServer({

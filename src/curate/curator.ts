@@ -19,6 +19,7 @@ import { Quotas } from "./quota.js";
 import { WordHashes } from "./words.js";
 import { KeptFeatures, NAME_BIT, toSorted16 } from "./kept-features.js";
 import { answerKey, questionFeatures } from "../quality/similarity.js";
+import { judgeDifficulty } from "./difficulty.js";
 
 export { defaultCurateOptions, type CurateOptions } from "./options.js";
 
@@ -209,6 +210,11 @@ export class Curator {
         });
       }
     }
+    // Before dedup and quotas: a pair outside the band must not take a kept pair's place.
+    if (this.opts.difficulty) {
+      const d = judgeDifficulty(rec, this.opts.difficulty);
+      if (d) return this.reject(rec, "difficulty", d.code, d.detail, d.data);
+    }
     let hasSig = false;
     w.prefixHash(qLen, this.h);
     if (this.hasher) {
@@ -361,6 +367,16 @@ export class Curator {
         per_benchmark: { ...Object.fromEntries((this.index?.stats ?? []).map((s) => [s.file, 0])), ...c.contamination },
         benchmarks: this.index?.stats ?? [],
       },
+      ...(this.opts.difficulty
+        ? {
+            difficulty: {
+              band: [this.opts.difficulty.min, this.opts.difficulty.max],
+              model: this.opts.difficulty.model ?? "each pair's first rollout entry",
+              strongest: this.opts.difficulty.strongest ?? null,
+              ...byPrefix("difficulty."),
+            },
+          }
+        : {}),
       quota: {
         ...quota,
         kept_per_domain: keptPerDomain,

@@ -3,6 +3,7 @@
  * Config errors throw `CurateConfigError` with a message that says what to do.
  */
 import { NEAR_DUP_SAME_ANSWER, NEAR_DUP_SAME_QUESTION } from "../quality/similarity.js";
+import type { DifficultyOptions } from "./difficulty.js";
 
 export interface BenchmarkSpec {
   path: string;
@@ -29,6 +30,8 @@ export interface CurateOptions {
   domainQuota: Record<string, number>;
   targetPairs?: number;
   maxPerDoc?: number;
+  /** Keep a band of measured pass rates (`--pass-rate`; src/curate/difficulty.ts). */
+  difficulty?: DifficultyOptions;
 }
 
 export const defaultCurateOptions: CurateOptions = {
@@ -68,6 +71,10 @@ export function validateCurateOptions(o: CurateOptions): void {
     } else if (!Number.isInteger(v)) fail(`domain quota for "${domain}" must be a share below 1 or a whole count, got ${v}`);
   }
   if (shares > 1 + 1e-9) fail(`domain quota shares add up to ${shares.toFixed(3)}, more than 1`);
+  if (o.difficulty) {
+    const { min, max } = o.difficulty;
+    if (!(min >= 0 && max <= 1 && min <= max)) fail(`the pass-rate band must have 0 ≤ min ≤ max ≤ 1, got ${min}-${max}`);
+  }
   if (o.decontaminate && o.benchmarks.length === 0) {
     // Not an error: decontamination is simply a no-op without benchmark files.
   }

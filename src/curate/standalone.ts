@@ -19,7 +19,7 @@ import { checkWritableDir } from "../io/output-check.js";
 import { acquireLock } from "../io/output-lock.js";
 import { readManifest } from "../io/run-manifest.js";
 import { QaRecord, ANSWER_TYPES, type AnswerType, type Rejection, type Stats } from "../records.js";
-import { jsonlLines, listParts, runPaths } from "../io/run-dir.js";
+import { emptyRunStats, jsonlLines, listParts, readInputStats, runPaths } from "../io/run-dir.js";
 import { isRemote } from "../io/remote/location.js";
 import { RemoteIO } from "../io/remote/remote-io.js";
 import { remoteJsonlLines } from "../io/remote/remote-lines.js";
@@ -29,7 +29,10 @@ import { shortHash } from "../util/hash.js";
 import { VERSION } from "../version.js";
 import { Curator } from "./curator.js";
 import { CurateConfigError, type CurateOptions } from "./options.js";
+import { PassRateMeans } from "./difficulty.js";
 import { inferAnswerType } from "../quality/answer-types.js";
+import { decisionsPath } from "../review/decisions.js";
+import { emptyReviewCounts, reviewedQa, type ReviewCounts } from "../review/apply.js";
 
 export interface CurateJob {
   inputs: string[];
@@ -55,7 +58,7 @@ export interface CurateProgress {
 const QUESTION_FIELDS = ["question", "problem", "prompt", "query", "instruction", "input"];
 const ANSWER_FIELDS = ["answer", "ground_truth", "solution", "response", "output", "target", "label"];
 
-type Item = { rec: QaRecord } | { bad: Rejection };
+type Item = { rec: QaRecord } | { bad: Rejection } | { review: Rejection };
 
 function firstText(obj: Record<string, unknown>, fields: string[]): string | undefined {
   for (const f of fields) {
@@ -96,9 +99,23 @@ export function toQaRecord(obj: Record<string, unknown>, file: string, line: num
   };
 }
 
-async function* readItems(inputs: string[], remote: Map<string, InputSpec[]>, io: RemoteIO): AsyncGenerator<Item> {
+async function* readItems(inputs: string[], remote: Map<string, InputSpec[]>, io: RemoteIO, review: ReviewCounts): AsyncGenerator<Item> {
   for (const input of inputs) {
     const specs = remote.get(input);
+    if (!specs && statSync(input).isDirectory() && existsSync(decisionsPath(input))) {
+      // A reviewed run: its pairs under the human decisions (src/review/apply.ts), the
+      // rejected ones reported as `review.rejected`, the rescued ones curated like any other.
+      const rejected: Rejection[] = [];
+      for await (const rec of reviewedQa(input, { counts: review, onRejected: (r) => rejected.push(r), onBad: (e) => rejected.push(badInput("invalid_record", e.file, e.line, e.message)) })) {
+        while (rejected.length) {
+          const r = rejected.shift()!;
+          yield r.reason === "review.rejected" ? { review: r } : { bad: r };
+        }
+        yield { rec };
+      }
+      for (const r of rejected) yield r.reason === "review.rejected" ? { review: r } : { bad: r };
+      continue;
+    }
     const lines = specs ? remoteJsonlLines(specs, io) : jsonlLines(statSync(input).isDirectory() ? listParts(runPaths(input).qa) : [input]);
     for await (const { file, line, text } of lines) {
       let obj: unknown;
@@ -151,36 +168,21 @@ function recordedDomains(inputs: string[]): string[] | undefined {
   return [...all];
 }
 
-/** The input run's stats (one run dir: its own; several: funnels and rejections summed). */
-function inputStats(inputs: string[]): Stats | undefined {
-  let merged: Stats | undefined;
-  for (const input of inputs) {
-    const p = runPaths(input).stats;
-    if (isRemote(input) || !statSync(input).isDirectory() || !existsSync(p)) continue;
-    const s = JSON.parse(readFileSync(p, "utf8")) as Stats;
-    if (!merged) merged = structuredClone(s);
-    else {
-      for (const k of Object.keys(s.funnel) as (keyof Stats["funnel"])[]) merged.funnel[k] = (merged.funnel[k] ?? 0) + (s.funnel[k] ?? 0);
-      for (const [k, v] of Object.entries(s.rejections)) merged.rejections[k] = (merged.rejections[k] ?? 0) + v;
-      merged.documents_read += s.documents_read;
-      merged.documents_finished += s.documents_finished;
-    }
+/**
+ * With a pass-rate band: one pass over the inputs for each model's mean pass rate, which names
+ * the strongest model (unless given) and catches a --pass-rate-model no pair was rolled out with.
+ */
+async function resolveDifficulty(job: CurateJob, remote: Map<string, InputSpec[]>, io: RemoteIO): Promise<{ options: CurateOptions; means?: Record<string, unknown> }> {
+  const d = job.options.difficulty;
+  if (!d) return { options: job.options };
+  const means = new PassRateMeans();
+  for await (const item of readItems(job.inputs, remote, io, emptyReviewCounts())) if ("rec" in item) means.add(item.rec);
+  const seen = Object.keys(means.means());
+  if (seen.length === 0) throw new CurateConfigError("curate --pass-rate: no input pair has a pass rate; run `webscale-rl rollout` on the inputs first (docs/rollout.md)");
+  for (const [flag, model] of [["--pass-rate-model", d.model], ["--strongest-model", d.strongest]] as const) {
+    if (model !== undefined && !seen.includes(model)) throw new CurateConfigError(`curate ${flag} ${model}: no input pair was rolled out with it (models seen: ${seen.join(", ")})`);
   }
-  return merged;
-}
-
-function emptyStats(pairs: number): Stats {
-  const counters = { requests: 0, retries: 0, errors: 0, prompt_tokens: 0, completion_tokens: 0, cached_prompt_tokens: 0 };
-  return {
-    documents_read: 0,
-    documents_finished: 0,
-    qa_accepted: pairs,
-    funnel: { documents_read: 0, prefilter_passed: 0, filter_passed: 0, identified: 0, pairs_generated: pairs, pairs_checked: pairs, pairs_accepted: pairs },
-    rejections: {},
-    llm: { ...counters, by_stage: {}, by_model: {} },
-    wall_seconds: 0,
-    throughput: { documents_per_second: 0, pairs_per_second: 0, tokens_per_second: 0 },
-  };
+  return { options: { ...job.options, difficulty: { ...d, strongest: d.strongest ?? means.strongest() } }, means: means.means() };
 }
 
 export async function runCurate(job: CurateJob): Promise<Record<string, unknown>> {
@@ -198,6 +200,8 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
   }
   const domainsKnown = recordedDomains(job.inputs);
   if (domainsKnown) checkQuotaDomains(Object.keys(job.options.domainQuota), domainsKnown);
+  const { options, means } = await resolveDifficulty(job, remote, io);
+  job = { ...job, options };
 
   const lock = await acquireLock(job.out, "curate", { command: "webscale-rl curate", log });
   const paths = runPaths(job.out);
@@ -207,7 +211,7 @@ export async function runCurate(job: CurateJob): Promise<Record<string, unknown>
     for (const p of [paths.qa, paths.rejected, paths.state, paths.stats]) rmSync(p, { recursive: true, force: true });
     mkdirSync(job.out, { recursive: true });
     writeJsonAtomic(paths.run, { ...runInfo, status: "running" });
-    const curation = await curate(job, paths, started, log, remote, io);
+    const curation = await curate(job, paths, started, log, remote, io, means);
     writeJsonAtomic(paths.run, { ...runInfo, status: "complete", finished_at: new Date().toISOString() });
     return curation;
   } catch (err) {
@@ -231,6 +235,7 @@ async function curate(
   log: (m: string) => void,
   remote: Map<string, InputSpec[]>,
   io: RemoteIO,
+  means: Record<string, unknown> | undefined,
 ): Promise<Record<string, unknown>> {
   const curator = await Curator.open(join(paths.state, "curate"), job.options);
   const qa = new PartWriter(paths.qa, "curated", job.partRecords);
@@ -243,10 +248,14 @@ async function curate(
   let lastReport = Date.now();
   const progress = (done: boolean) =>
     job.onProgress?.({ read, kept, rejected: nRejected, seconds: (Date.now() - started) / 1000, done });
+  const review = emptyReviewCounts();
   const seenDomains = new Set<string>();
-  for await (const item of readItems(job.inputs, remote, io)) {
+  for await (const item of readItems(job.inputs, remote, io, review)) {
     read++;
-    if ("bad" in item) {
+    if ("review" in item) {
+      rejected.add(item.review);
+      nRejected++;
+    } else if ("bad" in item) {
       inputRejections[item.bad.reason] = (inputRejections[item.bad.reason] ?? 0) + 1;
       rejected.add(item.bad);
       nRejected++;
@@ -282,16 +291,22 @@ async function curate(
   for (const d of Object.keys(job.options.domainQuota)) if (!seenDomains.has(d)) log(`curate: note: --domain-quota names "${d}", but no pair has that domain`);
 
   const wall = (Date.now() - started) / 1000;
-  const base = inputStats(job.inputs) ?? emptyStats(read - Object.values(inputRejections).reduce((a, b) => a + b, 0));
+  const base = readInputStats(job.inputs) ?? emptyRunStats(read - Object.values(inputRejections).reduce((a, b) => a + b, 0));
   const rejections = { ...base.rejections, ...inputRejections };
   for (const [k, v] of Object.entries(curation.rejected as Record<string, number>)) rejections[k] = (rejections[k] ?? 0) + v;
+  const reviewed = review.accepted + review.edited + review.rejected + review.rescued > 0;
+  if (review.rejected) rejections["review.rejected"] = (rejections["review.rejected"] ?? 0) + review.rejected;
   const stats: Stats = {
     ...base,
     qa_accepted: kept,
     funnel: { ...base.funnel, pairs_curated: kept },
     rejections,
     domains,
-    curation: { ...curation, pairs_read: read, input_errors: inputRejections, wall_seconds: wall, pairs_per_second: Math.round(read / Math.max(wall, 1e-3)) },
+    curation: {
+      ...curation,
+      ...(curation.difficulty ? { difficulty: { ...(curation.difficulty as object), mean_pass_rates: means } } : {}),
+      ...(reviewed ? { review } : {}),
+      pairs_read: read, input_errors: inputRejections, wall_seconds: wall, pairs_per_second: Math.round(read / Math.max(wall, 1e-3)) },
   };
   writeJsonAtomic(paths.stats, stats);
   progress(true);

@@ -9,6 +9,7 @@ import type { SchemaElement } from "hyparquet";
 export type ColumnType =
   | { kind: "string" }
   | { kind: "int64" }
+  | { kind: "double" }
   | { kind: "bool" }
   | { kind: "list"; of: ColumnType }
   | { kind: "struct"; fields: Column[] };
@@ -21,6 +22,7 @@ export interface Column {
 export const t = {
   string: { kind: "string" } as ColumnType,
   int64: { kind: "int64" } as ColumnType,
+  double: { kind: "double" } as ColumnType,
   bool: { kind: "bool" } as ColumnType,
   list: (of: ColumnType): ColumnType => ({ kind: "list", of }),
   struct: (fields: Column[]): ColumnType => ({ kind: "struct", fields }),
@@ -41,6 +43,9 @@ export function parquetSchema(columns: Column[]): SchemaElement[] {
         return;
       case "int64":
         out.push({ name, type: "INT64", repetition_type: "OPTIONAL" });
+        return;
+      case "double":
+        out.push({ name, type: "DOUBLE", repetition_type: "OPTIONAL" });
         return;
       case "bool":
         out.push({ name, type: "BOOLEAN", repetition_type: "OPTIONAL" });
@@ -93,6 +98,8 @@ function hfType(type: ColumnType): Record<string, unknown> {
       return { dtype: "string" };
     case "int64":
       return { dtype: "int64" };
+    case "double":
+      return { dtype: "float64" };
     case "bool":
       return { dtype: "bool" };
     case "struct":

@@ -11,12 +11,14 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, join, relative, resolve } from "node:path";
-import { listParts, readQa, readStats, runPaths, type RecordParseError } from "../io/run-dir.js";
+import { listParts, readStats, runPaths, type RecordParseError } from "../io/run-dir.js";
 import { requireComplete } from "../io/completion.js";
 import { asOutputError } from "../io/io-error.js";
 import { checkWritableDir } from "../io/output-check.js";
 import { acquireLock, type OutputLock } from "../io/output-lock.js";
 import { ExportStaging, PARTIAL } from "./staging.js";
+import { readDecisions } from "../review/decisions.js";
+import { emptyReviewCounts, reviewedQa, type ReviewCounts } from "../review/apply.js";
 import type { Stats } from "../records.js";
 import { VERSION } from "../version.js";
 import { renderCard } from "./card.js";
@@ -76,6 +78,8 @@ export interface ExportSummary {
   sourceTextMissing: number;
   /** split → domain → rows. */
   domains: Record<SplitName, Record<string, number>>;
+  /** Human decisions applied (review/decisions.jsonl); absent when there are none. */
+  review?: ReviewCounts;
 }
 
 const PROGRESS_EVERY = 50_000;
@@ -156,12 +160,15 @@ async function exportPasses(opts: ExportOptions, fileFormat: FileFormat, takeOut
   const spec = FORMATS[opts.format];
   const progress = opts.onProgress ?? (() => {});
 
-  // Pass 1: validate, count, plan the split.
+  // Pass 1: validate, count, plan the split. Both passes read the pairs with the human
+  // decisions applied (one read of the log, so both passes see the same pairs).
+  const decisions = readDecisions(opts.dir);
+  const reviewCounts = emptyReviewCounts();
   const qaBad = malformedCounter();
   const planner = new SplitPlanner(opts.seed);
   const personas = new Map<string, number>();
   let personasCapped = false;
-  for await (const rec of readQa(opts.dir, qaBad.onBad)) {
+  for await (const rec of reviewedQa(opts.dir, { log: decisions, onBad: qaBad.onBad, counts: reviewCounts })) {
     planner.add(rec.domain, rec.id);
     if (opts.format === "hf") {
       const n = personas.get(rec.persona);
@@ -221,7 +228,7 @@ async function exportPasses(opts: ExportOptions, fileFormat: FileFormat, takeOut
   let sourceTextMissing = 0;
   let pos = 0;
   try {
-    for await (const rec of readQa(opts.dir, () => {})) {
+    for await (const rec of reviewedQa(opts.dir, { log: decisions })) {
       if (pos >= total) throw new Error(`${runPaths(opts.dir).qa} changed during the export (more pairs than in the first pass); run it again`);
       const split: SplitName = isTest[pos] ? "test" : "train";
       pos++;
@@ -284,6 +291,7 @@ async function exportPasses(opts: ExportOptions, fileFormat: FileFormat, takeOut
     malformed: { qa: qaBad.report, documents: docBad.report },
     sourceTextMissing,
     domains,
+    review: decisions.byId.size ? reviewCounts : undefined,
   };
 }
 

@@ -26,7 +26,28 @@ export interface FormatSpec {
 }
 
 const withSource = (cols: Column[], include: boolean): Column[] => (include ? [...cols, col("source_text", t.string)] : cols);
+
+/**
+ * Measured difficulty (`webscale-rl rollout`): `pass_rate` is the first model's (the first
+ * rolled out: the policy's own base model in the recipe), `pass_rates` every model's. Null and
+ * empty for pairs that were not rolled out. A trainer's data filter or curriculum reads them.
+ */
+const PASS_RATES: Column[] = [
+  col("pass_rate", t.double),
+  col("pass_rates", t.list(t.struct([col("model", t.string), col("pass_rate", t.double), col("correct", t.int64), col("samples", t.int64)]))),
+];
+const passRates = (rec: QaRecord): Row => ({
+  pass_rate: rec.rollout?.[0]?.pass_rate ?? null,
+  pass_rates: (rec.rollout ?? []).map((e) => ({ model: e.model, pass_rate: e.pass_rate, correct: e.correct, samples: e.samples })),
+});
 const sourceField = (ctx: RowContext): Row => (ctx.sourceText === undefined ? {} : { source_text: ctx.sourceText });
+
+/**
+ * Human review (QaRecord.reviewed, issue 20) in the metadata-rich formats, flat and null
+ * when nobody reviewed the pair: who accepted it, when, and whether they edited it.
+ */
+const REVIEW_COLUMNS: Column[] = [col("reviewed_by", t.string), col("reviewed_at", t.string), col("review_edited", t.bool)];
+const reviewFields = (rec: QaRecord): Row => ({ reviewed_by: rec.reviewed?.by ?? null, reviewed_at: rec.reviewed?.at ?? null, review_edited: rec.reviewed?.edited ?? null });
 
 /** verl's RLHFDataset: prompt messages, ability, reward_model, extra_info (one struct type). */
 const verl: FormatSpec = {
@@ -53,6 +74,8 @@ const verl: FormatSpec = {
             col("doc_id", t.string),
             col("source_url", t.string),
             col("prompt_version", t.string),
+            ...PASS_RATES,
+            ...REVIEW_COLUMNS,
           ],
           include,
         ),
@@ -78,6 +101,8 @@ const verl: FormatSpec = {
       doc_id: rec.doc_id,
       source_url: rec.source.url ?? null,
       prompt_version: rec.prompt_version,
+      ...passRates(rec),
+      ...reviewFields(rec),
       ...sourceField(ctx),
     },
   }),
@@ -94,6 +119,7 @@ const META: Column[] = [
   col("persona", t.string),
   col("doc_id", t.string),
   col("data_source", t.string),
+  ...PASS_RATES,
 ];
 const meta = (rec: QaRecord, ctx: RowContext): Row => ({
   id: rec.id,
@@ -105,6 +131,7 @@ const meta = (rec: QaRecord, ctx: RowContext): Row => ({
   persona: rec.persona,
   doc_id: rec.doc_id,
   data_source: ctx.dataSource,
+  ...passRates(rec),
 });
 
 /**
@@ -148,6 +175,8 @@ const hf: FormatSpec = {
         col("source_file", t.string),
         col("source_url", t.string),
         col("prompt_version", t.string),
+        ...PASS_RATES,
+        ...REVIEW_COLUMNS,
       ],
       include,
     ),
@@ -164,6 +193,8 @@ const hf: FormatSpec = {
     source_file: rec.source.file,
     source_url: rec.source.url ?? null,
     prompt_version: rec.prompt_version,
+    ...passRates(rec),
+    ...reviewFields(rec),
     ...sourceField(ctx),
   }),
 };

@@ -1,8 +1,8 @@
 /**
  * Is an output directory complete? What `curate`, `export`, `report` and `merge` ask of their
  * input before they read it. A run directory is complete when every writer its layout needs
- * says so in `state/writer-<tag>.json` and none holds its lock; a curated directory when its
- * `run.json` says so. Anything else is incomplete, with the reason and what to do, unless the
+ * says so in `state/writer-<tag>.json` and none holds its lock; a curated or rollout directory
+ * when its `run.json` says so. Anything else is incomplete, with the reason and what to do, unless the
  * user passes `--allow-incomplete`.
  */
 import { existsSync } from "node:fs";
@@ -26,6 +26,7 @@ export interface Completion {
 export function completionOf(dir: string): Completion {
   const manifest = readManifest(dir);
   if (manifest?.command === "curate") return curateCompletion(dir, manifest);
+  if (manifest?.command === "rollout") return rolloutCompletion(dir, manifest);
   const layout = existingLayout(dir, manifest);
   if (!layout || !manifest?.layout) {
     return { complete: undefined, why: `${dir} has no completion marker (written by an older version, or not a run directory)`, fix: "", layout, writers: [] };
@@ -72,6 +73,17 @@ function curateCompletion(dir: string, manifest: Record<string, unknown>): Compl
   const fix = "rerun the same `webscale-rl curate` command (it starts over)";
   if (status === "stopped") return { complete: false, why: `${dir} is an unfinished curate (it stopped: ${String(manifest.reason ?? "no reason recorded")})`, fix, writers: [] };
   return { complete: false, why: `${dir} is an interrupted curate (killed or crashed before the end)`, fix, writers: [] };
+}
+
+/** A rollout's run.json says running / stopped / complete; it resumes, so the fix is to rerun it. */
+function rolloutCompletion(dir: string, manifest: Record<string, unknown>): Completion {
+  const status = manifest.status as string | undefined;
+  if (status === "complete") return { complete: true, why: "", fix: "", writers: [] };
+  const lock = inspectLock(dir, "rollout");
+  if (lock.state === "held") return { complete: false, why: `${dir} is still being rolled out by ${describeOwner(lock.owner)}`, fix: "wait for it to finish", writers: [] };
+  const fix = "rerun the same `webscale-rl rollout` command (it resumes)";
+  if (status === "stopped") return { complete: false, why: `${dir} is an unfinished rollout (it stopped: ${String(manifest.reason ?? "no reason recorded")})`, fix, writers: [] };
+  return { complete: false, why: `${dir} is an interrupted rollout (killed or crashed before the end)`, fix, writers: [] };
 }
 
 export class IncompleteInputError extends Error {

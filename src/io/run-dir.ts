@@ -2,12 +2,13 @@
  * The layout of a run's output directory (DESIGN.md, "Contracts") and streaming readers
  * for it. Every command that reads a run (curate, export, report, merge) goes through here.
  */
-import { createReadStream, existsSync, readdirSync } from "node:fs";
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { DocumentRecord, QaRecord, Rejection, Stats } from "../records.js";
 import type { z } from "zod";
+import { isRemote } from "./remote/location.js";
 
 export const RUN_LAYOUT = {
   qa: "qa",
@@ -102,4 +103,41 @@ export async function readStats(dir: string): Promise<Stats | undefined> {
   const p = runPaths(dir).stats;
   if (!existsSync(p)) return undefined;
   return Stats.parse(JSON.parse(await readFile(p, "utf8")));
+}
+
+/**
+ * The stats of the run directories a derived output (curate, rollout) reads: one directory's
+ * own, or for several their funnels and rejections summed (the rest from the first). Files
+ * given instead of directories have none.
+ */
+export function readInputStats(inputs: string[]): Stats | undefined {
+  let merged: Stats | undefined;
+  for (const input of inputs) {
+    const p = runPaths(input).stats;
+    if (isRemote(input) || !statSync(input).isDirectory() || !existsSync(p)) continue;
+    const s = JSON.parse(readFileSync(p, "utf8")) as Stats;
+    if (!merged) merged = structuredClone(s);
+    else {
+      for (const k of Object.keys(s.funnel) as (keyof Stats["funnel"])[]) merged.funnel[k] = (merged.funnel[k] ?? 0) + (s.funnel[k] ?? 0);
+      for (const [k, v] of Object.entries(s.rejections)) merged.rejections[k] = (merged.rejections[k] ?? 0) + v;
+      merged.documents_read += s.documents_read;
+      merged.documents_finished += s.documents_finished;
+    }
+  }
+  return merged;
+}
+
+/** Stats for pairs that came without a run (imported JSONL): the funnel starts at the pairs. */
+export function emptyRunStats(pairs: number): Stats {
+  const counters = { requests: 0, retries: 0, errors: 0, prompt_tokens: 0, completion_tokens: 0, cached_prompt_tokens: 0 };
+  return {
+    documents_read: 0,
+    documents_finished: 0,
+    qa_accepted: pairs,
+    funnel: { documents_read: 0, prefilter_passed: 0, filter_passed: 0, identified: 0, pairs_generated: pairs, pairs_checked: pairs, pairs_accepted: pairs },
+    rejections: {},
+    llm: { ...counters, by_stage: {}, by_model: {} },
+    wall_seconds: 0,
+    throughput: { documents_per_second: 0, pairs_per_second: 0, tokens_per_second: 0 },
+  };
 }

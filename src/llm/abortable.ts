@@ -11,6 +11,7 @@ export function withSignal(client: LlmClient, signal: AbortSignal): LlmClient {
   setMaxListeners(0, signal);
   return {
     complete: (req) => client.complete({ ...req, signal: req.signal ? AbortSignal.any([req.signal, signal]) : signal }),
+    sample: (req) => client.sample({ ...req, signal: req.signal ? AbortSignal.any([req.signal, signal]) : signal }),
     stats: () => client.stats(),
     modelFor: (stage) => client.modelFor(stage),
     get maxConcurrency() {

@@ -14,7 +14,7 @@
  * the true floor again.
  */
 import type { Limiter, LimiterFeedback } from "./limiter.js";
-import { WaitQueue } from "./wait-queue.js";
+import { fits, WaitQueue } from "./wait-queue.js";
 
 export interface AdaptiveOptions {
   initial: number;
@@ -56,6 +56,8 @@ export class AdaptiveLimiter implements Limiter {
   /** Per-token latencies and denominators of the current round. */
   private samples: number[] = [];
   private denomSum = 0;
+  /** Sequences behind the round's results: a round is counted in them (see onResult). */
+  private seqsInRound = 0;
   private peakInRound = 0;
   private floors: number[] = [];
   private lastCut = -Infinity;
@@ -80,15 +82,15 @@ export class AdaptiveLimiter implements Limiter {
     return this.inFlight;
   }
 
-  async acquire(signal?: AbortSignal, priority = 0): Promise<() => void> {
-    if (this.inFlight >= this.limit || this.waiting.length > 0) await this.waiting.wait(priority, signal);
-    else this.inFlight++;
+  async acquire(signal?: AbortSignal, priority = 0, weight = 1): Promise<() => void> {
+    if (this.waiting.length > 0 || !fits(this.inFlight, weight, this.limit)) await this.waiting.wait(priority, signal, weight);
+    else this.inFlight += weight;
     this.peakInRound = Math.max(this.peakInRound, this.inFlight);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.inFlight--;
+      this.inFlight -= weight;
       this.wake();
     };
   }
@@ -110,8 +112,11 @@ export class AdaptiveLimiter implements Limiter {
     const denom = (info.completionTokens ?? 0) + 8;
     this.samples.push(info.latencyMs / denom);
     this.denomSum += denom;
-    // A round: half the limit's worth of results, at least 16 (or the whole limit, when smaller).
-    if (this.samples.length >= Math.max(Math.min(16, this.limit), this.limit / 2)) this.endRound();
+    // The limit counts sequences, so a round does too: counted in requests, K-sample requests
+    // (rollouts with `n`) would need K times as long to fill one, and slow start would crawl.
+    this.seqsInRound += info.sequences ?? 1;
+    // A round: half the limit's worth of sequences, at least 16 (or the whole limit, when smaller).
+    if (this.seqsInRound >= Math.max(Math.min(16, this.limit), this.limit / 2)) this.endRound();
   }
 
   private endRound(): void {
@@ -122,6 +127,7 @@ export class AdaptiveLimiter implements Limiter {
     const usedFully = peak >= this.limit * 0.9;
     this.samples = [];
     this.denomSum = 0;
+    this.seqsInRound = 0;
     this.peakInRound = this.inFlight;
     this.floors.push(median);
     if (this.floors.length > this.o.floorRounds) this.floors.shift();
@@ -145,6 +151,7 @@ export class AdaptiveLimiter implements Limiter {
     this.slowStart = false;
     this.samples = [];
     this.denomSum = 0;
+    this.seqsInRound = 0;
     this.set(Math.min(this.cap * this.o.backoff, Math.max(this.cap / 2, target)), why);
   }
 
@@ -161,8 +168,8 @@ export class AdaptiveLimiter implements Limiter {
   }
 
   private wake(): void {
-    while (this.inFlight < this.limit && this.waiting.length > 0) {
-      this.inFlight++;
+    for (let w = this.waiting.peekWeight(); w !== undefined && fits(this.inFlight, w, this.limit); w = this.waiting.peekWeight()) {
+      this.inFlight += w;
       this.waiting.shift()!();
     }
   }

@@ -14,13 +14,14 @@ import type { z } from "zod";
 import type { LlmConfig, ModelSettings } from "../config/schema.js";
 import { scrubSecrets } from "../config/redact.js";
 import type { LlmStats } from "../records.js";
-import { bookRequest, emptyCounters, LlmCounterBook } from "./counters.js";
+import { bookRequest, emptyCounters, LlmCounterBook, type LlmMeter } from "./counters.js";
 import { endpointKey } from "./endpoint-pool.js";
 import { sleep } from "./limiter.js";
 import { createOpenAIClient, PLACEHOLDER_API_KEY } from "./openai-engine.js";
-import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffOptions } from "./retry.js";
+import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffOptions, type Failure } from "./retry.js";
 import { chatRequestBody, correctionMessages, jsonSchemaOf, parseReply } from "./structured.js";
-import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type Usage } from "./types.js";
+import { choicesOf, drawSamples, sampleRequestBody } from "./samples.js";
+import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type SampleRequest, type SampleResult, type TextSample, type Usage } from "./types.js";
 import { BatchStore, TERMINAL_STATUSES, type BatchRecord } from "./batch-store.js";
 import {
   BATCH_URL,
@@ -128,6 +129,8 @@ class BatchEngine implements LlmClient {
   private readonly queues = new Map<string, Queue>();
   private readonly settings = new Map<string, StageSettings>();
   private readonly promptOnly = new Set<string>();
+  /** endpoint|model pairs that refuse or ignore `n`. */
+  private readonly noN = new Set<string>();
   /** Requests queued or in a batch, by custom_id. */
   private readonly entries = new Map<string, Entry>();
   /** Batches not yet retired, oldest first. */
@@ -216,34 +219,23 @@ class BatchEngine implements LlmClient {
     if (this.closed) throw new LlmError("aborted", "the model client is closed", { stage: req.stage });
     const s = this.settingsFor(req.stage);
     const jsonSchema = jsonSchemaOf(req.schema);
-    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => bookRequest(this.counters, req.meter, { stage: req.stage, model: s.model, endpoint: s.queue.key }, delta);
-    const fail = (err: LlmError): never => {
-      if (err.code !== "aborted") book({ errors: 1 });
-      throw err;
-    };
     let correction: ChatMessage[] = [];
-    let resubmits = 0;
-    let sent = 0;
-
-    for (;;) {
-      const mode = s.structured === "prompt" || this.promptOnly.has(`${s.queue.key}|${s.model}`) ? "prompt" : "json_schema";
-      // The same body the HTTP engine sends, so replies (and the fake server's handlers) match.
-      const body = chatRequestBody(s, req, jsonSchema, mode, correction);
-      let line: ResultLine;
-      try {
-        line = await this.request(s.queue, customIdOf(req.stage, body), body, () => book({ requests: 1, retries: sent > 0 ? 1 : 0 }), req.signal);
-      } catch (err) {
-        if (err instanceof LlmError) fail(new LlmError(err.code, err.message, { stage: req.stage, model: s.model, ...err.details }));
-        throw err;
-      }
-      sent++;
-      const where = `${req.stage}: batch request to ${s.queue.key}`;
-
-      const status = line.response?.status_code;
-      if (status !== undefined && status >= 200 && status < 300) {
-        const completion = line.response!.body as OpenAI.Chat.ChatCompletion;
+    const modeOf = () => (s.structured === "prompt" || this.promptOnly.has(`${s.queue.key}|${s.model}`) ? "prompt" : "json_schema");
+    return this.booked(req.stage, s, req.meter, async () => {
+      const call = { sent: 0, resubmits: 0, meter: req.meter };
+      for (;;) {
+        // The same body the HTTP engine sends, so replies (and the fake server's handlers) match.
+        const completion = await this.exchange(req.stage, s, call, {
+          body: () => chatRequestBody(s, req, jsonSchema, modeOf(), correction),
+          signal: req.signal,
+          refused: (f) => {
+            if (f.kind !== "response_format" || modeOf() !== "json_schema") return false;
+            this.promptOnly.add(`${s.queue.key}|${s.model}`);
+            this.log(this.scrub(`batch: ${s.queue.key} (${s.model}) refuses response_format; embedding the schema in the prompt from now on`));
+            return true;
+          },
+        });
         const usage = usageOf(completion);
-        book({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, cached_prompt_tokens: usage.cached_prompt_tokens });
         const raw = completion?.choices?.[0]?.message?.content ?? "";
         const parsed = parseReply(raw, req.schema, completion?.choices?.[0]?.finish_reason === "length");
         if (parsed.ok) return { value: parsed.value, usage, raw, model: completion.model || s.model };
@@ -253,40 +245,125 @@ class BatchEngine implements LlmClient {
           this.log(`batch: ${req.stage}: reply did not validate (${parsed.errors}); asking once more in a later batch`);
           continue;
         }
-        fail(
-          new LlmError("invalid_output", `${req.stage}: the reply did not match ${req.schemaName} even after a corrective retry: ${parsed.errors}`, {
-            stage: req.stage,
-            raw,
-            model: s.model,
-          }),
-        );
+        throw new LlmError("invalid_output", `${req.stage}: the reply did not match ${req.schemaName} even after a corrective retry: ${parsed.errors}`, {
+          stage: req.stage,
+          raw,
+          model: s.model,
+        });
+      }
+    });
+  }
+
+  async sample(req: SampleRequest): Promise<SampleResult> {
+    if (this.closed) throw new LlmError("aborted", "the model client is closed", { stage: req.stage });
+    const s = this.settingsFor(req.stage);
+    const key = `${s.queue.key}|${s.model}`;
+    const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, cached_prompt_tokens: 0 };
+    let model = s.model;
+    let answered = 0;
+    const ask = async (first: number, count: number): Promise<TextSample[]> => {
+      let asked = 1;
+      const completion = await this.exchange(req.stage, s, { sent: 0, resubmits: 0, meter: req.meter }, {
+        body: () => sampleRequestBody(s, req, (asked = count > 1 && !this.noN.has(key) ? count : 1), first),
+        signal: req.signal,
+        // Identical requests share one batch line; unseeded draws of one prompt must not.
+        idTag: `${req.stage}#draw${first}`,
+        // As online: a 400/422 to a request with `n` sends the draws one per request.
+        refused: (f) => {
+          if (asked < 2 || (f.status !== 400 && f.status !== 422) || f.kind === "context_length") return false;
+          this.markNoN(key, `refuses n (HTTP ${f.status}: ${f.message})`);
+          return true;
+        },
+      });
+      const u = usageOf(completion);
+      usage.prompt_tokens += u.prompt_tokens;
+      usage.completion_tokens += u.completion_tokens;
+      usage.cached_prompt_tokens += u.cached_prompt_tokens;
+      model = completion?.model || model;
+      answered++;
+      const got = choicesOf(completion);
+      if (got.length === 0) throw new LlmError("http", `${req.stage}: the batch result holds no choices`, { stage: req.stage, model: s.model });
+      if (asked > 1 && got.length < asked) this.markNoN(key, `answered ${got.length} of n=${asked} choices`);
+      return got.slice(0, count);
+    };
+    return this.booked(req.stage, s, req.meter, async () => ({ samples: await drawSamples(req.n, ask, () => !this.noN.has(key)), usage, model, requests: answered }));
+  }
+
+  private markNoN(key: string, why: string): void {
+    if (this.noN.has(key)) return;
+    this.noN.add(key);
+    this.log(this.scrub(`batch: ${key.replace("|", " (")}) ${why}; one sample per request from now on`));
+  }
+
+  /** Runs a call; an LlmError it ends in is counted once (aborts are not errors). */
+  private async booked<T>(stage: string, s: StageSettings, meter: LlmMeter | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof LlmError && err.code !== "aborted") bookRequest(this.counters, meter, { stage, model: s.model, endpoint: s.queue.key }, { errors: 1 });
+      throw err;
+    }
+  }
+
+  /**
+   * One request through batches until it has a successful reply: results the server refused
+   * are classified like online replies, requests lost with a failed or expired batch are
+   * resubmitted, and a refused feature is left to the caller (true = adapted, send again).
+   */
+  private async exchange(
+    stage: string,
+    s: StageSettings,
+    call: { sent: number; resubmits: number; meter?: LlmMeter },
+    x: {
+      body: () => ReturnType<typeof chatRequestBody> | ReturnType<typeof sampleRequestBody>;
+      signal?: AbortSignal;
+      refused: (f: Failure) => boolean;
+      /** Names the request in its custom_id besides its body (default: the stage). */
+      idTag?: string;
+    },
+  ): Promise<OpenAI.Chat.ChatCompletion> {
+    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => bookRequest(this.counters, call.meter, { stage, model: s.model, endpoint: s.queue.key }, delta);
+    for (;;) {
+      const body = x.body();
+      let line: ResultLine;
+      try {
+        line = await this.request(s.queue, customIdOf(x.idTag ?? stage, body), body, () => book({ requests: 1, retries: call.sent > 0 ? 1 : 0 }), x.signal);
+      } catch (err) {
+        if (err instanceof LlmError) throw new LlmError(err.code, err.message, { stage, model: s.model, ...err.details });
+        throw err;
+      }
+      call.sent++;
+      const where = `${stage}: batch request to ${s.queue.key}`;
+
+      const status = line.response?.status_code;
+      if (status !== undefined && status >= 200 && status < 300) {
+        const completion = line.response!.body as OpenAI.Chat.ChatCompletion;
+        const usage = usageOf(completion);
+        book({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, cached_prompt_tokens: usage.cached_prompt_tokens });
+        return completion;
       }
 
       if (status !== undefined) {
         // A request the batch ran and the server refused: classified like an online reply.
         const f = classifyFailure(APIError.generate(status, line.response?.body ?? undefined, undefined, new Headers()), false);
-        if (f.kind === "context_length") fail(new LlmError("context_length", this.scrub(`${where}: HTTP ${status}: ${f.message}`), { stage: req.stage, status, model: s.model }));
-        if (f.kind === "response_format" && mode === "json_schema") {
-          this.promptOnly.add(`${s.queue.key}|${s.model}`);
-          this.log(this.scrub(`batch: ${s.queue.key} (${s.model}) refuses response_format; embedding the schema in the prompt from now on`));
-          continue;
-        }
-        if (f.kind === "retryable" && resubmits < this.maxResubmits) {
-          resubmits++;
+        if (f.kind === "context_length") throw new LlmError("context_length", this.scrub(`${where}: HTTP ${status}: ${f.message}`), { stage, status, model: s.model });
+        if (x.refused(f)) continue;
+        if (f.kind === "retryable" && call.resubmits < this.maxResubmits) {
+          call.resubmits++;
           s.queue.counts.resubmitted++;
           continue;
         }
-        fail(new LlmError("http", this.scrub(`${where}: HTTP ${status}: ${f.message}${sent > 1 ? ` (after ${sent} submissions)` : ""}`), { stage: req.stage, status, model: s.model }));
+        throw new LlmError("http", this.scrub(`${where}: HTTP ${status}: ${f.message}${call.sent > 1 ? ` (after ${call.sent} submissions)` : ""}`), { stage, status, model: s.model });
       }
 
       // Not run at all: the batch failed, expired or was cancelled before this line.
       const code = line.error?.code ?? "missing_result";
-      if (LOST_CODES.has(code) && resubmits < this.maxResubmits) {
-        resubmits++;
+      if (LOST_CODES.has(code) && call.resubmits < this.maxResubmits) {
+        call.resubmits++;
         s.queue.counts.resubmitted++;
         continue;
       }
-      fail(new LlmError("http", this.scrub(`${where}: ${code}: ${line.error?.message ?? "no result"}${sent > 1 ? ` (after ${sent} submissions)` : ""}`), { stage: req.stage, model: s.model }));
+      throw new LlmError("http", this.scrub(`${where}: ${code}: ${line.error?.message ?? "no result"}${call.sent > 1 ? ` (after ${call.sent} submissions)` : ""}`), { stage, model: s.model });
     }
   }
 

@@ -71,6 +71,8 @@ export function withResponseCache(inner: LlmClient, store: ResponseCacheStore, c
       store.put(key, { raw: res.raw, model: res.model, usage: res.usage, stage: req.stage });
       return res;
     },
+    // Text samples pass through uncached for now.
+    sample: (req) => inner.sample(req),
     async close() {
       await inner.close();
       await store.close();

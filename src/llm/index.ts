@@ -8,7 +8,7 @@ import { LlmError, type LlmClient } from "./types.js";
 import { openCacheStore, withResponseCache } from "./cached-client.js";
 
 export { LlmError } from "./types.js";
-export type { ChatMessage, CompleteRequest, CompleteResult, LlmClient, LlmErrorCode, Sampling, Usage } from "./types.js";
+export type { ChatMessage, CompleteRequest, CompleteResult, LlmClient, LlmErrorCode, SampleRequest, SampleResult, Sampling, TextSample, Usage } from "./types.js";
 export { addLlmStats, emptyLlmStats, emptyCounters } from "./counters.js";
 export { defaultCacheDir } from "./cached-client.js";
 

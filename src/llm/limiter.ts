@@ -5,18 +5,24 @@
  */
 import { LlmError } from "./types.js";
 import { AdaptiveLimiter } from "./adaptive-limiter.js";
-import { WaitQueue } from "./wait-queue.js";
+import { fits, WaitQueue } from "./wait-queue.js";
 
 /** What an adaptive limiter learns from a finished request. */
 export interface LimiterFeedback {
   /** From sending the request to its reply. */
   latencyMs: number;
   completionTokens?: number;
+  /** Sequences the request ran (K for K samples with `n`; default 1). */
+  sequences?: number;
 }
 
 export interface Limiter {
-  /** Waits for a slot (higher `priority` first); call the returned function exactly once when the request is done. */
-  acquire(signal?: AbortSignal, priority?: number): Promise<() => void>;
+  /**
+   * Waits for room (higher `priority` first); call the returned function exactly once when the
+   * request is done. `weight`: the sequences the request runs on the server (default 1; K for
+   * a request that asks for K samples with `n`), so the cap counts what the server runs.
+   */
+  acquire(signal?: AbortSignal, priority?: number, weight?: number): Promise<() => void>;
   /** The current cap. */
   readonly limit: number;
   /** Requests holding a slot now (the progress display shows it against the cap). */
@@ -33,22 +39,30 @@ export class FixedLimiter implements Limiter {
 
   constructor(readonly limit: number) {}
 
+  /** Sequences holding room now (the progress display shows it against the cap). */
   get active(): number {
     return this.inFlight;
   }
 
-  async acquire(signal?: AbortSignal, priority = 0): Promise<() => void> {
-    if (this.inFlight >= this.limit) await this.waiting.wait(priority, signal);
-    else this.inFlight++;
+  async acquire(signal?: AbortSignal, priority = 0, weight = 1): Promise<() => void> {
+    // While anyone waits, newcomers queue too: a heavy waiter is not starved by light ones.
+    if (this.waiting.length > 0 || !fits(this.inFlight, weight, this.limit)) await this.waiting.wait(priority, signal, weight);
+    else this.inFlight += weight;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      // Hand the slot straight to the next waiter, so inFlight never dips and overshoots.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.inFlight--;
+      this.inFlight -= weight;
+      this.wake();
     };
+  }
+
+  /** Hands the freed room to waiters in order (their weight is counted before they wake, so it is never overshot). */
+  private wake(): void {
+    for (let w = this.waiting.peekWeight(); w !== undefined && fits(this.inFlight, w, this.limit); w = this.waiting.peekWeight()) {
+      this.inFlight += w;
+      this.waiting.shift()!();
+    }
   }
 }
 

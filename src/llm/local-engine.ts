@@ -19,11 +19,12 @@ import type {
 } from "node-llama-cpp";
 import type { LlmConfig } from "../config/schema.js";
 import type { LlmStats } from "../records.js";
-import { bookRequest, LlmCounterBook } from "./counters.js";
+import { bookRequest, LlmCounterBook, type LlmMeter } from "./counters.js";
 import { DEFAULT_LOCAL_MODEL, resolveEmbeddedDefault } from "./default-model.js";
 import { missingModelAdvice } from "./model-cache.js";
 import { appendToLastUser, correctionMessages, jsonSchemaOf, parseReply, schemaInstruction } from "./structured.js";
-import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type Usage } from "./types.js";
+import { drawSamples } from "./samples.js";
+import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type SampleRequest, type SampleResult, type TextSample, type Usage } from "./types.js";
 import { SequenceRouter, sharedPrefix, type RoutedPrompt } from "./sequence-router.js";
 import { planThreads } from "./threads.js";
 
@@ -200,100 +201,143 @@ class LocalEngine implements LlmClient {
   async complete<S extends z.ZodType>(req: CompleteRequest<S>): Promise<CompleteResult<z.infer<S>>> {
     if (this.closed) throw new LlmError("aborted", "the model client is closed", { stage: req.stage });
     const s = this.settingsFor(req.stage);
-    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => bookRequest(this.counters, req.meter, { stage: req.stage, model: s.model }, delta);
-    const fail: (err: LlmError) => never = (err) => {
-      if (err.code !== "aborted") book({ errors: 1 });
-      throw err;
-    };
-    const grammar = await this.grammarFor(req.schema, req.schemaName);
-    // Without a grammar (a schema llama.cpp's JSON grammar cannot express) the schema goes in the prompt.
-    const base = grammar ? req.messages : appendToLastUser(req.messages, schemaInstruction(req.schemaName, jsonSchemaOf(req.schema)));
-    let correction: ChatMessage[] = [];
-    const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, cached_prompt_tokens: 0 };
-
-    for (let attempt = 0; ; attempt++) {
-      if (req.signal?.aborted) fail(new LlmError("aborted", "request aborted", { stage: req.stage }));
-      const history = toHistory([...base, ...correction]);
-      const prompt = this.route(history);
-      const promptTokens = prompt.tokens.length;
-      const room = this.context.contextSize - promptTokens;
-      const wanted = s.maxTokens ?? req.sampling?.max_tokens;
-      if (room < Math.max(1, wanted ?? 1)) {
-        book({ requests: 1, retries: attempt > 0 ? 1 : 0 });
-        fail(
-          new LlmError(
-            "context_length",
-            `${req.stage}: the prompt is ${promptTokens} tokens and ${wanted ?? 1} more are wanted, over the local context of ${this.context.contextSize} tokens`,
-            { stage: req.stage, model: s.model },
-          ),
-        );
-      }
-      const lease = await this.router.acquire(prompt);
-      const slot = lease.value;
-      let raw: string;
-      let stopReason: string;
-      try {
-        // The request may have been aborted while it waited for a free sequence.
-        if (req.signal?.aborted) fail(new LlmError("aborted", "request aborted", { stage: req.stage }));
-        book({ requests: 1, retries: attempt > 0 ? 1 : 0 });
-        const chat = slot.chat;
-        const meter = chat.sequence.tokenMeter.getState();
-        const temperature = s.temperature ?? req.sampling?.temperature;
+    return this.booked(req.stage, s, req.meter, async () => {
+      const grammar = await this.grammarFor(req.schema, req.schemaName);
+      // Without a grammar (a schema llama.cpp's JSON grammar cannot express) the schema goes in the prompt.
+      const base = grammar ? req.messages : appendToLastUser(req.messages, schemaInstruction(req.schemaName, jsonSchemaOf(req.schema)));
+      let correction: ChatMessage[] = [];
+      const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, cached_prompt_tokens: 0 };
+      for (let attempt = 0; ; attempt++) {
         const seed = req.sampling?.seed;
-        const res = await chat.generateResponse(history, {
+        const { raw, stopReason } = await this.generate(req.stage, s, [...base, ...correction], usage, {
           grammar,
-          maxTokens: wanted ?? room,
-          temperature,
+          maxTokens: s.maxTokens ?? req.sampling?.max_tokens,
+          temperature: s.temperature ?? req.sampling?.temperature,
           seed: seed === undefined ? undefined : seed + attempt,
           signal: req.signal,
-          stopOnAbortSignal: false,
+          retry: attempt > 0,
+          meter: req.meter,
         });
-        raw = res.response;
-        stopReason = res.metadata.stopReason;
-        const used = chat.sequence.tokenMeter.diff(meter);
-        // The meter books a token whose logits are read as output: the prompt's last token, which
-        // is always evaluated (anew, if it was cached) to get the first reply token, is one of them.
-        const evaluated = used.usedInputTokens + 1;
-        const delta = {
-          prompt_tokens: promptTokens,
-          // Tokens the sequence did not have to evaluate again: the prefix an earlier request left in it.
-          cached_prompt_tokens: Math.max(0, promptTokens - evaluated),
-          completion_tokens: used.usedOutputTokens || this.model.tokenize(raw).length,
-        };
-        usage.prompt_tokens += delta.prompt_tokens;
-        usage.cached_prompt_tokens += delta.cached_prompt_tokens;
-        usage.completion_tokens += delta.completion_tokens;
-        book(delta);
-      } catch (err) {
-        if (err instanceof LlmError) throw err;
-        if (req.signal?.aborted) fail(new LlmError("aborted", "request aborted", { stage: req.stage }));
-        const message = (err as Error).message ?? String(err);
-        if (/context/i.test(message) && /(size|length|full|exceed|fit)/i.test(message)) {
-          fail(new LlmError("context_length", `${req.stage}: ${message}`, { stage: req.stage, model: s.model }));
+        const parsed = parseReply(raw, req.schema, stopReason === "maxTokens");
+        if (parsed.ok) return { value: parsed.value, usage, raw, model: s.model };
+        const why = parsed.errors;
+        if (attempt === 0) {
+          // The grammar fixes the shape; what it cannot express (patterns, ranges) or a reply cut
+          // off at max_tokens gets one corrective turn, as with the HTTP engine.
+          correction = correctionMessages(raw, why, req.schemaName);
+          this.log(`llm: ${req.stage}: reply did not validate (${why}); asking once more`);
+          continue;
         }
-        fail(new LlmError("http", `${req.stage}: the local engine failed: ${message}`, { stage: req.stage, model: s.model }));
-      } finally {
-        // What the sequence now holds (prompt and reply) is what the next request will find.
-        this.router.release(slot, slot.chat.sequence.contextTokens);
-      }
-
-      const parsed = parseReply(raw, req.schema, stopReason === "maxTokens");
-      if (parsed.ok) return { value: parsed.value, usage, raw, model: s.model };
-      const why = parsed.errors;
-      if (attempt === 0) {
-        // The grammar fixes the shape; what it cannot express (patterns, ranges) or a reply cut
-        // off at max_tokens gets one corrective turn, as with the HTTP engine.
-        correction = correctionMessages(raw, why, req.schemaName);
-        this.log(`llm: ${req.stage}: reply did not validate (${why}); asking once more`);
-        continue;
-      }
-      fail(
-        new LlmError("invalid_output", `${req.stage}: the reply did not match ${req.schemaName} even after a corrective retry: ${why}`, {
+        throw new LlmError("invalid_output", `${req.stage}: the reply did not match ${req.schemaName} even after a corrective retry: ${why}`, {
           stage: req.stage,
           raw,
           model: s.model,
-        }),
+        });
+      }
+    });
+  }
+
+  /**
+   * K generations of the prompt, side by side on sequences the router picks (sample i with
+   * seed + i). They share the prompt, so after the first the router sends them where it is held.
+   */
+  async sample(req: SampleRequest): Promise<SampleResult> {
+    if (this.closed) throw new LlmError("aborted", "the model client is closed", { stage: req.stage });
+    const s = this.settingsFor(req.stage);
+    const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, cached_prompt_tokens: 0 };
+    const seed = req.sampling?.seed;
+    const one = async (first: number): Promise<TextSample[]> => {
+      const { raw, stopReason } = await this.generate(req.stage, s, req.messages, usage, {
+        maxTokens: s.maxTokens ?? req.sampling?.max_tokens,
+        temperature: s.temperature ?? req.sampling?.temperature,
+        seed: seed === undefined ? undefined : seed + first,
+        signal: req.signal,
+        retry: false,
+        meter: req.meter,
+      });
+      return [{ text: raw, truncated: stopReason === "maxTokens" }];
+    };
+    return this.booked(req.stage, s, req.meter, async () => ({ samples: await drawSamples(req.n, one, () => false), usage, model: s.model, requests: req.n }));
+  }
+
+  /** Runs a call; an LlmError it ends in is counted once (aborts are not errors). */
+  private async booked<T>(stage: string, s: StageSettings, meter: LlmMeter | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof LlmError && err.code !== "aborted") bookRequest(this.counters, meter, { stage, model: s.model }, { errors: 1 });
+      throw err;
+    }
+  }
+
+  /**
+   * One generation on the sequence the router picks for the prompt (the one holding most of it),
+   * its tokens booked and added to `usage`. Throws LlmError.
+   */
+  private async generate(
+    stage: string,
+    s: StageSettings,
+    messages: ChatMessage[],
+    usage: Usage,
+    o: { grammar?: LlamaGrammar; maxTokens?: number; temperature?: number; seed?: number; signal?: AbortSignal; retry: boolean; meter?: LlmMeter },
+  ): Promise<{ raw: string; stopReason: string }> {
+    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => bookRequest(this.counters, o.meter, { stage, model: s.model }, delta);
+    if (o.signal?.aborted) throw new LlmError("aborted", "request aborted", { stage });
+    const history = toHistory(messages);
+    const prompt = this.route(history);
+    const promptTokens = prompt.tokens.length;
+    const room = this.context.contextSize - promptTokens;
+    if (room < Math.max(1, o.maxTokens ?? 1)) {
+      book({ requests: 1, retries: o.retry ? 1 : 0 });
+      throw new LlmError(
+        "context_length",
+        `${stage}: the prompt is ${promptTokens} tokens and ${o.maxTokens ?? 1} more are wanted, over the local context of ${this.context.contextSize} tokens`,
+        { stage, model: s.model },
       );
+    }
+    const lease = await this.router.acquire(prompt);
+    const slot = lease.value;
+    try {
+      // The request may have been aborted while it waited for a free sequence.
+      if (o.signal?.aborted) throw new LlmError("aborted", "request aborted", { stage });
+      book({ requests: 1, retries: o.retry ? 1 : 0 });
+      const chat = slot.chat;
+      const meter = chat.sequence.tokenMeter.getState();
+      const res = await chat.generateResponse(history, {
+        grammar: o.grammar,
+        maxTokens: o.maxTokens ?? room,
+        temperature: o.temperature,
+        seed: o.seed,
+        signal: o.signal,
+        stopOnAbortSignal: false,
+      });
+      const raw = res.response;
+      const used = chat.sequence.tokenMeter.diff(meter);
+      // The meter books a token whose logits are read as output: the prompt's last token, which
+      // is always evaluated (anew, if it was cached) to get the first reply token, is one of them.
+      const evaluated = used.usedInputTokens + 1;
+      const delta = {
+        prompt_tokens: promptTokens,
+        // Tokens the sequence did not have to evaluate again: the prefix an earlier request left in it.
+        cached_prompt_tokens: Math.max(0, promptTokens - evaluated),
+        completion_tokens: used.usedOutputTokens || this.model.tokenize(raw).length,
+      };
+      usage.prompt_tokens += delta.prompt_tokens;
+      usage.cached_prompt_tokens += delta.cached_prompt_tokens;
+      usage.completion_tokens += delta.completion_tokens;
+      book(delta);
+      return { raw, stopReason: res.metadata.stopReason };
+    } catch (err) {
+      if (err instanceof LlmError) throw err;
+      if (o.signal?.aborted) throw new LlmError("aborted", "request aborted", { stage });
+      const message = (err as Error).message ?? String(err);
+      if (/context/i.test(message) && /(size|length|full|exceed|fit)/i.test(message)) {
+        throw new LlmError("context_length", `${stage}: ${message}`, { stage, model: s.model });
+      }
+      throw new LlmError("http", `${stage}: the local engine failed: ${message}`, { stage, model: s.model });
+    } finally {
+      // What the sequence now holds (prompt and reply) is what the next request will find.
+      this.router.release(slot, slot.chat.sequence.contextTokens);
     }
   }
 

@@ -2,22 +2,24 @@
  * The OpenAI-compatible engine: any server speaking /v1/chat/completions (vLLM, SGLang,
  * llama.cpp server, Ollama, OpenAI, hosted APIs). Structured output with a prompt-embedded
  * fallback, tolerant parsing and one corrective retry, counted retries with backoff, an
- * in-flight cap, an rpm pacer, and load spreading over several base URLs per stage.
+ * in-flight cap, an rpm pacer, and load spreading over several base URLs per stage. Plain-text
+ * samples (`sample`) go through the same transport, with `n` where the server has it.
  */
 import OpenAI from "openai";
 import type { z } from "zod";
 import type { LlmConfig, ModelSettings } from "../config/schema.js";
 import { redactUrl, redactUrlsIn } from "../config/redact.js";
 import type { LlmStats } from "../records.js";
-import { bookRequest, LlmCounterBook } from "./counters.js";
+import { bookRequest, LlmCounterBook, type LlmMeter } from "./counters.js";
 import { DEFAULT_EJECTION, Endpoint, EndpointPool, endpointKey, type EjectionOptions } from "./endpoint-pool.js";
 import { createLimiter, RpmPacer, sleep, type Limiter } from "./limiter.js";
 import type { RequestPermits } from "./shared-rate-limit.js";
 import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffOptions, type Failure } from "./retry.js";
 import { stagePriority } from "./wait-queue.js";
 import { chatRequestBody, correctionMessages, jsonSchemaOf, parseReply } from "./structured.js";
+import { choicesOf, drawSamples, sampleRequestBody } from "./samples.js";
 import { serverProblem } from "./server-problem.js";
-import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type Usage } from "./types.js";
+import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type SampleRequest, type SampleResult, type TextSample, type Usage } from "./types.js";
 
 /** Placeholder key for local servers that want none (the SDK insists on one). */
 export const PLACEHOLDER_API_KEY = "EMPTY";
@@ -123,6 +125,33 @@ interface StageSettings {
 
 type StageInput = Partial<ModelSettings>;
 
+/** One `complete` or `sample` call across its requests: what its counters and retries need. */
+interface CallState {
+  stage: string;
+  model: string;
+  /** The caller's own meter, booked besides the engine's counters (CompleteRequest.meter). */
+  meter?: LlmMeter;
+  /** Requests sent so far (every one after the first is a retry). */
+  sent: number;
+  transportRetries: number;
+  /** The endpoint of the last failure, avoided by the next attempt. */
+  avoid?: Endpoint<OpenAI>;
+  lastKey?: string;
+}
+
+interface ExchangeOptions {
+  /** The request body, built per attempt for the endpoint it goes to. */
+  body: (ep: Endpoint<OpenAI>) => OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
+  signal?: AbortSignal;
+  /**
+   * Sequences the request runs on the server (the limiter counts them; default 1), asked per
+   * attempt: a request that would have asked for K samples goes out as one once `n` is refused.
+   */
+  weight?: () => number;
+  /** The server refused a feature the body used: true = adapt (remembered by the caller) and send again. */
+  refused?: (f: Failure, ep: Endpoint<OpenAI>) => boolean;
+}
+
 export async function createOpenAIClient(cfg: LlmConfig, opts: OpenAIEngineOptions = {}): Promise<LlmClient> {
   const engine = new OpenAIEngine(cfg, opts);
   await engine.init();
@@ -143,6 +172,8 @@ class OpenAIEngine implements LlmClient {
   private readonly discovered = new Map<string, string>();
   /** endpoint|model pairs that refused response_format: they get prompt-embedded schemas. */
   private readonly promptOnly = new Set<string>();
+  /** endpoint|model pairs that refuse or ignore `n`: one sample per request there. */
+  private readonly noN = new Set<string>();
   /** Per endpoint: when a retry was last logged, and how many went unlogged since (a server down for a minute is a few lines, not hundreds). */
   private readonly retryNotes = new Map<string, { at: number; quiet: number }>();
   private closed = false;
@@ -202,109 +233,182 @@ class OpenAIEngine implements LlmClient {
     if (this.closed) throw new LlmError("aborted", "the model client is closed", { stage: req.stage });
     const s = this.settingsFor(req.stage);
     const jsonSchema = jsonSchemaOf(req.schema);
+    const call = this.newCall(req.stage, s, req.meter);
     let correction: ChatMessage[] = [];
-    let transportRetries = 0;
-    let sent = 0;
-    let avoid: Endpoint<OpenAI> | undefined;
-    let lastKey: string | undefined;
-    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => bookRequest(this.counters, req.meter, { stage: req.stage, model: s.model, endpoint: lastKey }, delta);
-    const fail: (err: LlmError) => never = (err) => {
-      if (err.code !== "aborted") book({ errors: 1 });
-      throw err;
-    };
+    const modeOf = (ep: Endpoint<OpenAI>) => (s.structured === "prompt" || this.promptOnly.has(`${ep.key}|${s.model}`) ? "prompt" : "json_schema");
+    // The mode the last attempt was sent in: another call may have switched the endpoint to
+    // "prompt" since, and this call's refusal must still be handled (resent), not failed.
+    let sentMode: ReturnType<typeof modeOf> = "json_schema";
+    return this.booked(call, async () => {
+      for (;;) {
+        const completion = await this.exchange(s, call, {
+          body: (ep) => chatRequestBody(s, req, jsonSchema, (sentMode = modeOf(ep)), correction),
+          signal: req.signal,
+          // A server that refuses response_format gets the schema in the prompt from now on.
+          refused: (f, ep) => {
+            if (f.kind !== "response_format" || sentMode !== "json_schema") return false;
+            const key = `${ep.key}|${s.model}`;
+            if (!this.promptOnly.has(key)) this.opts.log?.(this.scrub(`llm: ${ep.key} (${s.model}) refuses response_format; embedding the schema in the prompt from now on`));
+            this.promptOnly.add(key);
+            return true;
+          },
+        });
+        const usage = usageOf(completion);
+        const raw = completion.choices?.[0]?.message?.content ?? "";
+        const parsed = parseReply(raw, req.schema, completion?.choices?.[0]?.finish_reason === "length");
+        if (parsed.ok) return { value: parsed.value, usage, raw, model: completion.model || s.model };
+        if (correction.length === 0) {
+          // One corrective turn: the model sees its own reply and what was wrong with it.
+          correction = correctionMessages(raw, parsed.errors, req.schemaName);
+          this.opts.log?.(`llm: ${req.stage}: reply did not validate (${parsed.errors}); asking once more`);
+          continue;
+        }
+        throw new LlmError("invalid_output", `${req.stage}: the reply did not match ${req.schemaName} even after a corrective retry: ${parsed.errors}`, {
+          stage: req.stage,
+          raw,
+          model: s.model,
+        });
+      }
+    });
+  }
 
+  async sample(req: SampleRequest): Promise<SampleResult> {
+    if (this.closed) throw new LlmError("aborted", "the model client is closed", { stage: req.stage });
+    const s = this.settingsFor(req.stage);
+    const call = this.newCall(req.stage, s, req.meter);
+    const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, cached_prompt_tokens: 0 };
+    let model = s.model;
+    let answered = 0;
+    const withN = (ep: Endpoint<OpenAI>) => !this.noN.has(`${ep.key}|${s.model}`);
+    const ask = async (first: number, count: number): Promise<TextSample[]> => {
+      let asked = 1;
+      // Each request (with `n`, or one of K singles) counts its own retries.
+      const one = this.newCall(req.stage, s, req.meter);
+      const completion = await this.exchange(s, one, {
+        body: (ep) => sampleRequestBody(s, req, (asked = count > 1 && withN(ep) ? count : 1), first),
+        signal: req.signal,
+        weight: () => (count > 1 && s.pool.endpoints.some(withN) ? count : 1),
+        // A server without `n` may refuse it (HTTP 400/422): draw one sample per request there.
+        // Should the 400 be about something else, the single request meets it too and fails.
+        refused: (f, ep) => {
+          if (asked < 2 || f.status === undefined || (f.status !== 400 && f.status !== 422) || f.kind === "context_length") return false;
+          this.markNoN(ep.key, s.model, `refuses n (HTTP ${f.status}: ${f.message})`);
+          return true;
+        },
+      }).finally(() => (call.lastKey = one.lastKey ?? call.lastKey));
+      const u = usageOf(completion);
+      usage.prompt_tokens += u.prompt_tokens;
+      usage.completion_tokens += u.completion_tokens;
+      usage.cached_prompt_tokens += u.cached_prompt_tokens;
+      model = completion.model || model;
+      answered++;
+      const got = choicesOf(completion);
+      if (got.length === 0) throw new LlmError("http", `${req.stage}: the server's reply holds no choices`, { stage: req.stage, model: s.model });
+      // Some servers (llama.cpp, Ollama) ignore `n` and answer one choice.
+      if (asked > 1 && got.length < asked) this.markNoN(one.lastKey ?? "", s.model, `answered ${got.length} of n=${asked} choices`);
+      return got.slice(0, count);
+    };
+    return this.booked(call, async () => {
+      const samples = await drawSamples(req.n, ask, () => s.pool.endpoints.some(withN));
+      return { samples, usage, model, requests: answered };
+    });
+  }
+
+  /** Remembers an endpoint + model that does not draw several samples per request, and says so once. */
+  private markNoN(endpoint: string, model: string, why: string): void {
+    const key = `${endpoint}|${model}`;
+    if (this.noN.has(key)) return;
+    this.noN.add(key);
+    this.opts.log?.(this.scrub(`llm: ${endpoint} (${model}) ${why}; drawing one sample per request there from now on`));
+  }
+
+  private newCall(stage: string, s: StageSettings, meter?: LlmMeter): CallState {
+    return { stage, model: s.model, meter, sent: 0, transportRetries: 0 };
+  }
+
+  /** Runs a call; an LlmError it ends in is counted once (aborts are not errors). */
+  private async booked<T>(call: CallState, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof LlmError && err.code !== "aborted") bookRequest(this.counters, call.meter, { stage: call.stage, model: call.model, endpoint: call.lastKey }, { errors: 1 });
+      throw err;
+    }
+  }
+
+  /**
+   * Sends one chat request until it is answered: through the limiter, the rpm pacer and shared
+   * permits, to the endpoint with the fewest in flight, with counted retries (another endpoint
+   * when there is one) and the caller's handling of a refused feature. Throws LlmError.
+   */
+  private async exchange(s: StageSettings, call: CallState, x: ExchangeOptions): Promise<OpenAI.Chat.ChatCompletion> {
+    const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => bookRequest(this.counters, call.meter, { stage: call.stage, model: s.model, endpoint: call.lastKey }, delta);
     for (;;) {
-      if (req.signal?.aborted) fail(new LlmError("aborted", "request aborted", { stage: req.stage }));
-      const release = await this.limiter.acquire(req.signal, stagePriority(req.stage));
+      if (x.signal?.aborted) throw new LlmError("aborted", "request aborted", { stage: call.stage });
+      const weight = x.weight?.() ?? 1;
+      const release = await this.limiter.acquire(x.signal, stagePriority(call.stage), weight);
+      // `n` was refused while this request waited: it now runs one sequence, and holding the room
+      // of K would leave the server idle (every pair queued before the refusal would do so).
+      if (weight > 1 && (x.weight?.() ?? 1) < weight) {
+        release();
+        continue;
+      }
       let ep: Endpoint<OpenAI>;
-      let mode: "json_schema" | "prompt";
       let outcome: Awaited<ReturnType<OpenAIEngine["send"]>>;
       try {
-        if (this.pacer) await this.pacer.take(req.signal);
-        if (this.opts.permits) await this.opts.permits.take(req.signal);
-        ep = s.pool.pick(avoid);
-        lastKey = ep.key;
-        mode = s.structured === "prompt" || this.promptOnly.has(`${ep.key}|${s.model}`) ? "prompt" : "json_schema";
-        const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = chatRequestBody(s, req, jsonSchema, mode, correction);
-        book({ requests: 1, retries: sent > 0 ? 1 : 0 });
-        sent++;
+        if (this.pacer) await this.pacer.take(x.signal);
+        if (this.opts.permits) await this.opts.permits.take(x.signal);
+        ep = s.pool.pick(call.avoid);
+        call.lastKey = ep.key;
+        const body = x.body(ep);
+        book({ requests: 1, retries: call.sent > 0 ? 1 : 0 });
+        call.sent++;
         let endpointFailed = false;
         const sentAt = Date.now();
         try {
-          outcome = await this.send(ep, body, req.signal);
+          outcome = await this.send(ep, body, x.signal);
           endpointFailed = !outcome.ok && outcome.failure.kind === "retryable";
         } finally {
           s.pool.release(ep, endpointFailed); // also on abort, or in-flight counts would leak
         }
         const overloaded = !outcome.ok && (outcome.failure.status === 429 || outcome.failure.status === 503);
+        const tokens = outcome.ok ? outcome.completion.usage?.completion_tokens : undefined;
         this.limiter.onResult?.(outcome.ok ? "ok" : overloaded ? "overloaded" : "failed", {
           latencyMs: Date.now() - sentAt,
-          completionTokens: outcome.ok ? outcome.completion.usage?.completion_tokens : undefined,
+          // Per sequence: K samples decode side by side, so a K-sample reply takes about as long as one.
+          completionTokens: tokens === undefined ? undefined : tokens / weight,
+          sequences: weight,
         });
-      } catch (err) {
-        if (err instanceof LlmError) fail(err);
-        throw err;
       } finally {
         release();
       }
 
-      if (!outcome.ok) {
-        const f = outcome.failure;
-        const where = `${req.stage}: ${failureAt(f, ep.key)}`;
-        if (f.kind === "refused") {
-          // A bad key, no access or an unknown model: every request would get the same answer.
-          fail(new LlmError("refused", this.scrub(`${where}: ${f.message}`), { stage: req.stage, status: f.status, model: s.model }));
-        }
-        if (f.kind === "context_length") {
-          fail(new LlmError("context_length", this.scrub(`${where}: ${f.message}`), { stage: req.stage, status: f.status, model: s.model }));
-        }
-        if (f.kind === "response_format" && mode === "json_schema") {
-          this.promptOnly.add(`${ep.key}|${s.model}`);
-          this.opts.log?.(this.scrub(`llm: ${ep.key} (${s.model}) refuses response_format; embedding the schema in the prompt from now on`));
-          continue;
-        }
-        if (f.kind === "retryable" && transportRetries < this.cfg.maxRetries) {
-          const delay = backoffDelay(transportRetries, this.backoff, f.retryAfterMs);
-          transportRetries++;
-          avoid = ep;
-          this.noteRetry(ep.key, `llm: ${where}${f.status !== undefined || f.timeout ? `: ${f.message}` : ""}; retry ${transportRetries}/${this.cfg.maxRetries} in ${delay} ms`);
-          try {
-            await sleep(delay, req.signal);
-          } catch (err) {
-            fail(err as LlmError);
-          }
-          continue;
-        }
-        const tries = sent > 1 ? ` (after ${sent} requests)` : "";
-        const detail = f.status !== undefined ? `: ${f.message}` : "";
-        fail(
-          new LlmError(f.timeout ? "timeout" : "http", this.scrub(`${where}${tries}${detail}`), {
-            stage: req.stage,
-            status: f.status,
-            model: s.model,
-          }),
-        );
+      if (outcome.ok) {
+        const usage = usageOf(outcome.completion);
+        book({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, cached_prompt_tokens: usage.cached_prompt_tokens });
+        return outcome.completion;
       }
-
-      const completion = outcome.completion;
-      const usage = usageOf(completion);
-      book({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, cached_prompt_tokens: usage.cached_prompt_tokens });
-      const raw = completion.choices?.[0]?.message?.content ?? "";
-      const parsed = parseReply(raw, req.schema, completion?.choices?.[0]?.finish_reason === "length");
-      if (parsed.ok) return { value: parsed.value, usage, raw, model: completion.model || s.model };
-      if (correction.length === 0) {
-        // One corrective turn: the model sees its own reply and what was wrong with it.
-        correction = correctionMessages(raw, parsed.errors, req.schemaName);
-        this.opts.log?.(`llm: ${req.stage}: reply did not validate (${parsed.errors}); asking once more`);
+      const f = outcome.failure;
+      const where = `${call.stage}: ${failureAt(f, ep.key)}`;
+      if (f.kind === "refused") {
+        // A bad key, no access or an unknown model: every request would get the same answer.
+        throw new LlmError("refused", this.scrub(`${where}: ${f.message}`), { stage: call.stage, status: f.status, model: s.model });
+      }
+      if (f.kind === "context_length") {
+        throw new LlmError("context_length", this.scrub(`${where}: ${f.message}`), { stage: call.stage, status: f.status, model: s.model });
+      }
+      if (x.refused?.(f, ep)) continue;
+      if (f.kind === "retryable" && call.transportRetries < this.cfg.maxRetries) {
+        const delay = backoffDelay(call.transportRetries, this.backoff, f.retryAfterMs);
+        call.transportRetries++;
+        call.avoid = ep;
+        this.noteRetry(ep.key, `llm: ${where}${f.status !== undefined || f.timeout ? `: ${f.message}` : ""}; retry ${call.transportRetries}/${this.cfg.maxRetries} in ${delay} ms`);
+        await sleep(delay, x.signal);
         continue;
       }
-      fail(
-        new LlmError("invalid_output", `${req.stage}: the reply did not match ${req.schemaName} even after a corrective retry: ${parsed.errors}`, {
-          stage: req.stage,
-          raw,
-          model: s.model,
-        }),
-      );
+      const tries = call.sent > 1 ? ` (after ${call.sent} requests)` : "";
+      const detail = f.status !== undefined ? `: ${f.message}` : "";
+      throw new LlmError(f.timeout ? "timeout" : "http", this.scrub(`${where}${tries}${detail}`), { stage: call.stage, status: f.status, model: s.model });
     }
   }
 

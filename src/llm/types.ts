@@ -52,8 +52,42 @@ export interface CompleteResult<T> {
   cached?: boolean;
 }
 
+/**
+ * K samples of one prompt as plain text (a policy's rollouts): no schema, no repair. With a
+ * seed, sample i is drawn with seed + i, however the engine splits the draws into requests,
+ * so one request with `n` and K separate requests ask for the same samples.
+ */
+export interface SampleRequest {
+  /** Selects the stage's model settings and the counters it is booked under. */
+  stage: string;
+  messages: ChatMessage[];
+  /** How many samples (K). */
+  n: number;
+  sampling?: Sampling;
+  signal?: AbortSignal;
+  /** Also book this call's figures here (as CompleteRequest.meter). */
+  meter?: LlmMeter;
+}
+
+export interface TextSample {
+  text: string;
+  /** The server stopped it at max_tokens. */
+  truncated: boolean;
+}
+
+export interface SampleResult {
+  /** In draw order: samples[i] was drawn with seed + i. */
+  samples: TextSample[];
+  usage: Usage;
+  model: string;
+  /** HTTP requests that answered (1 with `n`, K without; retries not counted). */
+  requests: number;
+}
+
 export interface LlmClient {
   complete<S extends z.ZodType>(req: CompleteRequest<S>): Promise<CompleteResult<z.infer<S>>>;
+  /** K plain-text samples of one prompt, with the server's `n` where it has it. */
+  sample(req: SampleRequest): Promise<SampleResult>;
   /** Counters since the client was made. */
   stats(): LlmStats;
   /** Model name configured for a stage (for QaRecord.models). */

@@ -4,12 +4,18 @@
  * not by how busy the machine is).
  */
 import type { z } from "zod";
-import type { LlmClient, CompleteRequest, CompleteResult } from "../llm/types.js";
+import type { LlmClient, CompleteRequest, CompleteResult, SampleRequest, SampleResult } from "../llm/types.js";
 import { budgetSpent, type Budget } from "./budget.js";
 
 export function withBudget(inner: LlmClient, budget: Budget, onSpent: (why: string) => void): LlmClient {
   if (budget.maxCostUsd === undefined && budget.maxTokens === undefined) return inner;
   let fired = false;
+  // Failed calls spend tokens too (invalid replies are paid for).
+  const check = () => {
+    if (fired) return;
+    const why = budgetSpent(budget, inner.stats());
+    if (why) (fired = true), onSpent(why);
+  };
   return {
     // Read through, as withSignal does: `load` feeds the progress display (requests in flight).
     get maxConcurrency() {
@@ -23,11 +29,14 @@ export function withBudget(inner: LlmClient, budget: Budget, onSpent: (why: stri
       try {
         return await inner.complete(req);
       } finally {
-        // Failed calls spend tokens too (invalid replies are paid for).
-        if (!fired) {
-          const why = budgetSpent(budget, inner.stats());
-          if (why) (fired = true), onSpent(why);
-        }
+        check();
+      }
+    },
+    async sample(req: SampleRequest): Promise<SampleResult> {
+      try {
+        return await inner.sample(req);
+      } finally {
+        check();
       }
     },
   };

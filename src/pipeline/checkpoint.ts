@@ -31,9 +31,9 @@ export interface Checkpoint {
 }
 
 /** The writer's last checkpoint in `stateDir`, if any. */
-export function readCheckpoint(stateDir: string, tag: string): Checkpoint | undefined {
+export function readCheckpoint<C extends { ledgerBytes: number } = Checkpoint>(stateDir: string, tag: string): C | undefined {
   const file = join(stateDir, `checkpoint-${tag}.json`);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Checkpoint) : undefined;
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as C) : undefined;
 }
 
 export class Ledger {
@@ -71,9 +71,9 @@ export class Ledger {
     return this.checkpointFile();
   }
 
-  /** Loads the last checkpoint and cuts the ledger back to it. */
-  load(): Checkpoint | undefined {
-    const cp = readCheckpoint(this.stateDir, this.tag);
+  /** Loads the last checkpoint and cuts the ledger back to it (a rollout keeps its own kind of checkpoint: `C`). */
+  load<C extends { ledgerBytes: number } = Checkpoint>(): C | undefined {
+    const cp = readCheckpoint<C>(this.stateDir, this.tag);
     const ledgerBytes = cp?.ledgerBytes ?? 0;
     if (statSync(this.ledgerFile()).size > ledgerBytes) truncateSync(this.ledgerFile(), ledgerBytes);
     this.bytes = ledgerBytes;
@@ -100,7 +100,7 @@ export class Ledger {
     return this.bytes;
   }
 
-  writeCheckpoint(cp: Checkpoint): void {
+  writeCheckpoint(cp: { ledgerBytes: number }): void {
     const tmp = this.checkpointFile() + ".tmp";
     const fd = openSync(tmp, "w");
     writeFully(fd, Buffer.from(JSON.stringify(cp)));

@@ -13,6 +13,9 @@ import { LEXICAL_DIMS, lexicalEmbed } from "./lexical-embed.js";
 import { fmt, html, renderPage, table, trusted, type SafeHtml } from "./page.js";
 import { estimateCost, type PriceChoice } from "./prices.js";
 import { remoteEmbed } from "./remote-embed.js";
+import { reviewSection } from "./review-section.js";
+import { difficultySection } from "./difficulty-section.js";
+import type { PassRateBand } from "../curate/difficulty.js";
 
 export interface ReportOptions {
   runDir: string;
@@ -28,6 +31,8 @@ export interface ReportOptions {
   seed?: number;
   /** Clusters for the coverage figure. */
   clusters?: number;
+  /** The learnable band the difficulty section shows (default: the band a curate kept, else 0.1–0.9). */
+  passRateBand?: PassRateBand;
 }
 
 export interface ReportSummary {
@@ -67,6 +72,7 @@ export async function buildReport(opts: ReportOptions): Promise<ReportSummary> {
     maxTableRows,
     maxRejectedRows: opts.maxRejectedRows ?? Math.min(5000, maxTableRows),
     passageChars: opts.passageChars ?? 1500,
+    passRateBand: opts.passRateBand,
   });
   const compare = opts.compare ? await collectCompare(opts.compare, Math.min(2000, Math.ceil(maxMapPoints / 2)), seed) : undefined;
 
@@ -83,9 +89,13 @@ export async function buildReport(opts: ReportOptions): Promise<ReportSummary> {
   add("domains", "Domains", await domainSection(c));
   add("personas", "Personas", await personaSection(c));
   add("answers", "Answer types and lengths", await answerSection(c));
+  // Only for pairs that were rolled out (`webscale-rl rollout`).
+  if (c.passRates.measured > 0) add("difficulty", "Difficulty (pass rates)", await difficultySection(c));
   add("cost", "Cost and throughput", await cost.body);
   const div = await diversitySection(c, compare, opts, seed);
   add("diversity", "Diversity", div.body);
+  const review = await reviewSection(opts.runDir);
+  if (review) add("review", "Human review", review);
   add("samples", "Sample browser", samplesSection(c));
 
   const title = `webscale-rl report: ${basename(resolve(opts.runDir))}`;

@@ -133,3 +133,35 @@ export function scatterMap(values: Row[], title: string): TopLevelSpec {
     },
   } as TopLevelSpec;
 }
+
+/** Pairs per pass-rate bin, in the given bin order, stacked by whether they lie in the band. */
+export function passRateHistogram(values: Row[], bins: readonly string[], title: string): TopLevelSpec {
+  return {
+    title,
+    width: WIDTH - 160,
+    height: 180,
+    data: { values },
+    mark: { type: "bar", tooltip: true },
+    encoding: {
+      x: { field: "bin", type: "ordinal", sort: [...bins], title: "pass rate", axis: { labelAngle: -40 } },
+      y: { aggregate: "sum", field: "pairs", type: "quantitative", title: "pairs" },
+      color: { field: "where", type: "nominal", title: null, scale: { domain: ["in band", "outside the band"], range: ["#2a9d5c", "#c9ced4"] } },
+    },
+  } as TopLevelSpec;
+}
+
+/** One bar per group, split into its share of each pass-rate bin: a histogram per row, side by side. */
+export function passRateShares(values: Row[], bins: readonly string[], category: string, title: string): TopLevelSpec {
+  return {
+    title,
+    width: WIDTH - 200,
+    data: { values },
+    mark: { type: "bar", tooltip: true },
+    encoding: {
+      y: { field: category, type: "nominal", title: null },
+      x: { aggregate: "sum", field: "pairs", type: "quantitative", stack: "normalize", title: "share of pairs", axis: { format: "%" } },
+      color: { field: "bin", type: "ordinal", sort: [...bins], title: "pass rate", scale: { scheme: "redyellowgreen" } },
+      order: { field: "order", type: "quantitative" },
+    },
+  } as TopLevelSpec;
+}

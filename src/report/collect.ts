@@ -7,6 +7,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { jsonlLines, readDocumentRecords, readQa, readRejections, readStats, runPaths, type RecordParseError } from "../io/run-dir.js";
 import type { QaRecord, Rejection, SourceLocation, Stats } from "../records.js";
 import { Reservoir, seededRandom } from "../util/random.js";
+import type { PassRateBand } from "../curate/difficulty.js";
+import { PassRateCollector } from "./pass-rates.js";
+
+/** open-r1's pass-rate filter keeps 0.1 < mean < 0.9: the report shows that band unless told otherwise. */
+export const DEFAULT_BAND: PassRateBand = { min: 0.1, max: 0.9 };
 
 /** One row of the sample browser, with short keys because up to ~25k of them are embedded. */
 export interface TableRow {
@@ -42,6 +47,8 @@ export interface CollectOptions {
   maxRejectedRows: number;
   /** Characters of source passage kept per document. */
   passageChars: number;
+  /** The learnable band the report shows (default: the band a curate kept, else 0.1–0.9). */
+  passRateBand?: PassRateBand;
 }
 
 export interface Collected {
@@ -68,6 +75,10 @@ export interface Collected {
   tableRowsTotal: { accepted: number; rejected: number };
   passages: Record<string, string>;
   documentsWithText: number;
+  /** Pass rates of the pairs that were rolled out. */
+  passRates: PassRateCollector;
+  /** Where the band came from: "--pass-rate-band", "curate --pass-rate" or "default". */
+  bandSource: string;
 }
 
 const QUESTION_WORD_CAP = 100;
@@ -116,6 +127,9 @@ export async function collectRun(dir: string, opts: CollectOptions): Promise<Col
   const paths = runPaths(dir);
   if (!existsSync(paths.qa) && !existsSync(paths.stats)) throw new Error(`${dir} is not a run directory (no qa/ folder and no stats.json)`);
   const random = seededRandom(opts.seed);
+  const run = readRunJson(dir);
+  const curatedBand = (run?.options as { difficulty?: PassRateBand } | undefined)?.difficulty;
+  const band = opts.passRateBand ?? (curatedBand ? { min: curatedBand.min, max: curatedBand.max } : DEFAULT_BAND);
   // A stats.json that does not match the schema is reported, not fatal: the records still tell most of the story.
   let stats: Stats | undefined;
   let statsProblem: string | undefined;
@@ -126,7 +140,7 @@ export async function collectRun(dir: string, opts: CollectOptions): Promise<Col
   }
   const c: Collected = {
     stats,
-    run: readRunJson(dir),
+    run,
     accepted: 0,
     domains: new Map(),
     personas: new Map(),
@@ -144,6 +158,8 @@ export async function collectRun(dir: string, opts: CollectOptions): Promise<Col
     tableRowsTotal: { accepted: 0, rejected: 0 },
     passages: {},
     documentsWithText: 0,
+    passRates: new PassRateCollector(band),
+    bandSource: opts.passRateBand ? "--pass-rate-band" : curatedBand ? "curate --pass-rate" : "default",
   };
   const onBad = (e: RecordParseError) => {
     c.badLines++;
@@ -168,6 +184,7 @@ export async function collectRun(dir: string, opts: CollectOptions): Promise<Col
     if (!res) mapByDomain.set(rec.domain, (res = new Reservoir<string>(opts.maxMapPoints, random)));
     res.add(rec.question);
     acceptedRows.add({ rec });
+    c.passRates.add(rec);
   }
   c.mapSample = stratify(mapByDomain, opts.maxMapPoints);
 

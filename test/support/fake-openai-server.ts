@@ -15,6 +15,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { estimateTokens } from "../../src/util/tokens.js";
 import { fnv1a32 } from "../../src/util/hash.js";
 import { valueForSchema } from "./fake-schema-values.js";
+import { policyReply, type PolicyModel } from "./fake-policy.js";
 
 export interface FakeRequestContext {
   schemaName: string | undefined;
@@ -64,6 +65,10 @@ export interface RecordedRequest {
   promptTokens: number;
   completionTokens: number;
   document?: string;
+  /** The `n` the request asked for (absent = 1) and the choices answered. */
+  n?: number;
+  choices?: number;
+  seed?: number;
 }
 export interface FakeOpenAI {
   /** Base URL ending in /v1. */
@@ -108,12 +113,26 @@ export interface FakeOpenAIOptions {
    * when it answered the request.
    */
   extraRoutes?: ExtraRoutes;
+  /**
+   * A policy answering plain-text requests (no schema) for the questions it knows, right
+   * with a set probability per draw (fake-policy.ts). Questions it does not know get a
+   * deterministic non-answer.
+   */
+  policy?: PolicyModel;
+  /**
+   * What the server does with `n` > 1: answer that many choices (default), refuse the request
+   * with HTTP 400 like a server without `n`, or ignore it and answer one choice (llama.cpp, Ollama).
+   */
+  n?: "supported" | "refused" | "ignored";
 }
 export type ExtraRoutes = (req: http.IncomingMessage, res: http.ServerResponse, path: string, body: string) => boolean | Promise<boolean>;
 export interface ReplyInfo {
   ctx: FakeRequestContext;
   promptTokens: number;
+  /** All choices together. */
   completionTokens: number;
+  /** Per choice (one entry per sequence the request runs). */
+  choiceTokens: number[];
 }
 export interface ReplyShape {
   cachedTokens?: number;
@@ -202,8 +221,17 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   async function chat(body: any, res: http.ServerResponse, record: (r: any) => void): Promise<void> {
     const ctx = contextOf(body, chatIndex++);
     const promptTokens = ctx.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
-    const base = { schemaName: ctx.schemaName, mode: ctx.mode, promptTokens, document: ctx.document };
+    const base: Partial<RecordedRequest> = { schemaName: ctx.schemaName, mode: ctx.mode, promptTokens, document: ctx.document };
     const sentResponseFormat = body.response_format != null;
+    const askedN = Number.isInteger(body.n) && body.n > 1 ? (body.n as number) : 1;
+    const seed = typeof body.seed === "number" ? body.seed : undefined;
+    base.n = askedN > 1 ? askedN : undefined;
+    base.seed = seed;
+    if (askedN > 1 && opts.n === "refused") {
+      record({ ...base, status: 400 });
+      return sendJson(res, 400, errorBody("n > 1 is not supported by this server: only one choice per request", "invalid_request_error"));
+    }
+    const choices = opts.n === "ignored" ? 1 : askedN;
     const fault = takeFault(ctx, sentResponseFormat);
     const served = [model, ...(opts.extraModels ?? [])];
     if (fault?.kind === "401" || fault?.kind === "403" || fault?.kind === "404" || (opts.strictModels && !served.includes(body.model))) {
@@ -247,24 +275,33 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
 
     // Like a real server: a reply longer than max_tokens (or than the context left) stops there.
     const limit = Math.min(Number(body.max_completion_tokens ?? body.max_tokens) || Infinity, contextTokens - promptTokens);
-    let content: string;
-    let finishReason = "stop";
+    const contents: string[] = [];
     if (fault?.kind === "loop") {
-      content = `{"question": "${"and then the same clause again, ".repeat(limit + 1)}`;
+      contents.push(`{"question": "${"and then the same clause again, ".repeat(limit + 1)}`);
     } else if (fault?.kind === "malformed") {
-      content = "Sure! Here is what I think about the document: it looks fine to me, nothing more to add.";
+      contents.push("Sure! Here is what I think about the document: it looks fine to me, nothing more to add.");
+    } else if (ctx.mode === "none" && opts.policy) {
+      // A policy's rollouts: choice i is draw seed + i (as vLLM seeds the choices of one request).
+      const known = opts.policy(ctx.userText);
+      for (let i = 0; i < choices; i++) contents.push(known ? policyReply(known, (seed ?? 0) + i) : "I cannot tell from the question alone.");
     } else {
       const handler = ctx.schemaName !== undefined ? handlers.get(ctx.schemaName) : undefined;
       const value = handler ? await handler(ctx) : valueForSchema(ctx.jsonSchema, ctx.document ?? ctx.userText);
-      content = JSON.stringify(value);
+      let content = JSON.stringify(value);
       if (fault?.kind === "truncated_json") content = content.slice(0, Math.floor(content.length / 2));
+      contents.push(content);
     }
-    if (estimateTokens(content) > limit) {
-      content = cutToTokens(content, limit);
-      finishReason = "length";
-    }
-    const completionTokens = estimateTokens(content);
-    const shape = (await opts.beforeReply?.({ ctx, promptTokens, completionTokens })) ?? {};
+    while (contents.length < choices) contents.push(contents[0]!);
+    const finishReasons = contents.map(() => "stop");
+    contents.forEach((c, i) => {
+      if (estimateTokens(c) > limit) {
+        contents[i] = cutToTokens(c, limit);
+        finishReasons[i] = "length";
+      }
+    });
+    const choiceTokens = contents.map((c) => estimateTokens(c));
+    const completionTokens = choiceTokens.reduce((a, b) => a + b, 0);
+    const shape = (await opts.beforeReply?.({ ctx, promptTokens, completionTokens, choiceTokens })) ?? {};
     if (shape.status) {
       record({ ...base, status: shape.status });
       return sendJson(res, shape.status, errorBody(shape.status === 429 ? "Rate limit reached, slow down" : "service unavailable", shape.status === 429 ? "rate_limit_exceeded" : "server_error"));
@@ -274,8 +311,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       object: "chat.completion",
       created: 0,
       model: typeof body.model === "string" && body.model ? body.model : model,
-      choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: finishReason, logprobs: null }],
+      choices: contents.map((content, index) => ({ index, message: { role: "assistant", content }, finish_reason: finishReasons[index], logprobs: null })),
       usage: {
+        // As OpenAI counts it: the prompt once, however many choices.
         prompt_tokens: promptTokens,
         completion_tokens: completionTokens,
         total_tokens: promptTokens + completionTokens,
@@ -290,7 +328,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       res.write(text.slice(0, Math.floor(text.length / 2)), () => res.socket?.destroy());
       return;
     }
-    record({ ...base, status: 200, fault: fault?.kind, completionTokens });
+    record({ ...base, status: 200, fault: fault?.kind, completionTokens, choices: contents.length });
     sendJson(res, 200, reply);
   }
 

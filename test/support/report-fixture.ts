@@ -3,11 +3,13 @@
  * source document, a generated answer, a persona and a rejection, a timeline, and rejected
  * records. The payloads set window.__pwned if they ever run.
  */
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DocumentRecord, QaRecord, Rejection, Stats } from "../../src/records.js";
 import { runPaths } from "../../src/io/run-dir.js";
 import { makeSyntheticRun, SYNTHETIC_MODELS } from "./synthetic-run.js";
+import { entryFor } from "./rollout-fixture.js";
+import { fnv1a32 } from "../../src/util/hash.js";
 
 export const SCRIPT_PAYLOAD = "<script>window.__pwned=(window.__pwned||0)+1</script>";
 export const IMG_PAYLOAD = '<img src=x onerror="window.__pwned=(window.__pwned||0)+1">';
@@ -70,4 +72,34 @@ export function makeReportRun(dir: string, pairs = 300): void {
   stats.llm.by_stage.check = { ...stats.llm.by_stage.generate, requests: 10 };
   stats.llm.by_model["gpt-4.1-mini"] = { ...stats.llm.by_model["gpt-4.1"], requests: 10 };
   writeFileSync(paths.stats, JSON.stringify(stats));
+}
+
+/** The models of `addRollouts`: the second one's name carries a payload (chart titles and tables must escape it). */
+export const ROLLOUT_MODELS = ["Qwen/Qwen2.5-3B-Instruct", `strong-model ${IMG_PAYLOAD}`];
+
+/**
+ * Gives the run's pairs pass rates, as `webscale-rl rollout` would: every 6th pair is not
+ * measured; the others get k/8 right under the first model (k from the pair's id) and more
+ * under the second. Also a stats.json rollout block. Returns how many pairs were measured.
+ */
+export function addRollouts(dir: string): number {
+  const paths = runPaths(dir);
+  let measured = 0;
+  let n = 0;
+  for (const f of readdirSync(paths.qa).sort()) {
+    const lines = readFileSync(join(paths.qa, f), "utf8").split("\n").filter(Boolean);
+    const out = lines.map((line) => {
+      const rec = JSON.parse(line) as QaRecord;
+      if (n++ % 6 === 5) return line;
+      measured++;
+      const k = fnv1a32(rec.id) % 9;
+      rec.rollout = [entryFor(ROLLOUT_MODELS[0]!, k), entryFor(ROLLOUT_MODELS[1]!, Math.min(8, k + 3))];
+      return JSON.stringify(rec);
+    });
+    writeFileSync(join(paths.qa, f), out.join("\n") + "\n");
+  }
+  const stats = JSON.parse(readFileSync(paths.stats, "utf8")) as Stats;
+  stats.rollout = { samples: measured * 16, sample_requests: measured * 2, samples_per_second: 812.5, prompt_tokens_per_sample: 9.4, settings: { samples: 8, temperature: 1, max_tokens: 1024 } };
+  writeFileSync(paths.stats, JSON.stringify(stats));
+  return measured;
 }

@@ -21,6 +21,8 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startFakeOpenAI, type FakeHandler, type FakeOpenAI, type ReplyInfo, type ReplyShape } from "./fake-openai-server.js";
 import { stageHandlers } from "./fake-stage-handlers.js";
+import { policyFor, type PolicyModel } from "./fake-policy.js";
+import { readFileSync } from "node:fs";
 import { estimateTokens } from "../../src/util/tokens.js";
 import { fnv1a32 } from "../../src/util/hash.js";
 
@@ -41,6 +43,12 @@ export interface SimOptions {
    * real model does not): keeps a persona-first prompt from hitting the cache across documents.
    */
   documentPersonas: boolean;
+  /** Answers plain-text (policy) requests for the questions it knows (fake-policy.ts). */
+  policy?: PolicyModel;
+  /** The same from a JSONL file of {question, answer, p, wrong?} (what a server in its own process can be given). */
+  policyFile?: string;
+  /** What the server does with `n` > 1 (default: runs that many sequences). */
+  n?: "supported" | "refused" | "ignored";
 }
 
 export const DEFAULT_SIM: SimOptions = {
@@ -71,6 +79,8 @@ export interface SimGauges {
   queue_mean: number;
   queue_p95: number;
   requests: number;
+  /** Choices answered: with `n`, several per request. */
+  choices: number;
   refused: number;
   prompt_tokens: number;
   cached_tokens: number;
@@ -147,20 +157,24 @@ function tokensInPrefix(messages: { content: string }[], starts: number[], chars
   return n;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+// Unref: a request still running when the server is closed must not keep the process alive.
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export async function startSimServer(options: Partial<SimOptions> = {}): Promise<SimServer> {
   const o: SimOptions = { ...DEFAULT_SIM, ...options };
   const lru = new BlockLru(Math.max(1, Math.floor((o.cacheTokens * 4) / o.blockChars)));
   let capacity = o.capacity;
   let degradation: Degradation | null = null;
+  /** Sequences running: a request with `n` = K runs K of them (vLLM's max-num-seqs counts sequences). */
   let running = 0;
-  const queue: (() => void)[] = [];
+  const queue: { seqs: number; wake: () => void }[] = [];
   const fresh = () => ({
     started: Date.now(),
     running: [] as number[],
     queued: [] as number[],
     requests: 0,
+    /** Choices answered (= sequences run). */
+    choices: 0,
     refused: 0,
     prompt: 0,
     cached: 0,
@@ -169,10 +183,13 @@ export async function startSimServer(options: Partial<SimOptions> = {}): Promise
   });
   let w = fresh();
 
+  // A request starts when its sequences fit (or alone, when it needs more than the whole capacity).
+  const fitsNow = (seqs: number) => running === 0 || running + seqs <= capacity;
   const admit = () => {
-    while (running < capacity && queue.length > 0) {
-      running++;
-      queue.shift()!();
+    while (queue.length > 0 && fitsNow(queue[0]!.seqs)) {
+      const next = queue.shift()!;
+      running += next.seqs;
+      next.wake();
     }
   };
 
@@ -181,8 +198,9 @@ export async function startSimServer(options: Partial<SimOptions> = {}): Promise
       w.refused++;
       return { status: degradation.status ?? 503 };
     }
-    if (running < capacity && queue.length === 0) running++;
-    else await new Promise<void>((r) => queue.push(r));
+    const seqs = Math.max(1, info.choiceTokens.length);
+    if (queue.length === 0 && fitsNow(seqs)) running += seqs;
+    else await new Promise<void>((r) => queue.push({ seqs, wake: r }));
     let cachedTokens = 0;
     try {
       let keys: number[] = [];
@@ -196,15 +214,16 @@ export async function startSimServer(options: Partial<SimOptions> = {}): Promise
       const uncached = info.promptTokens - cachedTokens;
       await sleep(o.overheadMs + (o.prefillMsPer1k * uncached) / 1000);
       for (let i = hits; i < keys.length; i++) lru.add(keys[i]!);
-      await sleep(o.decodeMsPerToken * info.completionTokens);
+      // The prompt is prefilled once for all of a request's sequences; they decode side by side.
+      await sleep(o.decodeMsPerToken * Math.max(0, ...info.choiceTokens));
     } finally {
-      running--;
+      running -= seqs;
       admit();
     }
     const name = info.ctx.schemaName ?? "none";
     const s = (w.bySchema[name] ??= { requests: 0, prompt_tokens: 0, cached_tokens: 0, completion_tokens: 0 });
     s.requests++, (s.prompt_tokens += info.promptTokens), (s.cached_tokens += cachedTokens), (s.completion_tokens += info.completionTokens);
-    w.requests++, (w.prompt += info.promptTokens), (w.cached += cachedTokens), (w.completion += info.completionTokens);
+    w.requests++, (w.prompt += info.promptTokens), (w.cached += cachedTokens), (w.completion += info.completionTokens), (w.choices += seqs);
     return { cachedTokens };
   }
 
@@ -221,9 +240,11 @@ export async function startSimServer(options: Partial<SimOptions> = {}): Promise
     recordRequests: false,
     beforeReply: o.instant
       ? (info) => {
-          w.requests++, (w.prompt += info.promptTokens), (w.completion += info.completionTokens);
+          w.requests++, (w.prompt += info.promptTokens), (w.completion += info.completionTokens), (w.choices += info.choiceTokens.length);
         }
       : beforeReply,
+    policy: o.policy ?? (o.policyFile ? policyFor(readFileSync(o.policyFile, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l))) : undefined),
+    n: o.n,
   });
   const sampler = setInterval(() => {
     w.running.push(running);
@@ -249,6 +270,7 @@ export async function startSimServer(options: Partial<SimOptions> = {}): Promise
         queue_mean: q.mean,
         queue_p95: q.p95,
         requests: w.requests,
+        choices: w.choices,
         refused: w.refused,
         prompt_tokens: w.prompt,
         cached_tokens: w.cached,
@@ -267,7 +289,7 @@ export async function startSimServer(options: Partial<SimOptions> = {}): Promise
     },
     async close() {
       clearInterval(sampler);
-      for (const wake of queue.splice(0)) wake();
+      for (const q of queue.splice(0)) q.wake();
       await fake.close();
     },
   };
@@ -278,7 +300,7 @@ export async function startSimServer(options: Partial<SimOptions> = {}): Promise
 type Msg = { id: number; op: "gauges" | "reset" | "degrade" | "close"; arg?: Degradation | null };
 
 /** Starts the simulated server in its own Node process (stage handlers only). */
-export async function startSimServerProcess(options: Partial<Omit<SimOptions, "handlers">> = {}): Promise<SimServer & { pid: number }> {
+export async function startSimServerProcess(options: Partial<Omit<SimOptions, "handlers" | "policy">> = {}): Promise<SimServer & { pid: number }> {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), [JSON.stringify(options)], {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
