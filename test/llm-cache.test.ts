@@ -202,3 +202,46 @@ test("the cache and budget wrappers pass the engine's requests in flight through
     await budgeted.close();
   }
 });
+
+test("text samples are cached one by one: seeded draws by seed + i, unseeded ones by their index in the process; a rerun sends nothing", async () => {
+  const { policyFor } = await import("./support/fake-policy.js");
+  const question = "A tank holds 1,200 litres and drains at 40 litres per minute: how many minutes until it is empty?";
+  const fake = await startFakeOpenAI({ policy: policyFor([{ question, answer: "30", p: 3 / 8 }]) });
+  const dir = tempDir();
+  const cfg = llmConfig(fake.url, { cache: { enabled: true, dir: join(dir, "cache") } });
+  const messages = [{ role: "user" as const, content: `${question}\n\nAnswer between the tags.` }];
+  const ask = (client: Awaited<ReturnType<typeof createLlmClient>>, n: number, seed?: number) =>
+    client.sample({ stage: "rollout", messages, n, sampling: { temperature: 1, max_tokens: 256, seed } });
+  try {
+    const first = await createLlmClient(cfg);
+    const eight = await ask(first, 8, 0);
+    assert.equal(chat(fake).length, 1, "the misses of a call go out as one request with n");
+    // Two unseeded calls of one prompt in one process are different samples: the second one is asked too.
+    const u1 = await ask(first, 3);
+    const u2 = await ask(first, 3);
+    assert.equal(chat(fake).length, 3);
+    await first.close();
+
+    const again = await createLlmClient(cfg);
+    // Draws 4..7 of seed 0 are the draws of seed 4: all from the cache.
+    const tail = await ask(again, 4, 4);
+    assert.deepEqual(tail.samples, eight.samples.slice(4));
+    assert.equal(tail.requests, 0);
+    assert.deepEqual((await ask(again, 3)).samples, u1.samples);
+    assert.deepEqual((await ask(again, 3)).samples, u2.samples);
+    assert.equal(chat(fake).length, 3, "the rerun sent no request");
+    // Ten draws of seed 0: the two new ones are one request starting at draw 8.
+    const ten = await ask(again, 10, 0);
+    assert.deepEqual(ten.samples.slice(0, 8), eight.samples);
+    assert.equal(ten.requests, 1);
+    const last = chat(fake).at(-1)!;
+    assert.equal(last.seed, 8);
+    assert.equal(last.n, 2);
+    const s = again.stats();
+    assert.equal(s.cache_hits, 4 + 3 + 3 + 8, "one hit per sample");
+    assert.equal(s.requests, 1);
+    await again.close();
+  } finally {
+    await fake.close();
+  }
+});

@@ -68,11 +68,16 @@ export class SampleCounter {
   private readonly seen = new Map<string, number>();
 
   next(baseKey: string, s: Sampling): number {
+    return this.take(baseKey, s, 1);
+  }
+
+  /** The first of `count` consecutive sample indices (a call that asks for several samples at once). */
+  take(baseKey: string, s: Sampling, count: number): number {
     // No temperature sent means the server's default, which samples (1.0 at OpenAI).
     const samples = s.temperature === undefined || s.temperature > 0;
     if (!samples || s.seed !== undefined) return 0;
     const i = this.seen.get(baseKey) ?? 0;
-    this.seen.set(baseKey, i + 1);
+    this.seen.set(baseKey, i + count);
     return i;
   }
 }

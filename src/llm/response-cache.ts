@@ -22,6 +22,8 @@ export interface CachedReply {
   usage: Usage;
   /** The stage that first asked (for `cache stats`). */
   stage: string;
+  /** A text sample the server stopped at max_tokens (`sample` calls only). */
+  truncated?: boolean;
 }
 
 interface Entry {
