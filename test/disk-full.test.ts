@@ -64,10 +64,14 @@ test("disk full: one line naming the file and the fix; after freeing space the r
     assert.equal(lines.length, 1, full.stderr);
     assert.match(lines[0]!, new RegExp(`^webscale-rl: disk full writing ${out}/\\S+: free space and rerun the same command$`));
 
+    // Whether a checkpoint was committed before the disk filled depends on the machine's speed
+    // (commits come every second); the rerun resumes from it when there is one, and either way
+    // its outputs must equal a clean run's.
+    const committed = existsSync(join(out, "state", "checkpoint-main.json"));
     execFileSync("mount", ["-o", "remount,size=64m", disk]);
     const again = await run(args);
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stderr, /Resuming/);
+    if (committed) assert.match(again.stderr, /Resuming/);
     for (const folder of ["qa", "rejected", "documents"]) assert.deepEqual(sorted(out, folder), sorted(join(dir, "ref"), folder), folder);
     const stats = JSON.parse(readFileSync(join(out, "stats.json"), "utf8"));
     const ref = JSON.parse(readFileSync(join(dir, "ref", "stats.json"), "utf8"));
