@@ -6,6 +6,7 @@
  */
 import { jsonlLines, listParts, readDocumentRecords, runPaths } from "../io/run-dir.js";
 import { QaRecord, Rejection, type SourceLocation } from "../records.js";
+import type { z } from "zod";
 import { fnv1a32, shortHash } from "../util/hash.js";
 import { locationText, passageAround } from "../report/collect.js";
 
@@ -167,11 +168,9 @@ export function evidenceRanges(passage: string, needles: string[]): Array<[numbe
   return merged;
 }
 
-export async function loadReviewItems(dir: string, opts: LoadOptions = {}): Promise<LoadedItems> {
-  const seed = opts.seed ?? 42;
-  const bad: string[] = [];
-  const kept = new StratifiedSampler<Draft>(opts.sample, seed);
-  for await (const { file, line, text } of jsonlLines(listParts(runPaths(dir).qa))) {
+/** The records of JSONL parts that parse and match `schema`; every other line goes to `bad` with its place. */
+async function* parsedRecords<T>(files: string[], schema: z.ZodType<T>, what: string, bad: string[]): AsyncGenerator<{ raw: unknown; record: T }> {
+  for await (const { file, line, text } of jsonlLines(files)) {
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -179,12 +178,17 @@ export async function loadReviewItems(dir: string, opts: LoadOptions = {}): Prom
       bad.push(`${file}:${line}: not valid JSON`);
       continue;
     }
-    const p = QaRecord.safeParse(raw);
-    if (!p.success) {
-      bad.push(`${file}:${line}: not a QA record`);
-      continue;
-    }
-    const r = p.data;
+    const p = schema.safeParse(raw);
+    if (!p.success) bad.push(`${file}:${line}: not ${what}`);
+    else yield { raw, record: p.data };
+  }
+}
+
+export async function loadReviewItems(dir: string, opts: LoadOptions = {}): Promise<LoadedItems> {
+  const seed = opts.seed ?? 42;
+  const bad: string[] = [];
+  const kept = new StratifiedSampler<Draft>(opts.sample, seed);
+  for await (const { raw, record: r } of parsedRecords(listParts(runPaths(dir).qa), QaRecord, "a QA record", bad)) {
     if (opts.onlyIds && !opts.onlyIds.has(r.id)) continue;
     kept.add({
       id: r.id,
@@ -204,20 +208,7 @@ export async function loadReviewItems(dir: string, opts: LoadOptions = {}): Prom
   }
   const rejected = new StratifiedSampler<Draft>(opts.rejected, seed);
   if (opts.rejected !== 0) {
-    for await (const { file, line, text } of jsonlLines(listParts(runPaths(dir).rejected))) {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        bad.push(`${file}:${line}: not valid JSON`);
-        continue;
-      }
-      const p = Rejection.safeParse(raw);
-      if (!p.success) {
-        bad.push(`${file}:${line}: not a rejection record`);
-        continue;
-      }
-      const r = p.data;
+    for await (const { raw, record: r } of parsedRecords(listParts(runPaths(dir).rejected), Rejection, "a rejection record", bad)) {
       const id = rejectedPairId(r);
       if (!id || !r.pair || (opts.onlyIds && !opts.onlyIds.has(id))) continue;
       rejected.add({
