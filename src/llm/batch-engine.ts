@@ -19,7 +19,7 @@ import { endpointKey } from "./endpoint-pool.js";
 import { sleep } from "./limiter.js";
 import { createOpenAIClient, PLACEHOLDER_API_KEY } from "./openai-engine.js";
 import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffOptions, type Failure } from "./retry.js";
-import { chatRequestBody, correctionMessages, jsonSchemaOf, parseReply } from "./structured.js";
+import { chatRequestBody, correctionMessages, jsonSchemaOf, parseReply, uncorrectableReply } from "./structured.js";
 import { choicesOf, drawSamples, sampleRequestBody } from "./samples.js";
 import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type SampleRequest, type SampleResult, type TextSample, type Usage } from "./types.js";
 import { BatchStore, TERMINAL_STATUSES, type BatchRecord } from "./batch-store.js";
@@ -245,11 +245,7 @@ class BatchEngine implements LlmClient {
           this.log(`batch: ${req.stage}: reply did not validate (${parsed.errors}); asking once more in a later batch`);
           continue;
         }
-        throw new LlmError("invalid_output", `${req.stage}: the reply did not match ${req.schemaName} even after a corrective retry: ${parsed.errors}`, {
-          stage: req.stage,
-          raw,
-          model: s.model,
-        });
+        throw uncorrectableReply(req, parsed.errors, raw, s.model);
       }
     });
   }

@@ -22,7 +22,7 @@ import type { LlmStats } from "../records.js";
 import { bookRequest, LlmCounterBook, type LlmMeter } from "./counters.js";
 import { DEFAULT_LOCAL_MODEL, resolveEmbeddedDefault } from "./default-model.js";
 import { missingModelAdvice } from "./model-cache.js";
-import { appendToLastUser, correctionMessages, jsonSchemaOf, parseReply, schemaInstruction } from "./structured.js";
+import { appendToLastUser, correctionMessages, jsonSchemaOf, parseReply, schemaInstruction, uncorrectableReply } from "./structured.js";
 import { drawSamples } from "./samples.js";
 import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type SampleRequest, type SampleResult, type TextSample, type Usage } from "./types.js";
 import { SequenceRouter, sharedPrefix, type RoutedPrompt } from "./sequence-router.js";
@@ -228,11 +228,7 @@ class LocalEngine implements LlmClient {
           this.log(`llm: ${req.stage}: reply did not validate (${why}); asking once more`);
           continue;
         }
-        throw new LlmError("invalid_output", `${req.stage}: the reply did not match ${req.schemaName} even after a corrective retry: ${why}`, {
-          stage: req.stage,
-          raw,
-          model: s.model,
-        });
+        throw uncorrectableReply(req, why, raw, s.model);
       }
     });
   }

@@ -16,7 +16,7 @@ import { createLimiter, RpmPacer, sleep, type Limiter } from "./limiter.js";
 import type { RequestPermits } from "./shared-rate-limit.js";
 import { backoffDelay, classifyFailure, DEFAULT_BACKOFF, type BackoffOptions, type Failure } from "./retry.js";
 import { stagePriority } from "./wait-queue.js";
-import { chatRequestBody, correctionMessages, jsonSchemaOf, parseReply } from "./structured.js";
+import { chatRequestBody, correctionMessages, jsonSchemaOf, parseReply, uncorrectableReply } from "./structured.js";
 import { choicesOf, drawSamples, sampleRequestBody } from "./samples.js";
 import { serverProblem } from "./server-problem.js";
 import { LlmError, type ChatMessage, type CompleteRequest, type CompleteResult, type LlmClient, type SampleRequest, type SampleResult, type TextSample, type Usage } from "./types.js";
@@ -263,11 +263,7 @@ class OpenAIEngine implements LlmClient {
           this.opts.log?.(`llm: ${req.stage}: reply did not validate (${parsed.errors}); asking once more`);
           continue;
         }
-        throw new LlmError("invalid_output", `${req.stage}: the reply did not match ${req.schemaName} even after a corrective retry: ${parsed.errors}`, {
-          stage: req.stage,
-          raw,
-          model: s.model,
-        });
+        throw uncorrectableReply(req, parsed.errors, raw, s.model);
       }
     });
   }

@@ -5,7 +5,7 @@
  */
 import { jsonrepair } from "jsonrepair";
 import { z } from "zod";
-import type { ChatMessage } from "./types.js";
+import { LlmError, type ChatMessage } from "./types.js";
 
 const jsonSchemas = new WeakMap<z.ZodType, Record<string, unknown>>();
 
@@ -142,4 +142,9 @@ export function chatRequestBody(
     seed: req.sampling?.seed,
     ...(mode === "json_schema" ? { response_format: { type: "json_schema" as const, json_schema: { name: req.schemaName, schema: jsonSchema as Record<string, unknown>, strict: false } } } : {}),
   };
+}
+
+/** The error of a reply that still did not match its schema after the corrective turn (every engine's last word). */
+export function uncorrectableReply(req: { stage: string; schemaName: string }, errors: string, raw: string, model: string): LlmError {
+  return new LlmError("invalid_output", `${req.stage}: the reply did not match ${req.schemaName} even after a corrective retry: ${errors}`, { stage: req.stage, raw, model });
 }
