@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isRemote } from "../io/remote/location.js";
-import { openHubTarget, openS3Target, publishToHub, publishToS3, type HubTarget, type S3Target } from "../export/publish.js";
+import type { HubTarget, S3Target } from "../export/publish.js";
 
 interface ExportFlags {
   format: ExportFormat;
@@ -98,8 +98,10 @@ push is finished by running the same command again (only what is missing is sent
       if (!flags.out && !flags.pushToHub) throw new Error(`give --out DIR (or s3://BUCKET/PREFIX), or --push-to-hub ORG/NAME`);
       const prompt = await resolvePolicyPrompt(flags.promptTemplate, flags.systemPrompt);
       // Remote destinations are checked (credentials, access, token) before any work.
-      const s3: S3Target | undefined = flags.out && isRemote(flags.out) ? await openS3Target(flags.out) : undefined;
-      const hub: HubTarget | undefined = flags.pushToHub ? await openHubTarget(flags.pushToHub, Boolean(flags.private)) : undefined;
+      // The S3 and Hub clients load only for a remote export (they are slow to load).
+      const publisher = (flags.out && isRemote(flags.out)) || flags.pushToHub ? await import("../export/publish.js") : undefined;
+      const s3: S3Target | undefined = flags.out && isRemote(flags.out) ? await publisher!.openS3Target(flags.out) : undefined;
+      const hub: HubTarget | undefined = flags.pushToHub ? await publisher!.openHubTarget(flags.pushToHub, Boolean(flags.private)) : undefined;
       const staged = (s3 || !flags.out) && !flags.stagingDir;
       const out = s3 || !flags.out ? (flags.stagingDir ?? mkdtempSync(join(tmpdir(), "webscale-rl-export-"))) : flags.out;
 
@@ -143,8 +145,8 @@ push is finished by running the same command again (only what is missing is sent
       const log = (m: string) => process.stderr.write(m + "\n");
       try {
         for (const [target, publish] of [
-          [s3, () => publishToS3(out, s3!)],
-          [hub, () => publishToHub(out, hub!, `Upload ${summary.rows.train + summary.rows.test} QA pairs (webscale-rl export)`)],
+          [s3, () => publisher!.publishToS3(out, s3!)],
+          [hub, () => publisher!.publishToHub(out, hub!, `Upload ${summary.rows.train + summary.rows.test} QA pairs (webscale-rl export)`)],
         ] as const) {
           if (!target) continue;
           const res = await publish();

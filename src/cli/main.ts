@@ -1,16 +1,10 @@
 #!/usr/bin/env node
-/** The `webscale-rl` command: one module per subcommand, each registering itself on the program. */
+/**
+ * The `webscale-rl` command: one module per subcommand, each registering itself on the program.
+ * Only the subcommand named on the command line is loaded (all of them for the top-level help):
+ * each pulls in its own libraries, and loading every one made even `--help` take over a second.
+ */
 import { Command } from "commander";
-import { registerRun } from "./run.js";
-import { registerCurate } from "./curate.js";
-import { registerExport } from "./export.js";
-import { registerReport } from "./report.js";
-import { registerReward } from "./reward.js";
-import { registerQueue } from "./queue.js";
-import { registerMerge } from "./merge.js";
-import { registerCache } from "./cache.js";
-import { registerReview } from "./review.js";
-import { registerRollout } from "./rollout.js";
 import { VERSION } from "../version.js";
 import { asOutputError, OutputError } from "../io/io-error.js";
 import { redactUrlsIn } from "../config/redact.js";
@@ -21,11 +15,30 @@ const program = new Command()
   .version(VERSION)
   .showHelpAfterError("(run with --help for usage)");
 
-for (const register of [registerRun, registerCurate, registerExport, registerReport, registerReward, registerRollout, registerQueue, registerMerge, registerReview, registerCache]) {
-  register(program);
+type Register = (program: Command) => void;
+
+/** Every subcommand, in the order the top-level help lists them. */
+const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
+  run: async () => (await import("./run.js")).registerRun,
+  curate: async () => (await import("./curate.js")).registerCurate,
+  export: async () => (await import("./export.js")).registerExport,
+  report: async () => (await import("./report.js")).registerReport,
+  reward: async () => (await import("./reward.js")).registerReward,
+  rollout: async () => (await import("./rollout.js")).registerRollout,
+  queue: async () => (await import("./queue.js")).registerQueue,
+  merge: async () => (await import("./merge.js")).registerMerge,
+  review: async () => (await import("./review.js")).registerReview,
+  cache: async () => (await import("./cache.js")).registerCache,
+};
+
+async function main(): Promise<void> {
+  const named = process.argv[2];
+  const needed = named !== undefined && Object.hasOwn(SUBCOMMANDS, named) ? [named] : Object.keys(SUBCOMMANDS);
+  for (const name of needed) (await SUBCOMMANDS[name]())(program);
+  await program.parseAsync(process.argv);
 }
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+main().catch((err: unknown) => {
   // Configuration, usage, server and disk errors end here: one clear line, no stack trace.
   // WEBSCALE_RL_DEBUG=1 shows the whole error (stack included), for bug reports.
   if (process.env.WEBSCALE_RL_DEBUG) console.error(err);

@@ -6,14 +6,11 @@
  * for exactly the ranges (footer, column chunks) they need.
  */
 import type { AsyncBuffer } from "hyparquet";
-import { S3Client } from "@aws-sdk/client-s3";
-import { expandRemote } from "./expand-remote.js";
-import { HubStore, hubSettings } from "./hub.js";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { HttpsStore } from "./https.js";
 import { IoMeter, type IoStats } from "./io-stats.js";
 import { parseRemote, type RemoteScheme } from "./location.js";
 import { DEFAULT_RETRY, withRetry, type RetryContext, type RetryPolicy } from "./retry.js";
-import { makeS3Client, S3Store } from "./s3.js";
 import type { RemoteObject, RemoteStore } from "./store.js";
 
 /** Bytes per range request when streaming a file. */
@@ -33,7 +30,7 @@ export class RemoteIO {
   readonly meter: IoMeter;
   private readonly retry: RetryContext;
   private readonly env: NodeJS.ProcessEnv;
-  private readonly stores = new Map<RemoteScheme, RemoteStore>();
+  private readonly stores = new Map<RemoteScheme, Promise<RemoteStore>>();
   private s3Client?: S3Client;
   readonly pieceBytes: number;
 
@@ -52,21 +49,35 @@ export class RemoteIO {
     return this.retry.log;
   }
 
-  store(scheme: RemoteScheme): RemoteStore {
+  // The S3 and Hub clients are loaded on first use: they take a noticeable part of a second to
+  // load, and most commands on local files never need them. The promise is kept, so callers
+  // that race to the first use share one store.
+  store(scheme: RemoteScheme): Promise<RemoteStore> {
     let s = this.stores.get(scheme);
     if (!s) {
-      if (scheme === "s3") s = new S3Store((this.s3Client = makeS3Client(this.env)), this.retry, this.env);
-      else if (scheme === "hf") s = new HubStore(hubSettings(this.env), this.retry);
-      else s = new HttpsStore(this.retry);
+      s = this.makeStore(scheme);
       this.stores.set(scheme, s);
     }
     return s;
   }
 
+  private async makeStore(scheme: RemoteScheme): Promise<RemoteStore> {
+    if (scheme === "s3") {
+      const { makeS3Client, S3Store } = await import("./s3.js");
+      return new S3Store((this.s3Client = makeS3Client(this.env)), this.retry, this.env);
+    }
+    if (scheme === "hf") {
+      const { HubStore, hubSettings } = await import("./hub.js");
+      return new HubStore(hubSettings(this.env), this.retry);
+    }
+    return new HttpsStore(this.retry);
+  }
+
   /** The files an input argument names, with their identity (throws ConfigError). */
-  expand(pattern: string): Promise<RemoteObject[]> {
+  async expand(pattern: string): Promise<RemoteObject[]> {
     const loc = parseRemote(pattern);
-    return expandRemote(this.store(loc.scheme), loc);
+    const { expandRemote } = await import("./expand-remote.js");
+    return expandRemote(await this.store(loc.scheme), loc);
   }
 
   /** One file's current identity (for a reader given a URL without a pin). */
@@ -78,7 +89,7 @@ export class RemoteIO {
   /** Bytes [start, end) of a pinned file, retried on transient faults; a short answer counts as one. */
   async readRange(obj: RemoteObject, start: number, end: number): Promise<Uint8Array> {
     const scheme = parseRemote(obj.url).scheme;
-    const store = this.store(scheme);
+    const store = await this.store(scheme);
     return withRetry(this.retry, scheme, `${obj.url} bytes ${start}-${end - 1}`, async (signal) => {
       const bytes = await store.read(obj, start, end, signal);
       if (bytes.length !== end - start) {

@@ -8,7 +8,6 @@ import { formatOf, SUPPORTED_FORMATS } from "./formats.js";
 import { readJsonl } from "./jsonl.js";
 import { readParquet } from "./parquet.js";
 import { readTextFile } from "./text-file.js";
-import { readWarc } from "./warc.js";
 import { inputRejection, readFailure, type SourceItem } from "./record-fields.js";
 import type { ByteSource, RemoteSource } from "./byte-stream.js";
 import { displayUrl, isRemote } from "../remote/location.js";
@@ -86,8 +85,11 @@ async function* readOne(spec: InputSpec, opts: SourceOptions): AsyncGenerator<So
     case "text":
       yield* readTextFile(file, info.compression, bytes);
       return;
-    case "warc":
+    case "warc": {
+      // The WARC parser and the HTML extractor load only when a WARC file is read.
+      const { readWarc } = await import("./warc.js");
       yield* readWarc(file, info.compression, bytes);
       return;
+    }
   }
 }
