@@ -8,10 +8,11 @@ import { promisify } from "node:util";
 import { Rejection, Stats, type QaRecord } from "../src/records.js";
 import { readQa } from "../src/io/run-dir.js";
 import { qa, unrelated } from "./support/curate-fixtures.js";
+import { cliArgv } from "./support/cli-command.js";
 
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, "..");
-const cli = (args: string[]) => run("npx", ["tsx", "src/cli/main.ts", "curate", ...args], { cwd: repoRoot, encoding: "utf8" });
+const cli = (args: string[]) => run(process.execPath, cliArgv(["curate", ...args]), { cwd: repoRoot, encoding: "utf8" });
 
 const lines = (dir: string) =>
   readdirSync(dir).sort().flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)));

@@ -16,10 +16,11 @@ import { parsePassRateBand } from "../src/curate/difficulty.js";
 import type { QaRecord, Rejection } from "../src/records.js";
 import { readJsonl, REPO_ROOT, tempDir } from "./support/pipeline-harness.js";
 import { entryFor, plannedPairs, writeRun } from "./support/rollout-fixture.js";
+import { cliArgv } from "./support/cli-command.js";
 
 const K = 8;
 const cli = (args: string[]) =>
-  promisify(execFile)(process.execPath, ["--import", "tsx", "src/cli/main.ts", "curate", ...args], { cwd: REPO_ROOT, encoding: "utf8" }).then(
+  promisify(execFile)(process.execPath, cliArgv(["curate", ...args]), { cwd: REPO_ROOT, encoding: "utf8" }).then(
     (r) => ({ code: 0, ...r }),
     (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
   );

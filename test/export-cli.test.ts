@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { makeSyntheticRun } from "./support/synthetic-run.js";
+import { cliArgv } from "./support/cli-command.js";
 
 const repo = resolve(import.meta.dirname, "..");
 let root: string;
@@ -19,21 +20,10 @@ before(() => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-/**
- * The export command on its own commander program, so that this test does not depend on
- * every other subcommand's module loading; errors end the process the way main.ts does.
- */
-const HARNESS = `
-import { Command } from "commander";
-import { registerExport } from ${JSON.stringify(join(repo, "src/cli/export.ts"))};
-const program = new Command().name("webscale-rl").exitOverride();
-registerExport(program);
-program.parseAsync(process.argv).catch((e) => { process.stderr.write("webscale-rl: " + e.message + "\\n"); process.exitCode = 2; });
-`;
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "--input-type=module", "-e", HARNESS, "x", "export", ...args], { cwd: repo });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, cliArgv(["export", ...args]), { cwd: repo });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };

@@ -19,6 +19,7 @@ import { startFakeHub, type FakeHub } from "./support/fake-hub.js";
 import { s3Client } from "./support/remote-corpus.js";
 import { publishedFiles } from "../src/export/publish.js";
 import { errorLines } from "./support/cli.js";
+import { cliArgv } from "./support/cli-command.js";
 
 const TOKEN = "hf_write_token";
 let root: string;
@@ -46,7 +47,7 @@ function env(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 async function cli(args: string[], childEnv: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), "export", ...args], { cwd: REPO_ROOT, env: childEnv });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, cliArgv(["export", ...args]), { cwd: REPO_ROOT, env: childEnv });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };

@@ -17,6 +17,7 @@ import { putFiles, hubFiles } from "./support/remote-corpus.js";
 import { makeWarc } from "./support/warc-fixtures.js";
 import { assertStatsAddUp } from "./support/stats-invariants.js";
 import type { FakeOpenAI } from "./support/fake-openai-server.js";
+import { cliArgv } from "./support/cli-command.js";
 
 const HF_TOKEN = "hf_test_token";
 const dir = tempDir("io-remote-run-");
@@ -63,7 +64,7 @@ const s3Env = () => env(s3.env);
 const hubEnv = () => env({ HF_ENDPOINT: hub.url, HF_TOKEN });
 
 function cli(args: string[], childEnv: NodeJS.ProcessEnv) {
-  return spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], { cwd: REPO_ROOT, env: childEnv, stdio: ["ignore", "ignore", "pipe"] });
+  return spawn(process.execPath, cliArgv(args), { cwd: REPO_ROOT, env: childEnv, stdio: ["ignore", "ignore", "pipe"] });
 }
 const runArgs = (inputs: string[], out: string) => ["run", ...inputs, "--out", out, "--base-url", fake.url, "--model", "fake-model", "--concurrency", "2", "--progress", "none", "--config", join(dir, "io.yaml")];
 

@@ -19,6 +19,7 @@ import { assertPlainSvg, barChart, renderVegaLite } from "../src/report/charts.j
 import { buildReport } from "../src/report/build.js";
 import { startFakeOpenAI } from "./support/fake-openai-server.js";
 import { makeReportRun } from "./support/report-fixture.js";
+import { cliArgv } from "./support/cli-command.js";
 
 test("embedded JSON cannot end its script block and round-trips", () => {
   const value = { s: "</script><!--<script>x</script> & \u2028" };
@@ -118,7 +119,7 @@ test("CLI: report with --compare and --price writes one page and says what it di
   makeReportRun(join(dir, "run"), 150);
   const cmp = join(dir, "other.jsonl");
   writeFileSync(cmp, Array.from({ length: 60 }, (_, i) => JSON.stringify({ question: `What is the capital of country ${i}?` })).join("\n") + "\nnot json\n");
-  const out = execFileSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "report", join(dir, "run"), "--out", join(dir, "r.html"), "--compare", cmp, "--price", "in=1,out=2"], {
+  const out = execFileSync(process.execPath, cliArgv(["report", join(dir, "run"), "--out", join(dir, "r.html"), "--compare", cmp, "--price", "in=1,out=2"]), {
     encoding: "utf8",
   });
   assert.match(out, /wrote .*r\.html .* 151 accepted/);
@@ -126,7 +127,7 @@ test("CLI: report with --compare and --price writes one page and says what it di
   assert.ok(page.includes("compare: other.jsonl"));
   assert.ok(page.includes("1 lines without a question skipped"));
   assert.ok(page.includes("--price in=1,out=2"));
-  assert.throws(() => execFileSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "report", join(dir, "run"), "--price", "cheap"], { stdio: "pipe" }), /in=2,out=8/);
+  assert.throws(() => execFileSync(process.execPath, cliArgv(["report", join(dir, "run"), "--price", "cheap"]), { stdio: "pipe" }), /in=2,out=8/);
 });
 
 

@@ -9,6 +9,7 @@ import { startFakeOpenAI } from "./support/fake-openai-server.js";
 import { buildJudge } from "../src/reward/judge-config.js";
 import { Scorer } from "../src/reward/score.js";
 import { startRewardServer } from "../src/reward/server.js";
+import { cliArgv } from "./support/cli-command.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -296,7 +297,7 @@ test("a failing judge fails the request (502), shows degraded in /health and /st
 
 test("CLI: reward score prints the score and how it was decided; reward serve listens", async () => {
   const run = promisify(execFile);
-  const cli = ["--import", "tsx", path.join(repoRoot, "src/cli/main.ts")];
+  const cli = cliArgv([]);
   const { stdout } = await run(process.execPath, [...cli, "reward", "score", "--ground-truth", "1,200 km", "--response", "Thinking...\n<answer>1200 kilometers</answer>"], { cwd: repoRoot });
   assert.match(stdout, /score: 1/);
   assert.match(stdout, /decided by: number/);

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EXAMPLES, REPO_ROOT } from "./pipeline-harness.js";
 import { track } from "./children.js";
+import { cliArgv } from "./cli-command.js";
 
 export interface CliProcess {
   child: ChildProcess;
@@ -22,7 +23,7 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = process.env): CliPr
   // requests at the fake server must not find replies an earlier test left there. Tests of
   // the cache pass --cache DIR (a flag beats the environment).
   env = { WEBSCALE_RL_CACHE: "off", ...env };
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, cliArgv(args), { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   track(child);
   let stderr = "";
   let stdout = "";
