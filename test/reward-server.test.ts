@@ -10,6 +10,8 @@ import { buildJudge } from "../src/reward/judge-config.js";
 import { Scorer } from "../src/reward/score.js";
 import { startRewardServer } from "../src/reward/server.js";
 import { cliArgv } from "./support/cli-command.js";
+import { freePort } from "./support/redis-server.js";
+import { alive, cli as cliProcess, errorLines, run as runCli, stackLines, until as waitFor } from "./support/cli.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -347,3 +349,36 @@ test("CLI: reward score prints the score and how it was decided; reward serve li
     child.kill("SIGTERM");
   }
 });
+
+test("reward serve checks the judge's server at start-up: a refused key, an unknown model, nothing listening stop with one line naming the judge's flags", async () => {
+  const keyed = await startFakeOpenAI({ apiKey: "right-key", handlers: { judge_verdict: () => ({ equivalent: true }) } });
+  const closedPort = await freePort();
+  const serve = (...judge: string[]) => runCli(["reward", "serve", "--port", "0", ...judge]);
+  try {
+    const cases: [string[], RegExp][] = [
+      [["--judge-base-url", keyed.url, "--judge-model", "fake-model", "--judge-api-key", "wrong-key"], /rejected the API key \(HTTP 401 .*\): give the right key with --judge-api-key/],
+      [["--judge-base-url", keyed.url, "--judge-model", "no-such-model", "--judge-api-key", "right-key"], /does not serve the model "no-such-model" \(used by judge\); it serves: fake-model: pass --judge-model/],
+      [["--judge-base-url", `http://127.0.0.1:${closedPort}/v1`, "--judge-model", "fake-model"], /cannot reach the model server at http:\/\/127\.0\.0\.1:\d+\/v1 .*fix --judge-base-url/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await serve(...flags);
+      assert.notEqual(r.code, 0, r.stderr);
+      assert.deepEqual(stackLines(r.stderr), []);
+      assert.equal(errorLines(r.stderr).length, 1, r.stderr);
+      assert.match(errorLines(r.stderr)[0], message);
+      assert.doesNotMatch(r.stderr, /listening|wrong-key/);
+    }
+    assert.equal(keyed.requests.filter((q) => q.schemaName === "judge_verdict").length, 0, "no judge call was made");
+    // --no-server-check skips the check: the server starts (and a call would meet the refusal).
+    const unchecked = cliProcess(["reward", "serve", "--port", "0", "--no-server-check", "--judge-base-url", keyed.url, "--judge-model", "fake-model", "--judge-api-key", "wrong-key"]);
+    try {
+      await waitFor(() => alive(unchecked) && /listening on/.test(unchecked.stderr()), "the unchecked server to listen");
+    } finally {
+      unchecked.child.kill("SIGTERM");
+      await unchecked.exited;
+    }
+  } finally {
+    await keyed.close();
+  }
+});
+

@@ -10,7 +10,7 @@ import type { LlmConfig } from "../config/schema.js";
 import { endpointKey } from "./endpoint-pool.js";
 import { checkBaseUrl, openAIClientFor, stageConnection } from "./openai-engine.js";
 import { classifyFailure } from "./retry.js";
-import { serverProblem, unknownModel } from "./server-problem.js";
+import { RUN_FLAGS, serverProblem, unknownModel, type FixFlags } from "./server-problem.js";
 import { LlmError } from "./types.js";
 
 export interface ServerCheckOptions {
@@ -18,6 +18,8 @@ export interface ServerCheckOptions {
   env?: NodeJS.ProcessEnv;
   /** Per request (default: the config's timeout, at most 20 s). */
   timeoutMs?: number;
+  /** The settings a failure's fix names (default: the run's). */
+  flags?: FixFlags;
 }
 
 interface Target {
@@ -41,10 +43,10 @@ export async function checkModelServers(cfg: LlmConfig, stages: string[], opts: 
     }
   }
   const timeoutMs = opts.timeoutMs ?? Math.min(cfg.timeoutMs, 20_000);
-  await Promise.all([...targets.values()].map((t) => checkOne(t, timeoutMs, opts.log)));
+  await Promise.all([...targets.values()].map((t) => checkOne(t, timeoutMs, opts.flags ?? RUN_FLAGS, opts.log)));
 }
 
-async function checkOne(t: Target, timeoutMs: number, log?: (msg: string) => void): Promise<void> {
+async function checkOne(t: Target, timeoutMs: number, flags: FixFlags, log?: (msg: string) => void): Promise<void> {
   const endpoint = endpointKey(t.baseUrl);
   const client = openAIClientFor(t.baseUrl, t.apiKey, timeoutMs);
   let served: string[];
@@ -54,13 +56,13 @@ async function checkOne(t: Target, timeoutMs: number, log?: (msg: string) => voi
   } catch (err) {
     const f = classifyFailure(err, false);
     if (f.status === 401 || f.status === 403 || f.status === undefined) {
-      throw new LlmError("config", serverProblem(f, endpoint, "listing its models"), { status: f.status });
+      throw new LlmError("config", serverProblem(f, endpoint, "listing its models", flags), { status: f.status });
     }
     log?.(`llm: ${endpoint} did not list its models (HTTP ${f.status}: ${f.message}); the model name is not checked before the run`);
     return;
   }
   if (served.length === 0) return;
   for (const [model, usedBy] of t.models) {
-    if (!served.includes(model)) throw new LlmError("config", unknownModel(model, endpoint, served, `used by ${usedBy.join(", ")}`));
+    if (!served.includes(model)) throw new LlmError("config", unknownModel(model, endpoint, served, `used by ${usedBy.join(", ")}`, flags));
   }
 }

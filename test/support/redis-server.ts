@@ -18,7 +18,8 @@ export function redisMissing(): string | undefined {
   return r.error || r.status !== 0 ? "redis-server not installed: run scripts/install-test-deps.sh (apt-get install redis-server)" : undefined;
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on (just released), on 127.0.0.1. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.unref();
