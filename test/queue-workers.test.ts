@@ -10,7 +10,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { readJsonl, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
-import { cli, copiedCorpus, finishedUnits, ok } from "./support/cli.js";
+import { cli, copiedCorpus, finishedUnits, ok, run } from "./support/cli.js";
 import { redisMissing, startRedis } from "./support/redis-server.js";
 import { stageHandlers } from "./support/fake-stage-handlers.js";
 import type { FakeHandler } from "./support/fake-openai-server.js";
@@ -89,7 +89,7 @@ test("two workers, one killed mid-chunk, inputs submitted twice: outputs equal o
   }
 });
 
-test("a chunk that keeps failing lands in the failed set with its error; status lists it", { skip, timeout: 600_000 }, async () => {
+test("a chunk that keeps failing lands in the failed set with its error; status lists it; once fixed, queue retry puts it back and it completes", { skip, timeout: 600_000 }, async () => {
   const redisServer = await startRedis();
   const fake = await startStageServer();
   const dir = tempDir("wsrl-queue-fail-");
@@ -109,7 +109,24 @@ test("a chunk that keeps failing lands in the failed set with its error; status 
     const text = (await ok(["queue", "status", "--redis", redisServer.url, "--queue", "q2"])).stdout;
     assert.match(text, /1 failed/);
     assert.match(text, /gone\.jsonl lines 1-26 after 2 attempts: cannot read/);
+    assert.match(text, /webscale-rl queue retry/);
     assert.equal(fake.requests.length, 0);
+
+    // The file is back: retrying a chunk that is not failed says so; retrying the failed one completes it.
+    copiedCorpus(input, 1, 9, "q");
+    const retry = ["queue", "retry", "--redis", redisServer.url, "--queue", "q2"];
+    const unknown = await run([...retry, "no-such-chunk"]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /not in the failed set .*: no-such-chunk/);
+    assert.match(unknown.stderr, /no failed chunk to retry/);
+    const chunk = status.failures[0].chunk as string;
+    assert.match((await ok([...retry, chunk])).stderr, new RegExp(`1 failed chunk\\(s\\) back in queue "q2": ${chunk}`));
+    await ok(["queue", "work", "--redis", redisServer.url, "--queue", "q2", "--until-empty"]);
+    const after = JSON.parse((await ok(["queue", "status", "--redis", redisServer.url, "--queue", "q2", "--json"])).stdout);
+    assert.deepEqual({ completed: after.chunks.completed, failed: after.chunks.failed }, { completed: 1, failed: 0 });
+    assert.equal(after.documents.done, after.documents.submitted);
+    assert.ok(after.pairs > 0 && readJsonl(join(out, "qa")).length === after.pairs, "the retried chunk wrote its pairs");
+    assert.match((await ok(retry)).stderr, /no failed chunk to retry in queue "q2"/);
   } finally {
     await fake.close();
     await redisServer.close();

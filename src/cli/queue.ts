@@ -11,6 +11,7 @@ import { connectRedis, DEFAULT_QUEUE, explainRedisFailure, quietConnectionErrors
 import { submitRun } from "../queue/submit.js";
 import { startWorker } from "../queue/worker.js";
 import { formatStatus, queueStatus } from "../queue/status.js";
+import { retryFailed } from "../queue/retry-failed.js";
 import { Queue } from "bullmq";
 
 const positiveInt = (name: string) => (v: string) => {
@@ -159,6 +160,30 @@ Redis unreachable at start: one line and exit 2 within seconds; an outage later:
     // Exit now: after a forced close (Redis gone) BullMQ's own connections may still be trying
     // to reconnect, which would keep the process alive.
     process.exit(clean ? 0 : 1);
+  });
+
+  redisOptions(
+    queue
+      .command("retry")
+      .description("Put failed chunks back into the queue (all, or those named), their attempts counted from zero: fix the cause first (see queue status); each resumes from its checkpoint.")
+      .argument("[chunks...]", "chunk ids as queue status lists them (default: every failed chunk)"),
+  ).action(async (chunks: string[], flags: { redis: string; queue: string }) => {
+    const redis = connectRedis(flags.redis, { role: "client", log });
+    await reachRedis(redis, flags.redis);
+    try {
+      const r = await retryFailed(redis, flags.queue, chunks);
+      if (r.notFailed.length) log(`not in the failed set (finished, in work, or unknown): ${r.notFailed.join(", ")}`);
+      log(
+        r.retried.length
+          ? `${r.retried.length} failed chunk(s) back in queue "${flags.queue}": ${r.retried.join(", ")}. Workers take them now (start one with: webscale-rl queue work --redis ${flags.redis}${flags.queue === DEFAULT_QUEUE ? "" : ` --queue ${flags.queue}`})`
+          : `no failed chunk to retry in queue "${flags.queue}"`,
+      );
+      if (r.notFailed.length) process.exitCode = 1;
+    } catch (err) {
+      throw explainRedisFailure(err, redis, flags.redis, "run queue retry again once it is back");
+    } finally {
+      redis.disconnect();
+    }
   });
 
   redisOptions(queue.command("status").description("Show chunks waiting/active/completed/failed, documents and pairs so far, throughput, failures."))

@@ -97,5 +97,6 @@ export function formatStatus(s: QueueStatus): string {
   for (const a of s.active) lines.push(`  active ${a.chunk}: ${a.documents}/${a.of} documents, ${a.pairs} pairs`);
   if (s.failures.length) lines.push(`failed chunks (${c.failed}):`);
   for (const f of s.failures) lines.push(`  ${f.chunk} ${f.input} after ${f.attempts} attempts: ${f.error}`);
+  if (s.failures.length) lines.push("  fix the cause, then put them back: webscale-rl queue retry (same --redis and --queue)");
   return lines.join("\n");
 }
