@@ -208,6 +208,11 @@ export const Stats = z.object({
     pairs_generated: z.number(),
     pairs_checked: z.number(),
     pairs_accepted: z.number(),
+    /**
+     * Pairs the pipeline rejected that a reviewer accepted or fixed (webscale-rl review), added
+     * back before curation: accepted + rescued = curated + curation and review rejections.
+     */
+    pairs_rescued: z.number().optional(),
     pairs_curated: z.number().optional(),
   }),
   /** Reason code → count, every stage. */

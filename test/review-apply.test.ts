@@ -14,6 +14,8 @@ import { loadReviewItems } from "../src/review/items.js";
 import type { QaRecord, Rejection } from "../src/records.js";
 import { makeReviewRun } from "./support/review-fixture.js";
 import { ok } from "./support/cli.js";
+import { EXAMPLES, runOn, startStageServer } from "./support/pipeline-harness.js";
+import { assertStatsAddUp } from "./support/stats-invariants.js";
 
 const jsonl = <T>(dir: string): T[] =>
   readdirSync(dir)
@@ -84,4 +86,29 @@ test("curate and export apply the human decisions", { timeout: 180_000 }, async 
   assert.deepEqual([info.get(pairs[1].id)!.reviewed_by, info.get(pairs[1].id)!.reviewed_at, info.get(pairs[1].id)!.review_edited], ["ana", at, true]);
   assert.equal(info.get(pairs[2].id)!.review_edited, false);
   assert.equal(info.get(pairs[4].id)!.reviewed_by, null, "not reviewed: null");
+});
+
+test("a reviewed real run curated: the funnel still adds up, with the rescued pairs counted as pairs_rescued", { timeout: 300_000 }, async (t) => {
+  const fake = await startStageServer();
+  const dir = mkdtempSync(join(tmpdir(), "wsrl-review-funnel-"));
+  t.after(async () => (await fake.close(), rmSync(dir, { recursive: true, force: true })));
+  const run = join(dir, "run");
+  await runOn(fake, [EXAMPLES], run, {}, { curate: true });
+  const before = JSON.parse(readFileSync(join(run, "stats.json"), "utf8"));
+  assertStatsAddUp(before);
+  const { items } = await loadReviewItems(run, { passages: false });
+  const kept = items.filter((i) => i.status === "kept");
+  const rejected = items.filter((i) => i.status === "rejected");
+  assert.ok(kept.length >= 2 && rejected.length >= 2, `the example run has kept and rejected pairs (${kept.length}, ${rejected.length})`);
+  const at = "2026-01-01T00:00:00.000Z";
+  appendDecision(run, { id: kept[0].id, decision: "reject", reason: "wrong_answer", reviewer: "ana", at });
+  for (const r of rejected.slice(0, 2)) appendDecision(run, { id: r.id, decision: "accept", reviewer: "bo", at });
+
+  const cur = join(dir, "cur");
+  await ok(["curate", run, "--out", cur, "--no-progress"]);
+  const stats = JSON.parse(readFileSync(join(cur, "stats.json"), "utf8"));
+  assert.equal(stats.funnel.pairs_rescued, 2);
+  assert.equal(stats.rejections["review.rejected"], 1);
+  assert.equal(stats.funnel.pairs_curated, jsonl<QaRecord>(join(cur, "qa")).length);
+  assertStatsAddUp(stats);
 });

@@ -299,7 +299,7 @@ async function curate(
   const stats: Stats = {
     ...base,
     qa_accepted: kept,
-    funnel: { ...base.funnel, pairs_curated: kept },
+    funnel: { ...base.funnel, ...(review.rescued ? { pairs_rescued: (base.funnel.pairs_rescued ?? 0) + review.rescued } : {}), pairs_curated: kept },
     rejections,
     domains,
     curation: {

@@ -135,6 +135,7 @@ export function renderCard(input: CardInput): string {
       ["pairs generated", f.pairs_generated],
       ["pairs checked", f.pairs_checked],
       ["pairs accepted by the verifier", f.pairs_accepted],
+      ["rejected pairs brought back by a reviewer", f.pairs_rescued],
       ["pairs kept by curation", f.pairs_curated],
     ];
     out.push("| stage | count | of documents read |", "|---|---:|---:|");

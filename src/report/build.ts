@@ -55,6 +55,7 @@ const FUNNEL_STEPS: Array<[string, string]> = [
   ["pairs_generated", "pairs generated"],
   ["pairs_checked", "pairs checked"],
   ["pairs_accepted", "pairs accepted"],
+  ["pairs_rescued", "rejected pairs brought back by review"],
   ["pairs_curated", "pairs after curation"],
 ];
 

@@ -19,7 +19,10 @@ export function assertStatsAddUp(stats: Stats) {
   assert.equal(f.pairs_generated, f.pairs_checked + guarded + sum(failedCall), "generated = checked + guarded + check failures");
   assert.equal(f.pairs_checked, f.pairs_accepted + sum(verdict) + sum(stage("answerable")), "checked = accepted + verifier and answerability rejections");
   const curation = sum((c) => stage("dedup", "decontaminate", "quality")(c) || c === "quota.domain_full" || c === "quota.max_per_doc");
-  assert.equal(f.pairs_accepted, stats.qa_accepted + curation, "accepted = kept + curation rejections");
+  // A reviewed directory: a reviewer's rejections leave before curation, the pairs a reviewer
+  // brought back from the rejected ones join it.
+  const byReview = r["review.rejected"] ?? 0;
+  assert.equal(f.pairs_accepted + (f.pairs_rescued ?? 0), stats.qa_accepted + curation + byReview, "accepted + rescued = kept + curation and review rejections");
   assert.equal(stats.documents_finished, stats.documents_read);
   const byStage = Object.values(stats.llm.by_stage).reduce((a, s) => a + s.requests, 0);
   assert.equal(byStage, stats.llm.requests, "per-stage requests add up");
