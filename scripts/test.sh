@@ -10,6 +10,9 @@ export WEBSCALE_RL_CACHE=off
 # Tests start the command from the build (test/support/cli-command.ts): plain JavaScript starts
 # in half the time tsx needs, over hundreds of processes. Build it fresh from these sources.
 npm run build --silent || { echo "test: the TypeScript build failed (above); fix it and rerun" >&2; exit 1; }
+# The tests and benchmarks are type-checked too (tsconfig.check.json): a wrong field name in a
+# test is an assertion that can never fail.
+npm run typecheck --silent || { echo "test: type errors in the tests or benchmarks (above); fix them and rerun" >&2; exit 1; }
 export WEBSCALE_RL_TEST_CLI=dist/cli/main.js
 files=$(find test -name '*.test.ts' | sort)
 # shellcheck disable=SC2086

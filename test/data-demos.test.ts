@@ -38,8 +38,10 @@ const readsAsNumber = (answer: string): boolean => isNumberAnswer(answer);
 const rewardScore = async (d: Demo, response: string, aliases = d.aliases): Promise<number> =>
   (await scoreResponse({ question: d.question, groundTruth: d.answer, aliases, response: `Working it out.\n${ANSWER_OPEN}${response}${ANSWER_CLOSE}` }))
     .score;
-/** The reward's reading of an answer as a quantity: null when it does not parse; unit "" for a bare number. */
-const rewardQuantity = (answer: string): { value: number; unit: string } | null => parseQuantity(answer);
+/** The reward's reading of an answer as a quantity: null when it does not parse. */
+const rewardQuantity = (answer: string) => parseQuantity(answer);
+/** A number written without a unit: every reading has none. */
+const bare = (q: NonNullable<ReturnType<typeof parseQuantity>>) => q.readings.every((r) => r.unit === "");
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const demosDir = path.join(repoRoot, "data/demos");
@@ -153,7 +155,7 @@ test("number answers parse as numbers, and a bare number has its unit or kind na
   for (const { at, demo } of ALL.filter((x) => x.demo.answer_type === "number")) {
     const q = rewardQuantity(demo.answer);
     assert.ok(q, `${at}: the reward does not read "${demo.answer}" as a number`);
-    if (q.unit === "") {
+    if (bare(q)) {
       assert.ok(NAMES_THE_UNIT.some((re) => re.test(demo.question)), `${at}: bare number "${demo.answer}", but the question names no unit: ${demo.question}`);
     }
   }

@@ -11,12 +11,12 @@ import { Stats } from "../src/records.js";
 import { LlmConfig } from "../src/config/schema.js";
 import { createLlmClient } from "../src/llm/index.js";
 import { EXAMPLES, readJsonl, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
-import { startFakeOpenAI } from "./support/fake-openai-server.js";
+import { chatRequests, startFakeOpenAI } from "./support/fake-openai-server.js";
 import { llmConfig, docMessages } from "./support/llm-config.js";
 import { cli, ok, copiedCorpus } from "./support/cli.js";
 import { assertStatsAddUp } from "./support/stats-invariants.js";
 
-const chat = (fake: { requests: { path: string }[] }) => fake.requests.filter((r) => r.path.endsWith("/chat/completions"));
+const chat = chatRequests;
 /** The accepted pairs without the fields that name models (they may differ between runs by design). */
 const pairs = (out: string) => readJsonl(join(out, "qa")).map(({ models: _m, ...rest }) => rest);
 
@@ -184,6 +184,9 @@ test("the cache and budget wrappers pass the engine's requests in flight through
   const { emptyLlmStats } = await import("../src/llm/index.js");
   const engine = {
     complete: async () => {
+      throw new Error("not called");
+    },
+    sample: async () => {
       throw new Error("not called");
     },
     stats: () => emptyLlmStats(),

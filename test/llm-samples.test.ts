@@ -16,7 +16,7 @@ import { AdaptiveLimiter } from "../src/llm/adaptive-limiter.js";
 import { policyMessages } from "../src/export/policy-prompt.js";
 import { DEFAULT_POLICY_TEMPLATE } from "../src/policy-format.js";
 import { extractAnswer } from "../src/reward/extract.js";
-import { startFakeOpenAI, type FakeOpenAIOptions } from "./support/fake-openai-server.js";
+import { chatRequests, startFakeOpenAI, type FakeOpenAIOptions } from "./support/fake-openai-server.js";
 import { drawIsRight, policyFor, WRONG_ANSWER } from "./support/fake-policy.js";
 import { startBatchServer, FAST } from "./support/fake-batch-api.js";
 import { createBatchClient } from "../src/llm/batch-engine.js";
@@ -26,7 +26,7 @@ import { until } from "./support/cli.js";
 const QUESTION = "A tank holds 1,200 litres and drains at 40 litres per minute: how many minutes until it is empty?";
 const policy = policyFor([{ question: QUESTION, answer: "30", p: 3 / 8 }]);
 const messages = policyMessages({ template: DEFAULT_POLICY_TEMPLATE }, QUESTION);
-const chat = (fake: { requests: { path: string }[] }) => fake.requests.filter((r) => r.path === "/v1/chat/completions");
+const chat = chatRequests;
 const answers = (r: { samples: { text: string }[] }) => r.samples.map((s) => extractAnswer(s.text).text);
 
 async function sampleOn(opts: FakeOpenAIOptions, n = 8, seed = 0) {
@@ -188,23 +188,25 @@ test("the Batch API engine draws the same samples: n in the batch line, or one l
 test("limiters count a K-sample request as K sequences; a heavier request than the cap runs alone", async () => {
   for (const limiter of [new FixedLimiter(8), new AdaptiveLimiter({ initial: 8, max: 8 })]) {
     const order: string[] = [];
+    // Assertions get a copy: deepEqual narrows its argument's type, and `order` grows later.
+    const seen = () => [...order];
     const heavy = await limiter.acquire(undefined, 0, 8);
     const light = limiter.acquire(undefined, 0, 1).then((r) => (order.push("light"), r));
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(order, [], "the cap is full with one 8-sample request");
+    assert.deepEqual(seen(), [], "the cap is full with one 8-sample request");
     heavy();
     (await light)();
-    assert.deepEqual(order, ["light"]);
+    assert.deepEqual(seen(), ["light"]);
 
     const held = await limiter.acquire(undefined, 0, 1);
     const tooHeavy = limiter.acquire(undefined, 0, 20).then((r) => (order.push("heavy"), r));
     const after = limiter.acquire(undefined, 0, 1).then((r) => (order.push("after"), r));
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(order, ["light"], "a waiting heavy request is not overtaken");
+    assert.deepEqual(seen(), ["light"], "a waiting heavy request is not overtaken");
     held();
     (await tooHeavy)();
     (await after)();
-    assert.deepEqual(order, ["light", "heavy", "after"]);
+    assert.deepEqual(seen(), ["light", "heavy", "after"]);
   }
 });
 

@@ -56,6 +56,7 @@ export function instantClient(maxConcurrency = 256): LlmClient & { requests: num
     },
     stats: () => stats,
     modelFor: () => "instant",
+    sample: () => Promise.reject(new Error("the instant client answers stage calls only, not sample()")),
     async close() {},
   };
   return client;

@@ -23,6 +23,7 @@ export function oracleJudgeClient(labelOf: (question: string, response: string) 
     },
     stats: () => stats,
     modelFor: () => "oracle",
+    sample: () => Promise.reject(new Error("the oracle judge answers stage calls only, not sample()")),
     async close() {},
   };
 }

@@ -9,7 +9,7 @@
  * content of the replies is chosen.
  */
 import { z } from "zod";
-import type { CompleteRequest, CompleteResult, LlmClient } from "../../src/llm/types.js";
+import type { CompleteRequest, CompleteResult, LlmClient, SampleRequest } from "../../src/llm/types.js";
 import { jsonSchemaOf } from "../../src/llm/structured.js";
 import { estimateTokens } from "../../src/util/tokens.js";
 import { stageHandlers } from "../../test/support/fake-stage-handlers.js";
@@ -40,6 +40,7 @@ export function scriptedClient(engine: LlmClient): LlmClient & { replyTokens: nu
     },
     stats: () => engine.stats(),
     modelFor: (stage: string) => engine.modelFor(stage),
+    sample: (req: SampleRequest) => engine.sample(req),
     close: () => engine.close(),
     async complete<S extends z.ZodType>(req: CompleteRequest<S>): Promise<CompleteResult<z.infer<S>>> {
       const handler = stageHandlers[req.schemaName];

@@ -166,8 +166,8 @@ export function createFakeBatchApi(opts: FakeBatchApiOptions = {}): FakeBatchApi
         request_counts: { total: 0, completed: 0, failed: 0 },
       };
       batches.set(b.id, b);
-      const lines = input.content.split("\n").filter((l) => l.trim());
-      submissions.push({ batchId: b.id, customIds: lines.map((l) => JSON.parse(l).custom_id), bytes: Buffer.byteLength(input.content) });
+      const lines = input.content.split("\n").filter((l: string) => l.trim());
+      submissions.push({ batchId: b.id, customIds: lines.map((l: string) => JSON.parse(l).custom_id), bytes: Buffer.byteLength(input.content) });
       const fail = failLeft > 0 && failLeft-- > 0;
       const expire = !fail && expirePlan.length > 0 ? { after: expirePlan.shift() ?? Math.floor(lines.length / 2) } : undefined;
       const timer = setTimeout(() => {

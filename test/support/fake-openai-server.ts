@@ -70,6 +70,11 @@ export interface RecordedRequest {
   choices?: number;
   seed?: number;
 }
+/** The chat completion requests a fake server saw (not /v1/models, embeddings or batch routes). */
+export function chatRequests(fake: Pick<FakeOpenAI, "requests">): RecordedRequest[] {
+  return fake.requests.filter((r) => r.path.endsWith("/chat/completions"));
+}
+
 export interface FakeOpenAI {
   /** Base URL ending in /v1. */
   url: string;

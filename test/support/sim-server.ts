@@ -232,7 +232,7 @@ export async function startSimServer(options: Partial<SimOptions> = {}): Promise
     const tag = fnv1a32(ctx.document ?? "").toString(36);
     return { ...v, personas: v.personas.map((p) => ({ ...p, role: `${p.role} (reader ${tag})` })) };
   };
-  const personaHandlers = o.documentPersonas
+  const personaHandlers: Record<string, FakeHandler> = o.documentPersonas
     ? { identify_result: own(stageHandlers.identify_result!), filter_identify_result: own(stageHandlers.filter_identify_result!) }
     : {};
   const fake: FakeOpenAI = await startFakeOpenAI({
