@@ -11,6 +11,7 @@ import { registerMerge } from "./merge.js";
 import { registerCache } from "./cache.js";
 import { registerReview } from "./review.js";
 import { registerRollout } from "./rollout.js";
+import { registerEstimate } from "./estimate.js";
 import { VERSION } from "../version.js";
 import { asOutputError, OutputError } from "../io/io-error.js";
 import { redactUrlsIn } from "../config/redact.js";
@@ -21,7 +22,7 @@ const program = new Command()
   .version(VERSION)
   .showHelpAfterError("(run with --help for usage)");
 
-for (const register of [registerRun, registerCurate, registerExport, registerReport, registerReward, registerRollout, registerQueue, registerMerge, registerReview, registerCache]) {
+for (const register of [registerRun, registerEstimate, registerCurate, registerExport, registerReport, registerReward, registerRollout, registerQueue, registerMerge, registerReview, registerCache]) {
   register(program);
 }
 

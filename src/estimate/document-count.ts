@@ -1,0 +1,143 @@
+/**
+ * How many documents the inputs hold, without reading them as a run would. Counted where that
+ * is cheap and exact: a text file is one document, a Parquet file says its row count in its
+ * footer, a local uncompressed JSONL file is one scan for line ends at disk speed. Elsewhere
+ * (compressed JSONL, WARC/WET, remote JSONL) the count is extrapolated from the file's size:
+ * the first MiB of its stored bytes is decompressed and its records counted, which gives
+ * documents per stored byte (the file's own compression ratio included). A file shorter than
+ * that probe is counted whole.
+ */
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { constants, gunzipSync } from "node:zlib";
+import { Decompress } from "fzstd";
+import { parquetMetadataAsync } from "hyparquet";
+import { formatOf } from "../io/sources/formats.js";
+import { fileBuffer } from "../io/sources/parquet.js";
+import { displayUrl, isRemote } from "../io/remote/location.js";
+import type { RemoteIO } from "../io/remote/remote-io.js";
+import type { InputSpec } from "../io/sources/index.js";
+
+export interface InputCount {
+  file: string;
+  documents: number;
+  /** counted: exact; extrapolated: from the size and the probe's density; unreadable: the run would record it as a rejection. */
+  how: "counted" | "extrapolated" | "unreadable";
+}
+
+/** Stored bytes read to learn a file's density: enough for hundreds of web documents. */
+export const PROBE_BYTES = 1 << 20;
+
+const NEWLINE = 10;
+const isSpaceByte = (c: number) => c === 32 || c === 9 || c === 13;
+
+/** Non-blank lines in `bytes`, and how many bytes the complete ones (to the last newline) take. */
+export function countLines(bytes: Uint8Array, atEnd: boolean): { lines: number; completeBytes: number } {
+  let lines = 0;
+  let content = false;
+  let completeBytes = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c === NEWLINE) {
+      if (content) lines++;
+      content = false;
+      completeBytes = i + 1;
+    } else if (!content && !isSpaceByte(c)) content = true;
+  }
+  // The last line counts only when the file ends there; otherwise the probe cut it.
+  if (atEnd && content) (lines++, (completeBytes = bytes.length));
+  return { lines, completeBytes };
+}
+
+/** WARC records a run reads as documents: responses (WARC) and extracted text (WET). */
+function countWarcRecords(text: string): number {
+  return (text.match(/^WARC-Type: (?:response|conversion)\r?$/gm) ?? []).length;
+}
+
+async function localLineCount(path: string): Promise<number> {
+  let lines = 0;
+  let content = false;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (c === NEWLINE) (content && lines++, (content = false));
+      else if (!content && !isSpaceByte(c)) content = true;
+    }
+  }
+  return lines + (content ? 1 : 0);
+}
+
+/** The first `limit` stored bytes of a file, local or remote. */
+async function headBytes(spec: InputSpec, limit: number, io?: RemoteIO): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  const source: AsyncIterable<Uint8Array> = isRemote(spec.path) ? io!.stream(spec.pin ?? (await io!.stat(spec.path))) : createReadStream(spec.path, { start: 0, end: limit - 1 });
+  for await (const chunk of source) {
+    parts.push(chunk);
+    n += chunk.length;
+    if (n >= limit) break;
+  }
+  return Buffer.concat(parts).subarray(0, limit);
+}
+
+/** Decompresses a file's first bytes; a cut stream gives what it holds so far. */
+function inflateHead(bytes: Uint8Array, compression: "none" | "gzip" | "zstd"): Uint8Array {
+  if (compression === "gzip") return gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH });
+  if (compression === "zstd") {
+    const out: Uint8Array[] = [];
+    new Decompress((chunk) => out.push(chunk.slice())).push(bytes);
+    return Buffer.concat(out);
+  }
+  return bytes;
+}
+
+async function sizeOf(spec: InputSpec, io?: RemoteIO): Promise<number> {
+  if (!isRemote(spec.path)) return (await stat(spec.path)).size;
+  return (spec.pin ?? (await io!.stat(spec.path))).size;
+}
+
+async function parquetRows(spec: InputSpec, io?: RemoteIO): Promise<number> {
+  if (isRemote(spec.path)) return Number((await parquetMetadataAsync(io!.asyncBuffer(spec.pin ?? (await io!.stat(spec.path))))).num_rows);
+  const handle = await open(spec.path, "r");
+  try {
+    return Number((await parquetMetadataAsync(await fileBuffer(handle))).num_rows);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function countInput(spec: InputSpec, io?: RemoteIO): Promise<InputCount> {
+  const file = displayUrl(spec.path);
+  const info = formatOf(file);
+  if (!info) return { file, documents: 0, how: "counted" };
+  if (info.format === "text") return { file, documents: 1, how: "counted" };
+  if (info.format === "parquet") return { file, documents: await parquetRows(spec, io), how: "counted" };
+  if (info.format === "jsonl" && info.compression === "none" && !isRemote(spec.path)) return { file, documents: await localLineCount(spec.path), how: "counted" };
+
+  const size = await sizeOf(spec, io);
+  const head = await headBytes(spec, PROBE_BYTES, io);
+  const whole = head.length >= size;
+  const inflated = inflateHead(head, info.compression);
+  let records: number;
+  let usedBytes: number;
+  if (info.format === "jsonl") {
+    const { lines, completeBytes } = countLines(inflated, whole);
+    (records = lines), (usedBytes = completeBytes);
+  } else {
+    records = countWarcRecords(Buffer.from(inflated.buffer, inflated.byteOffset, inflated.byteLength).toString("latin1"));
+    usedBytes = inflated.length;
+  }
+  if (whole) return { file, documents: records, how: "counted" };
+  // Documents per stored byte: records per decompressed byte, times decompressed bytes per stored byte.
+  const perStoredByte = usedBytes > 0 ? (records / usedBytes) * (inflated.length / head.length) : 0;
+  return { file, documents: Math.round(size * perStoredByte), how: "extrapolated" };
+}
+
+export async function countDocuments(specs: InputSpec[], io?: RemoteIO): Promise<InputCount[]> {
+  const out: InputCount[] = [];
+  for (const spec of specs) {
+    // A file that cannot be read is one counted rejection in a run, not a stop: the same here.
+    out.push(await countInput(spec, io).catch(() => ({ file: displayUrl(spec.path), documents: 0, how: "unreadable" as const })));
+  }
+  return out;
+}
