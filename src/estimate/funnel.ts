@@ -84,7 +84,8 @@ export function funnelLike(dir: string): Funnel {
   const fu = stats.funnel;
   if (fu.prefilter_passed === 0) throw new ConfigError(`--like ${dir}: the run took no document through the model stages, so it has no pass rates`);
   const by = stats.llm.by_stage;
-  const calls = (stage: string) => (by[stage] ? by[stage].requests - by[stage].retries : 0);
+  // Calls the stages made: requests sent less their retries, plus replies the response cache answered.
+  const calls = (stage: string) => (by[stage] ? by[stage].requests - by[stage].retries + (by[stage].cache_hits ?? 0) : 0);
   const paperPlan = calls("generate") > 0 || calls("filter") > 0;
   const judged = fu.pairs_accepted + (stats.rejections["answerable.not_answerable"] ?? 0) + (stats.rejections["answerable.invalid_output"] ?? 0);
   // The paper plan makes one write call per persona; the efficient plan's pairs are one per persona it listed.
