@@ -166,7 +166,7 @@ test("prices: --price adds and overrides, per-stage models from the config, a mo
   assert.equal(priced.requests, builtin.requests, "prices change no count");
 });
 
-test("with nothing named, the local engine's defaults apply as in run, its model is named, nothing is downloaded, the cost is unknown", async () => {
+test("with nothing named, the local engine's defaults apply as in run, its model is named, nothing is downloaded, the cost is unknown; a model named without a server is estimated", async () => {
   const env = { ...process.env };
   delete env.OPENAI_BASE_URL;
   delete env.OPENAI_API_KEY;
@@ -175,6 +175,14 @@ test("with nothing named, the local engine's defaults apply as in run, its model
   assert.equal(e.assumptions.personas_per_doc, 2);
   assert.deepEqual(Object.keys(e.models), ["qwen2.5-1.5b-instruct-q4_k_m"]);
   assert.equal(e.cost_usd, null);
+
+  // A hosted model named without a server: run would stop for the server, estimate needs only the name.
+  const named = cli(["estimate", INPUTS[0]!, "--sample", "5", "--model", "gpt-4.1-mini", "--json"], env);
+  assert.equal(await named.exited, 0, named.stderr());
+  assert.match(named.stderr(), /No model server given: estimating anyway/);
+  const n = JSON.parse(named.stdout());
+  assert.equal(n.plan, "paper");
+  assert.ok(n.cost_usd > 0);
 });
 
 test("bad input, config or flags: one line, a non-zero exit, no stack trace", async () => {

@@ -4,7 +4,7 @@
  * `run` for `estimate` in a command line works; it calls no model and writes nothing.
  */
 import { Command } from "commander";
-import { ConfigError, resolveRunConfig } from "../config/load.js";
+import { ConfigError, NoServerError, resolveRunConfig } from "../config/load.js";
 import { parseModelPrice, type Budget } from "../pipeline/budget.js";
 import { RemoteIO } from "../io/remote/remote-io.js";
 import { expandInputSpecs } from "../io/sources/index.js";
@@ -31,6 +31,26 @@ const positiveInt = (v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--sample takes a whole number of documents, at least 1 (got "${v}")`);
   return n;
 };
+
+/** Never contacted: it only lets a model named without a server (`--model gpt-4.1`) resolve as run would with one. */
+const UNCONTACTED_SERVER = "http://model-server.invalid/v1";
+
+/**
+ * The run's configuration for these flags, as `run` resolves it. `out` is required there and
+ * never written here. A model named without a server is estimated anyway: the estimate needs
+ * its name (for the price), not the server.
+ */
+function resolveEstimateConfig(inputs: string[], flags: EstimateFlags, log: (m: string) => void) {
+  const layer = flagsToLayer(inputs, { ...flags, out: flags.out ?? "(estimate)" });
+  try {
+    return resolveRunConfig(layer, { configFile: flags.config });
+  } catch (err) {
+    if (!(err instanceof NoServerError)) throw err;
+    log("No model server given: estimating anyway (estimate contacts none; run will need --base-url, OPENAI_BASE_URL or OPENAI_API_KEY).");
+    const llm = (layer.llm ?? {}) as Record<string, unknown>;
+    return resolveRunConfig({ ...layer, llm: { ...llm, defaults: { ...(llm.defaults as object), baseUrl: [UNCONTACTED_SERVER] } } }, { configFile: flags.config });
+  }
+}
 
 export function registerEstimate(program: Command): void {
   const cmd = program
@@ -61,8 +81,7 @@ See docs/cost.md.`,
   cmd.action(async (inputs: string[], flags: EstimateFlags) => {
     const log = (m: string) => process.stderr.write(m + "\n");
     if (flags.out !== undefined) log(`estimate writes nothing: --out ${flags.out} is ignored.`);
-    // `out` is required by the run config; nothing is ever written there.
-    const { config, localDefaults } = resolveRunConfig(flagsToLayer(inputs, { ...flags, out: flags.out ?? "(estimate)" }), { configFile: flags.config });
+    const { config, localDefaults } = resolveEstimateConfig(inputs, flags, log);
     const budget: Budget = { prices: Object.fromEntries((flags.price ?? []).map(parseModelPrice)) };
     await preflight(config, { checkOut: false });
     const funnel = flags.like !== undefined ? funnelLike(flags.like) : paperFunnel(config.personas);
