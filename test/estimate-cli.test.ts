@@ -135,6 +135,11 @@ test("prefilter and windows apply as in run: long documents make several units, 
   assert.equal(e.sample.rejected["prefilter.too_many_windows"], 2, "the two long documents are cut at 4 windows");
   assert.ok(e.units > 8 && e.units <= 1 * 2 + 2 * 4, `units: ${e.units}`);
   assert.equal(e.stages.filter_identify.requests, e.units);
+
+  // --doc-overflow truncate: one window per document, nothing left over.
+  const t = await estimate([join(dir, "long.jsonl"), ...NOWHERE, "--model", "m", "--max-doc-tokens", "300", "--doc-overflow", "truncate", "--plan", "efficient"]);
+  assert.equal(t.units, 3);
+  assert.equal(t.sample.rejected["prefilter.too_many_windows"], undefined);
 });
 
 test("prices: --price adds and overrides, per-stage models from the config, a model without a price is cost unknown; --json shape", async () => {
