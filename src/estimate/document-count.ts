@@ -31,22 +31,38 @@ export const PROBE_BYTES = 1 << 20;
 const NEWLINE = 10;
 const isSpaceByte = (c: number) => c === 32 || c === 9 || c === 13;
 
-/** Non-blank lines in `bytes`, and how many bytes the complete ones (to the last newline) take. */
-export function countLines(bytes: Uint8Array, atEnd: boolean): { lines: number; completeBytes: number } {
-  let lines = 0;
-  let content = false;
-  let completeBytes = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (c === NEWLINE) {
-      if (content) lines++;
-      content = false;
-      completeBytes = i + 1;
-    } else if (!content && !isSpaceByte(c)) content = true;
+/**
+ * Non-blank lines (JSONL records: the reader skips blank ones) over chunks of bytes. Jumps from
+ * line end to line end with indexOf and looks only at a line's first bytes, so a local file is
+ * counted at close to disk speed.
+ */
+export class LineCounter {
+  lines = 0;
+  /** Bytes up to and including the last line end seen. */
+  completeBytes = 0;
+  private seen = 0;
+  /** The current (unfinished) line has a non-space byte. */
+  private content = false;
+
+  push(chunk: Uint8Array): void {
+    let from = 0;
+    while (from < chunk.length) {
+      const nl = chunk.indexOf(NEWLINE, from);
+      const stop = nl === -1 ? chunk.length : nl;
+      for (let i = from; i < stop && !this.content; i++) if (!isSpaceByte(chunk[i]!)) this.content = true;
+      if (nl === -1) break;
+      if (this.content) this.lines++;
+      this.content = false;
+      this.completeBytes = this.seen + nl + 1;
+      from = nl + 1;
+    }
+    this.seen += chunk.length;
   }
-  // The last line counts only when the file ends there; otherwise the probe cut it.
-  if (atEnd && content) (lines++, (completeBytes = bytes.length));
-  return { lines, completeBytes };
+
+  /** The file ended: its last line counts even without a line end. */
+  end(): void {
+    if (this.content) (this.lines++, (this.completeBytes = this.seen), (this.content = false));
+  }
 }
 
 /** WARC records a run reads as documents: responses (WARC) and extracted text (WET). */
@@ -55,16 +71,10 @@ function countWarcRecords(text: string): number {
 }
 
 async function localLineCount(path: string): Promise<number> {
-  let lines = 0;
-  let content = false;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i]!;
-      if (c === NEWLINE) (content && lines++, (content = false));
-      else if (!content && !isSpaceByte(c)) content = true;
-    }
-  }
-  return lines + (content ? 1 : 0);
+  const counter = new LineCounter();
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) counter.push(chunk);
+  counter.end();
+  return counter.lines;
 }
 
 /** The first `limit` stored bytes of a file, local or remote. */
@@ -121,8 +131,11 @@ export async function countInput(spec: InputSpec, io?: RemoteIO): Promise<InputC
   let records: number;
   let usedBytes: number;
   if (info.format === "jsonl") {
-    const { lines, completeBytes } = countLines(inflated, whole);
-    (records = lines), (usedBytes = completeBytes);
+    // A probe that stops mid-file cuts its last line: only lines it saw end are counted.
+    const counter = new LineCounter();
+    counter.push(inflated);
+    if (whole) counter.end();
+    (records = counter.lines), (usedBytes = counter.completeBytes);
   } else {
     records = countWarcRecords(Buffer.from(inflated.buffer, inflated.byteOffset, inflated.byteLength).toString("latin1"));
     usedBytes = inflated.length;
