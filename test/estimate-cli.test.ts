@@ -11,6 +11,7 @@ import { gzipSync } from "node:zlib";
 import { parquetWriteFile } from "hyparquet-writer";
 import { Stats } from "../src/records.js";
 import { startStageServer, tempDir, REPO_ROOT } from "./support/pipeline-harness.js";
+import { startSimServer } from "./support/sim-server.js";
 import { cli, errorLines, ok, readJson, stackLines } from "./support/cli.js";
 import { seededRandom } from "../src/util/random.js";
 
@@ -79,6 +80,27 @@ for (const plan of ["paper", "efficient"] as const) {
     }
   });
 }
+
+test("cached prompt tokens: within 10 % of what a prefix-caching server served the real run, both plans", async () => {
+  for (const plan of ["paper", "efficient"] as const) {
+    // The simulated vLLM-like server (docs/performance.md): block-level prefix cache, no latency.
+    // One request at a time, so what the cache holds when a request comes does not depend on the machine's speed.
+    const sim = await startSimServer({ overheadMs: 0, prefillMsPer1k: 0, decodeMsPerToken: 0, documentPersonas: false });
+    try {
+      const out = join(tempDir(), "run");
+      const flags = ["--base-url", sim.url, "--model", "fake-model", "--plan", plan, "--concurrency", "1"];
+      await ok(["run", ...INPUTS, "--out", out, "--progress", "none", ...flags]);
+      const served = await sim.gauges();
+      const e = await estimate([...INPUTS, ...flags, "--like", out]);
+      assert.equal((await sim.gauges()).requests, served.requests, "estimate sent a request to the model server");
+      assert.ok(within(e.cached_prompt_tokens, served.cached_tokens, 0.1), `${plan}: estimated ${e.cached_prompt_tokens} cached, the server served ${served.cached_tokens}`);
+      // The uncached rest is mostly each document once, plus what follows it: the pairs, whose typical size differs from the fake's (docs/cost.md).
+      assert.ok(within(e.uncached_prompt_tokens, served.uncached_tokens, 0.25), `${plan}: estimated ${e.uncached_prompt_tokens} uncached, the server prefilled ${served.uncached_tokens}`);
+    } finally {
+      await sim.close();
+    }
+  }
+});
 
 /** A corpus of `n` documents of 60–400 words from a large vocabulary (so that gzip cannot squeeze it into the probe). */
 function syntheticDocs(n: number): { id: string; text: string }[] {
