@@ -90,15 +90,30 @@ async function headBytes(spec: InputSpec, limit: number, io?: RemoteIO): Promise
   return Buffer.concat(parts).subarray(0, limit);
 }
 
-/** Decompresses a file's first bytes; a cut stream gives what it holds so far. */
-function inflateHead(bytes: Uint8Array, compression: "none" | "gzip" | "zstd"): Uint8Array {
-  if (compression === "gzip") return gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH });
+/** Stored bytes fed to the zstd decoder at a time: the precision of `storedUsed`. */
+const ZSTD_STEP = 16 * 1024;
+
+/**
+ * Decompresses a file's first bytes; a cut stream gives what it holds so far. `storedUsed`:
+ * the stored bytes that output came from. gzip (flushed) emits all it decoded; zstd emits
+ * whole blocks (up to 128 KiB), so the input of the last, unfinished block produced nothing
+ * yet and must not count in the compression ratio.
+ */
+function inflateHead(bytes: Uint8Array, compression: "none" | "gzip" | "zstd"): { inflated: Uint8Array; storedUsed: number } {
+  if (compression === "gzip") return { inflated: gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH }), storedUsed: bytes.length };
   if (compression === "zstd") {
     const out: Uint8Array[] = [];
-    new Decompress((chunk) => out.push(chunk.slice())).push(bytes);
-    return Buffer.concat(out);
+    let fed = 0;
+    let storedUsed = 0;
+    const decoder = new Decompress((chunk) => (out.push(chunk.slice()), (storedUsed = fed)));
+    while (fed < bytes.length) {
+      const piece = bytes.subarray(fed, fed + ZSTD_STEP);
+      fed += piece.length;
+      decoder.push(piece);
+    }
+    return { inflated: Buffer.concat(out), storedUsed };
   }
-  return bytes;
+  return { inflated: bytes, storedUsed: bytes.length };
 }
 
 async function sizeOf(spec: InputSpec, io?: RemoteIO): Promise<number> {
@@ -127,7 +142,7 @@ export async function countInput(spec: InputSpec, io?: RemoteIO): Promise<InputC
   const size = await sizeOf(spec, io);
   const head = await headBytes(spec, PROBE_BYTES, io);
   const whole = head.length >= size;
-  const inflated = inflateHead(head, info.compression);
+  const { inflated, storedUsed } = inflateHead(head, info.compression);
   let records: number;
   let usedBytes: number;
   if (info.format === "jsonl") {
@@ -142,7 +157,7 @@ export async function countInput(spec: InputSpec, io?: RemoteIO): Promise<InputC
   }
   if (whole) return { file, documents: records, how: "counted" };
   // Documents per stored byte: records per decompressed byte, times decompressed bytes per stored byte.
-  const perStoredByte = usedBytes > 0 ? (records / usedBytes) * (inflated.length / head.length) : 0;
+  const perStoredByte = usedBytes > 0 && storedUsed > 0 ? (records / usedBytes) * (inflated.length / storedUsed) : 0;
   return { file, documents: Math.round(size * perStoredByte), how: "extrapolated" };
 }
 
