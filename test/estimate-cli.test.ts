@@ -191,6 +191,8 @@ test("prices: --price adds and overrides, per-stage models from the config, a mo
   const sum = Object.values(priced.models).reduce((n: number, x: any) => n + x.cost_usd, 0);
   assert.ok(Math.abs(priced.cost_usd - sum) < 1e-9 && priced.cost_usd > 0);
   assert.equal(priced.requests, builtin.requests, "prices change no count");
+  const budget = (await ok(["estimate", ...base, "--config", config, "--price", "judge-model=1/2", "--price", "gpt-4.1-mini=10/20", "--max-cost", String(priced.cost_usd / 4)])).stdout;
+  assert.match(budget, /--max-cost \S+ would stop the run after about 25 % of it/);
 });
 
 test("with nothing named, the local engine's defaults apply as in run, its model is named, nothing is downloaded, the cost is unknown; a model named without a server is estimated", async () => {

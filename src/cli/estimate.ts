@@ -72,6 +72,9 @@ the documents of all inputs, and scales by the pass rates of each stage: the pap
 (about 1.2 pairs per document) or, with --like DIR, those a previous run measured.
 Models and prices per stage as run resolves them (config file, --model, --price MODEL=IN/OUT);
 a model without a price has an unknown cost. The model server is never contacted.
+The flags of run that only matter while running (--concurrency, --timeout, --max-retries, --rpm,
+--cache, --progress, --force, --no-server-check, --part-records, curation) are accepted and change
+nothing; --max-cost says how far the budget would go.
 Examples:
   webscale-rl estimate corpus/ --model gpt-4.1-mini
   webscale-rl estimate 'shards/*.jsonl.gz' --config wsrl.yaml --plan efficient --json
