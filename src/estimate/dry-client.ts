@@ -54,8 +54,8 @@ function commonPrefixLength(a: string, b: string): number {
 export class DryClient implements LlmClient {
   readonly maxConcurrency = 1;
   readonly calls: DryCall[] = [];
-  /** Each distinct system message, with its tokens: a server prefills each once per run. */
-  readonly systemMessages = new Map<string, number>();
+  /** Each distinct system message, with its tokens and the stage that sent it first: a server prefills each once per run. */
+  readonly systemMessages = new Map<string, { tokens: number; stage: string }>();
   /** User messages sent on the current document, by system message: what a later call on it can share. */
   private unitPrompts: { system: string; user: string }[] = [];
 
@@ -70,7 +70,7 @@ export class DryClient implements LlmClient {
     const system = req.messages.find((m) => m.role === "system")?.content ?? "";
     const user = req.messages.filter((m) => m.role !== "system").map((m) => m.content).join("\n");
     const systemTokens = estimateTokens(system);
-    if (system && !this.systemMessages.has(system)) this.systemMessages.set(system, systemTokens);
+    if (system && !this.systemMessages.has(system)) this.systemMessages.set(system, { tokens: systemTokens, stage: req.stage });
     let shared = 0;
     for (const p of this.unitPrompts) if (p.system === system) shared = Math.max(shared, commonPrefixLength(p.user, user));
     this.unitPrompts.push({ system, user });

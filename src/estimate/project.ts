@@ -103,11 +103,14 @@ export function project(config: RunConfig, inputs: InputCount[], sample: Sample,
     };
   }
 
+  // A system message is served from the cache on every call but the run's first, which prefills it.
+  for (const { stage, tokens } of sample.system_tokens) {
+    const s = stages[stage];
+    if (s && s.requests > 0) s.cached_prompt_tokens = Math.max(0, s.cached_prompt_tokens - tokens);
+  }
   const sum = (k: "requests" | "prompt_tokens" | "cached_prompt_tokens" | "completion_tokens") => Object.values(stages).reduce((n, s) => n + s[k], 0);
   const prompt = sum("prompt_tokens");
-  // A system message is served from the cache on every call but the run's first, which prefills it.
-  const oneOff = units > 0 ? sample.system_tokens.reduce((a, b) => a + b, 0) : 0;
-  const cachedTotal = Math.max(0, sum("cached_prompt_tokens") - oneOff);
+  const cachedTotal = sum("cached_prompt_tokens");
 
   const models: Record<string, ModelProjection> = {};
   for (const [stage, s] of Object.entries(stages)) {

@@ -32,8 +32,8 @@ export interface Sample {
   rejected: Record<string, number>;
   /** Every stage of the plan, with zeros when the sample had no unit to take through it. */
   stages: Record<string, StageSample>;
-  /** Tokens of each distinct system message: prefilled once per run by a prefix cache. */
-  system_tokens: number[];
+  /** Each distinct system message's tokens, by the stage that sends it first: a prefix cache prefills it once per run, on that stage's first call. */
+  system_tokens: { stage: string; tokens: number }[];
 }
 
 class CountingProgress extends FileProgress {
