@@ -20,6 +20,7 @@ type Register = (program: Command) => void;
 /** Every subcommand, in the order the top-level help lists them. */
 const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   run: async () => (await import("./run.js")).registerRun,
+  estimate: async () => (await import("./estimate.js")).registerEstimate,
   curate: async () => (await import("./curate.js")).registerCurate,
   export: async () => (await import("./export.js")).registerExport,
   report: async () => (await import("./report.js")).registerReport,

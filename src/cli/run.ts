@@ -320,13 +320,13 @@ function stopGraceMs(): number | undefined {
  * The checks that need no model: inputs exist and are supported (remote ones listed: no access
  * or no such file stops here), the output is writable, the curation settings hold, and the
  * first input has the text field. The run lists its inputs again when it starts, pinning the
- * remote ones (input-pins.ts).
+ * remote ones (input-pins.ts). `estimate` runs the same checks but writes nothing (`checkOut: false`).
  */
-async function preflight(config: RunConfig): Promise<void> {
+export async function preflight(config: RunConfig, opts: { checkOut?: boolean } = {}): Promise<void> {
   const io = new RemoteIO({ policy: { retries: config.io.retries, backoffMs: config.io.backoffMs, timeoutMs: config.io.timeoutMs } });
   try {
     const files = await expandInputs(config.inputs, io);
-    checkWritableDir(config.out, "--out");
+    if (opts.checkOut !== false) checkWritableDir(config.out, "--out");
     const curate = curateOptionsFromConfig(config.curate);
     validateCurateOptions(curate);
     for (const b of curate.benchmarks) if (!existsSync(b.path)) throw new ConfigError(`--benchmarks: ${b.path} does not exist`);

@@ -18,6 +18,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** A model is named but no server to reach it: `run` stops here; `estimate`, which reaches none, goes on. */
+export class NoServerError extends ConfigError {}
+
 type Plain = Record<string, unknown>;
 
 const isPlain = (v: unknown): v is Plain => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -207,7 +210,7 @@ export function resolveRunConfig(flagLayer: Plain, opts: { configFile?: string; 
   }
   if (llm.engine === "openai" || llm.engine === "batch") {
     if (!hasBaseUrl && !(Array.isArray(defaults.baseUrl) && defaults.baseUrl.length)) {
-      throw new ConfigError(
+      throw new NoServerError(
         "no model server given: pass --base-url http://host:8000/v1 (vLLM, SGLang, llama.cpp server, Ollama, any OpenAI-compatible API) " +
           "or set OPENAI_BASE_URL; or set OPENAI_API_KEY for OpenAI itself; or run without any of these to use the local engine.",
       );

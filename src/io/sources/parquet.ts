@@ -91,7 +91,7 @@ function skipSubtree(metadata: FileMetaData, index: number): number {
   return next;
 }
 
-async function fileBuffer(handle: FileHandle): Promise<AsyncBuffer> {
+export async function fileBuffer(handle: FileHandle): Promise<AsyncBuffer> {
   const { size } = await handle.stat();
   return {
     byteLength: size,
