@@ -143,6 +143,8 @@ interface ExchangeOptions {
   /** The request body, built per attempt for the endpoint it goes to. */
   body: (ep: Endpoint<OpenAI>) => OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
   signal?: AbortSignal;
+  /** Ends the request while it waits for its turn, not once sent (CompleteRequest.waitSignal). */
+  waitSignal?: AbortSignal;
   /**
    * Sequences the request runs on the server (the limiter counts them; default 1), asked per
    * attempt: a request that would have asked for K samples goes out as one once `n` is refused.
@@ -244,6 +246,7 @@ class OpenAIEngine implements LlmClient {
         const completion = await this.exchange(s, call, {
           body: (ep) => chatRequestBody(s, req, jsonSchema, (sentMode = modeOf(ep)), correction),
           signal: req.signal,
+          waitSignal: req.waitSignal,
           // A server that refuses response_format gets the schema in the prompt from now on.
           refused: (f, ep) => {
             if (f.kind !== "response_format" || sentMode !== "json_schema") return false;
@@ -283,6 +286,7 @@ class OpenAIEngine implements LlmClient {
       const completion = await this.exchange(s, one, {
         body: (ep) => sampleRequestBody(s, req, (asked = count > 1 && withN(ep) ? count : 1), first),
         signal: req.signal,
+        waitSignal: req.waitSignal,
         weight: () => (count > 1 && s.pool.endpoints.some(withN) ? count : 1),
         // A server without `n` may refuse it (HTTP 400/422): draw one sample per request there.
         // Should the 400 be about something else, the single request meets it too and fails.
@@ -339,10 +343,13 @@ class OpenAIEngine implements LlmClient {
    */
   private async exchange(s: StageSettings, call: CallState, x: ExchangeOptions): Promise<OpenAI.Chat.ChatCompletion> {
     const book = (delta: Parameters<LlmCounterBook["add"]>[1]) => bookRequest(this.counters, call.meter, { stage: call.stage, model: s.model, endpoint: call.lastKey }, delta);
+    // Waiting (for a permit, the pacer, a backoff) also ends with waitSignal; a sent request only with signal.
+    const waiting = x.waitSignal ? (x.signal ? AbortSignal.any([x.signal, x.waitSignal]) : x.waitSignal) : x.signal;
+    const aborted = () => new LlmError("aborted", "request aborted", { stage: call.stage });
     for (;;) {
-      if (x.signal?.aborted) throw new LlmError("aborted", "request aborted", { stage: call.stage });
+      if (waiting?.aborted) throw aborted();
       const weight = x.weight?.() ?? 1;
-      const release = await this.limiter.acquire(x.signal, stagePriority(call.stage), weight);
+      const release = await this.limiter.acquire(waiting, stagePriority(call.stage), weight);
       // `n` was refused while this request waited: it now runs one sequence, and holding the room
       // of K would leave the server idle (every pair queued before the refusal would do so).
       if (weight > 1 && (x.weight?.() ?? 1) < weight) {
@@ -352,8 +359,9 @@ class OpenAIEngine implements LlmClient {
       let ep: Endpoint<OpenAI>;
       let outcome: Awaited<ReturnType<OpenAIEngine["send"]>>;
       try {
-        if (this.pacer) await this.pacer.take(x.signal);
-        if (this.opts.permits) await this.opts.permits.take(x.signal);
+        if (this.pacer) await this.pacer.take(waiting);
+        if (this.opts.permits) await this.opts.permits.take(waiting);
+        if (waiting?.aborted) throw aborted();
         ep = s.pool.pick(call.avoid);
         call.lastKey = ep.key;
         const body = x.body(ep);
@@ -399,7 +407,7 @@ class OpenAIEngine implements LlmClient {
         call.transportRetries++;
         call.avoid = ep;
         this.noteRetry(ep.key, `llm: ${where}${f.status !== undefined || f.timeout ? `: ${f.message}` : ""}; retry ${call.transportRetries}/${this.cfg.maxRetries} in ${delay} ms`);
-        await sleep(delay, x.signal);
+        await sleep(delay, waiting);
         continue;
       }
       const tries = call.sent > 1 ? ` (after ${call.sent} requests)` : "";

@@ -28,6 +28,11 @@ export interface CompleteRequest<S extends z.ZodType> {
   sampling?: Sampling;
   signal?: AbortSignal;
   /**
+   * Ends the request only while it waits for its turn (a concurrency permit, the rpm pacer, a
+   * retry's backoff): once sent, it runs on until `signal`. A stopping run sends nothing new.
+   */
+  waitSignal?: AbortSignal;
+  /**
    * Also book this request's figures here (requests, retries, errors, tokens), besides the
    * client's own counters: a caller that shares a client with others (one queue chunk of
    * several in a worker) counts its own requests this way. See `meteredView`.
@@ -65,6 +70,8 @@ export interface SampleRequest {
   n: number;
   sampling?: Sampling;
   signal?: AbortSignal;
+  /** As CompleteRequest.waitSignal. */
+  waitSignal?: AbortSignal;
   /** Also book this call's figures here (as CompleteRequest.meter). */
   meter?: LlmMeter;
 }

@@ -21,7 +21,7 @@ import { join } from "node:path";
 import type { RunConfig } from "../config/schema.js";
 import type { LlmClient } from "../llm/types.js";
 import { LlmError } from "../llm/types.js";
-import { withSignal } from "../llm/abortable.js";
+import { withSignal, withStopGate } from "../llm/abortable.js";
 import type { Stats } from "../records.js";
 import { runPaths } from "../io/run-dir.js";
 import { expandInputSpecs, type InputSpec } from "../io/sources/index.js";
@@ -181,17 +181,22 @@ async function runLocked(config: RunConfig, opts: RunOptions, ctx: { tag: string
   const { tag, lock, gate, log } = ctx;
   // Every request of this run ends when `requests` aborts: a fatal error at once, a signal after the grace.
   const requests = new AbortController();
-  const llm = withSignal(opts.llm, requests.signal);
+  // Fires when the run starts to stop (a signal, a spent budget, a fatal error, failing
+  // documents): from then on no new request is sent (withStopGate).
+  const sending = new AbortController();
+  const llm = withSignal(withStopGate(opts.llm, sending.signal), requests.signal);
   let fatal: unknown;
   let stoppedBy: RunResult["stoppedBy"];
   let graceTimer: NodeJS.Timeout | undefined;
   /** Stops reading and ends with `err`; requests in flight are abandoned unless `letFinish` (their work is still good). */
   const halt = (err: unknown, letFinish = false) => {
     fatal ??= err;
+    sending.abort();
     if (!letFinish) requests.abort();
   };
   const onSignal = () => {
     stoppedBy ??= "signal";
+    sending.abort();
     graceTimer ??= setTimeout(() => requests.abort(), opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
   };
   if (opts.signal?.aborted) onSignal();
@@ -258,6 +263,7 @@ async function runLocked(config: RunConfig, opts: RunOptions, ctx: { tag: string
       lastError = err.message;
       if (consecutiveFailures >= MAX_CONSECUTIVE_FAILURES && !stoppedBy && fatal === undefined) {
         stoppedBy = "model_errors";
+        sending.abort();
         log(`Stopping: ${consecutiveFailures} documents in a row failed on the model server (${lastError}). Rerun the same command to resume.`);
       }
     } else if (cause instanceof LlmError && cause.code === "refused") {
