@@ -231,7 +231,9 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         await job.moveToDelayed(Date.now() + (opts.busyRetryMs ?? lockTtl), token);
         throw new DelayedError(`chunk ${chunkId} is being written by another process`);
       }
-      if (stop.signal.aborted) {
+      // A chunk that finished its last document as the stop came (a budget spent by its last
+      // call) is done, not put back.
+      if (stop.signal.aborted && !(res.complete && !lock.lost)) {
         if (lock.lost) throw new Error(`lost the lock of chunk ${chunkId} (stalled?); it resumes from its checkpoint`);
         // Shutting down: back to the queue without using an attempt; the next worker resumes the
         // checkpoint. Without Redis it stays active until its job lock expires, then the stall
