@@ -48,3 +48,18 @@ test("the Batch API engine is refused for the queue, at submit and in a worker, 
   assert.throws(() => rejectQueueEngine(resolveWorkerConfig(stored(), batch, {}).config), /give the workers --base-url/);
   assert.doesNotThrow(() => rejectQueueEngine(resolveWorkerConfig(stored(), server, {}).config));
 });
+
+test("a worker's response cache is its own: its config file < WEBSCALE_RL_CACHE < its flags, on by default; submit refuses the cache and budget flags", async () => {
+  const { cacheSetting } = await import("../src/config/cache-setting.js");
+  const { refuseWorkerFlags } = await import("../src/cli/queue-worker-flags.js");
+  assert.deepEqual(cacheSetting({}, { env: {} }), { enabled: true, maxGb: 20 });
+  assert.deepEqual(cacheSetting({}, { env: { WEBSCALE_RL_CACHE: "off" } }), { enabled: false, maxGb: 20 });
+  assert.deepEqual(cacheSetting({}, { env: { WEBSCALE_RL_CACHE: "/env" }, file: { dir: "/file", maxGb: 5 } }), { enabled: true, dir: "/env", maxGb: 5 });
+  assert.deepEqual(cacheSetting({ cache: "/flag", cacheMaxGb: 2 }, { env: { WEBSCALE_RL_CACHE: "off" } }), { enabled: true, dir: "/flag", maxGb: 2 });
+  assert.equal(cacheSetting({ cache: false }, { env: { WEBSCALE_RL_CACHE: "/env" } }).enabled, false);
+  assert.throws(() => cacheSetting({}, { env: {}, file: { maxGb: -1 } }), /^ConfigError: llm\.cache\.maxGb: /);
+  assert.doesNotThrow(() => refuseWorkerFlags({}));
+  for (const [flags, named] of [[{ cache: "/c" }, "--cache"], [{ cache: false }, "--no-cache"], [{ cacheMaxGb: 1 }, "--cache-max-gb"], [{ maxCost: 1 }, "--max-cost"], [{ budgetTokens: 9 }, "--budget-tokens"], [{ price: ["m=1/1"] }, "--price"]] as const) {
+    assert.throws(() => refuseWorkerFlags(flags), new RegExp(`^ConfigError: ${named} is a setting of each worker, not of the run .*: pass it to \`webscale-rl queue work\` instead$`));
+  }
+});

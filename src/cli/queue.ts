@@ -7,6 +7,8 @@ import { Command, Option } from "commander";
 import { ConfigError, mergeLayers, readConfigFile } from "../config/load.js";
 import { flagsToLayer, type RunFlags } from "./run.js";
 import { MODEL_FLAGS, runOptions } from "./run-options.js";
+import { cacheOptions } from "./cache-options.js";
+import { refuseWorkerFlags, WORKER_FLAGS, workerSettings, type WorkerFlags } from "./queue-worker-flags.js";
 import { connectRedis, DEFAULT_QUEUE, explainRedisFailure, quietConnectionErrors, reachRedis, withinMs } from "../queue/redis.js";
 import { submitRun } from "../queue/submit.js";
 import { startWorker } from "../queue/worker.js";
@@ -22,11 +24,7 @@ const positiveInt = (name: string) => (v: string) => {
 
 /** Run flags that make no sense per chunk (see rejectGlobalOnlySettings). */
 // --force and --no-server-check act in the process that runs: a worker, not the submit.
-// The response cache and the budget are not carried to queue workers (yet): their flags would do nothing there.
-const NOT_FOR_QUEUE = [
-  "--shard", "--limit", "--progress", "--domain-quota", "--target-pairs", "--force", "--no-server-check",
-  "--cache", "--no-cache", "--cache-max-gb", "--max-cost", "--budget-tokens", "--price",
-];
+const NOT_FOR_QUEUE = ["--shard", "--limit", "--progress", "--domain-quota", "--target-pairs", "--force", "--no-server-check", ...WORKER_FLAGS];
 
 const log = (m: string) => process.stderr.write(m + "\n");
 
@@ -55,6 +53,8 @@ export function registerQueue(program: Command): void {
     .option("--attempts <n>", "attempts per chunk before it lands in the failed set", positiveInt("--attempts"), 5)
     .option("--backoff <seconds>", "first retry delay of a failed chunk (doubles each attempt)", Number, 10);
   for (const o of runOptions((l) => !NOT_FOR_QUEUE.includes(l))) submit.addOption(o);
+  // Known to submit only to be refused with a line that says where they belong.
+  for (const o of runOptions((l) => WORKER_FLAGS.includes(l))) submit.addOption(o.hideHelp());
   submit.addHelpText(
     "after",
     `
@@ -63,6 +63,7 @@ Example:
 Submitting the same inputs to the same --out again adds nothing (chunk ids are hashes of out + file + range).`,
   );
   submit.action(async (inputs: string[], flags: RunFlags & { redis: string; queue: string; chunkDocs: number; attempts: number; backoff: number }) => {
+    refuseWorkerFlags(flags);
     const redis = connectRedis(flags.redis, { role: "client", log });
     await reachRedis(redis, flags.redis);
     try {
@@ -98,6 +99,8 @@ Submitting the same inputs to the same --out again adds nothing (chunk ids are h
   // --force: a chunk whose run.json pins other models than this worker's (another worker ran
   // the first chunks with other flags) is refused, and it is this worker that may accept that.
   for (const o of runOptions((l) => MODEL_FLAGS.includes(l) || l === "--force")) work.addOption(o);
+  for (const o of cacheOptions("the workers and runs of this machine")) work.addOption(o);
+  for (const o of runOptions((l) => ["--max-cost", "--budget-tokens", "--price"].includes(l))) work.addOption(o);
   work.addHelpText(
     "after",
     `
@@ -110,11 +113,20 @@ Example:
 SIGINT/SIGTERM: the chunks in work stop at a committed point and go back to the queue (no attempt used), then
 the worker exits 0; a second signal stops it at once. If Redis cannot be reached to put them back within 20 s,
 it exits 1 and the chunks resume on other workers once their locks expire (--lock-duration).
-Redis unreachable at start: one line and exit 2 within seconds; an outage later: the worker waits for Redis.`,
+Redis unreachable at start: one line and exit 2 within seconds; an outage later: the worker waits for Redis.
+The response cache and the budget are this worker's (they are not submitted with the run): the cache is on,
+in $WEBSCALE_RL_CACHE or the user cache folder, and shared by every worker and run of the machine; --max-cost /
+--budget-tokens bound this worker's session. Once spent, the chunks in work stop at a committed point and go
+back to the queue (no attempt used) and the worker exits 3; other workers, or this one restarted with a larger
+budget, resume them. A budget for the whole fleet is not built (docs/cost.md).`,
   );
-  work.action(async (flags: RunFlags & { redis: string; queue: string; chunksAtOnce: number; untilEmpty?: boolean; lockDuration: number; stalledInterval: number; rateWindow: number; stopGrace: number }) => {
+  work.action(async (flags: RunFlags & WorkerFlags & { redis: string; queue: string; chunksAtOnce: number; untilEmpty?: boolean; lockDuration: number; stalledInterval: number; rateWindow: number; stopGrace: number }) => {
     const layer = layerOf([], flags);
     delete layer.inputs; // the stored run's inputs stay
+    // Checked before Redis is reached: a cache folder that cannot be opened, or a bad --price, stops here.
+    const { cache, budget } = await workerSettings(flags);
+    let ending: { why: string; code: number } | undefined;
+    let stopWorker: (why: string) => void = () => {};
     const redis = connectRedis(flags.redis, { role: "worker", log });
     await reachRedis(redis, flags.redis);
     const running = startWorker({
@@ -127,6 +139,16 @@ Redis unreachable at start: one line and exit 2 within seconds; an outage later:
       stalledIntervalMs: flags.stalledInterval,
       stopGraceMs: flags.stopGrace,
       force: flags.force,
+      cache,
+      budget,
+      onBudgetSpent: (why) => {
+        ending ??= { why: `stopped early: ${why}. Start the worker again (with a larger budget) to go on`, code: 3 };
+        stopWorker(`${why}`);
+      },
+      onSettingsError: (message) => {
+        ending ??= { why: message, code: 2 };
+        stopWorker(`this worker cannot run the submitted run: ${message}`);
+      },
       log,
     });
     log(`queue: worker ${process.pid} taking chunks from "${flags.queue}" (${flags.chunksAtOnce} at once)`);
@@ -141,6 +163,8 @@ Redis unreachable at start: one line and exit 2 within seconds; an outage later:
         clearInterval(poll);
         void running.close().then(resolve, () => resolve(false));
       };
+      stopWorker = (why) => stop(why, true);
+      if (ending) stop(ending.why, true);
       const onSignal = (name: string) => () => {
         if (!stopping) return stop(name, true);
         log(`queue: ${name} again: stopping at once (chunks in work resume from their checkpoints after --lock-duration)`);
@@ -157,9 +181,11 @@ Redis unreachable at start: one line and exit 2 within seconds; an outage later:
     });
     await withinMs(q.close(), 1000).catch(() => undefined);
     redis.disconnect();
+    // A budget or a setting ended the worker: say why once more, last, with its own exit code.
+    if (ending) log(ending.code === 2 ? `webscale-rl: ${ending.why}` : `queue: ${ending.why}.`);
     // Exit now: after a forced close (Redis gone) BullMQ's own connections may still be trying
     // to reconnect, which would keep the process alive.
-    process.exit(clean ? 0 : 1);
+    process.exit(!clean ? 1 : ending ? ending.code : 0);
   });
 
   redisOptions(

@@ -13,8 +13,10 @@ import { Scorer } from "../reward/score.js";
 import { checkRolloutJob, runRollout, type RolloutProgress } from "../rollout/run-rollout.js";
 import { RolloutConfigError, stageOf, validateSettings, type RolloutSettings } from "../rollout/settings.js";
 import { addScoringOptions, scoreOptions, type ScoringFlags } from "./reward.js";
+import { cacheSetting, type CacheFlags } from "../config/cache-setting.js";
+import { cacheOptions } from "./cache-options.js";
 
-interface RolloutFlags extends ScoringFlags {
+interface RolloutFlags extends ScoringFlags, CacheFlags {
   out: string;
   model?: string[];
   baseUrl?: string[];
@@ -79,6 +81,7 @@ function progressPrinter(enabled: boolean): (p: RolloutProgress) => void {
 }
 
 export function registerRollout(program: Command): void {
+  const [cacheDir, noCache, cacheMaxGb] = cacheOptions("rollouts, runs and processes");
   addScoringOptions(
     program
       .command("rollout")
@@ -106,6 +109,9 @@ export function registerRollout(program: Command): void {
       .option("--keep-outputs", "keep every sample's raw output in the record (rollout[].outputs)")
       .option("--limit <n>", "stop after N input pairs", wholeNumber("--limit", 1))
       .option("--part-records <n>", "records per output part file", wholeNumber("--part-records", 1), 50_000)
+      .addOption(cacheDir)
+      .addOption(noCache)
+      .addOption(cacheMaxGb)
       .option("--no-progress", "no progress lines on stderr")
       .option("--allow-incomplete", "roll out input directories that are not complete (a run still going, killed or stopped) instead of refusing them")
       .addHelpText(
@@ -114,8 +120,11 @@ export function registerRollout(program: Command): void {
 The reward (rules, then the judge for what they leave undecided; --judge-* as in \`reward serve\`) scores
 every sample; pass_rate = correct / samples. A sample the rules cannot decide and no judge decides
 scores 0 and is counted in "undecided". An input directory must be complete (run.json / its writers
-say so); one rollout at a time per --out (.lock-rollout). Keep the learnable band afterwards with
-\`webscale-rl curate DIR --out KEPT --pass-rate 0.1-0.9\`. docs/rollout.md has the whole recipe.
+say so); one rollout at a time per --out (.lock-rollout). Samples are kept in the response cache (on by
+default, as for run): a rerun of the same rollout into a new --out gets the same samples, so the same pass
+rates, at no cost; a new --seed draws new ones, and --no-cache sends everything (docs/rollout.md).
+Keep the learnable band afterwards with \`webscale-rl curate DIR --out KEPT --pass-rate 0.1-0.9\`.
+docs/rollout.md has the whole recipe.
 Example:
   webscale-rl rollout runs/r1-curated --out runs/r1-rollout --base-url http://gpu:8000/v1 --model Qwen/Qwen2.5-3B-Instruct --samples 8`,
       ),
@@ -140,6 +149,8 @@ Example:
       timeoutMs: Math.round(f.timeout * 1000),
       maxRetries: f.maxRetries,
       rpm: f.rpm,
+      // After the input checks: a cache folder that cannot be opened stops here, before any request.
+      cache: cacheSetting(f),
     });
     if (cfg.engine === "local" && !cfg.modelFile) cfg.modelFile = await prepareLocalModel({ log });
     const llm = await createLlmClient(cfg, { log, stateDir: runPaths(f.out).state, stateName: "rollout" });
@@ -162,9 +173,10 @@ Example:
         const rates = Object.entries(r.models)
           .map(([m, x]) => `${m} ${x.mean_pass_rate ?? "–"} (never solved ${x.never_solved}, always ${x.always_solved} of ${x.pairs})`)
           .join("; ");
+        const hits = llm.stats().cache_hits ?? 0; // this session's (stats.json's llm adds the inputs')
         log(
           `Done: ${r.pairs_written} pairs, ${r.samples} samples in ${r.wall_seconds} s (${r.samples_per_second} samples/s); ${r.sample_requests} requests, ` +
-            `${r.prompt_tokens + r.completion_tokens} tokens. Mean pass rate: ${rates}.\nOutputs in ${f.out}/ (qa/, stats.json, run.json).`,
+            `${r.prompt_tokens + r.completion_tokens} tokens${hits ? `; ${hits} samples from the response cache` : ""}. Mean pass rate: ${rates}.\nOutputs in ${f.out}/ (qa/, stats.json, run.json).`,
         );
         process.stdout.write(JSON.stringify({ out: f.out, pairs: r.pairs_written, samples: r.samples, models: r.models }) + "\n");
         if (res.stoppedBy === "signal") process.exitCode = 130;

@@ -17,8 +17,10 @@ import { checkTextField } from "../pipeline/text-field-check.js";
 import { planStages } from "../stages/process-document.js";
 import { prepareLocalModel } from "../llm/prepare-local.js";
 import { DEFAULT_DOMAINS } from "../config/schema.js";
-import { checkPrices, describeSpend, parseModelPrice, type Budget } from "../pipeline/budget.js";
+import { budgetFromFlags, checkPrices, describeSpend, type Budget, type BudgetFlags } from "../pipeline/budget.js";
 import { withBudget } from "../pipeline/budget-guard.js";
+import { cacheLayer, cacheOnByDefault, type CacheFlags } from "../config/cache-setting.js";
+import { cacheOptions } from "./cache-options.js";
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -32,7 +34,7 @@ const num = (name: string) => (v: string) => {
 };
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-export interface RunFlags {
+export interface RunFlags extends CacheFlags, BudgetFlags {
   out: string;
   config?: string;
   model?: string;
@@ -75,12 +77,6 @@ export interface RunFlags {
   ioTimeout?: number;
   force?: boolean;
   serverCheck?: boolean;
-  /** A folder (`--cache DIR`), false (`--no-cache`) or unset. */
-  cache?: string | boolean;
-  cacheMaxGb?: number;
-  maxCost?: number;
-  budgetTokens?: number;
-  price?: string[];
 }
 
 /** Flags → a layer with the config file's shape, holding only what the user gave. */
@@ -140,22 +136,8 @@ export function flagsToLayer(inputs: string[], f: RunFlags): Record<string, unkn
   };
 }
 
-/** --cache DIR / --no-cache / --cache-max-gb as a config layer (unset flags leave the file's and the environment's say). */
-function cacheLayer(f: RunFlags): Record<string, unknown> | undefined {
-  const layer: Record<string, unknown> = {};
-  if (f.cache === false) layer.enabled = false;
-  else if (typeof f.cache === "string") (layer.enabled = true), (layer.dir = f.cache);
-  if (f.cacheMaxGb !== undefined) layer.maxGb = f.cacheMaxGb;
-  return Object.keys(layer).length ? layer : undefined;
-}
-
-/** `run` caches model replies unless told not to: a rerun with other curation settings then costs nothing. */
-export function cacheOnByDefault<C extends { llm: { cache?: { enabled: boolean; dir?: string; maxGb: number } } }>(config: C): C {
-  config.llm.cache ??= { enabled: true, maxGb: 20 };
-  return config;
-}
-
 export function registerRun(program: Command): void {
+  const [cacheDir, noCache, cacheMaxGb] = cacheOptions();
   const cmd = program
     .command("run")
     .description("Run the pipeline (prefilter → filter → identify → generate → check → curate) over documents.")
@@ -199,9 +181,9 @@ export function registerRun(program: Command): void {
     .option("--part-records <n>", "records per output part file (default 50000)", int("--part-records"))
     .option("--io-retries <n>", "remote inputs: retries of a read after a reset, timeout, 5xx or throttling, with backoff (default 6)", int("--io-retries"))
     .option("--io-timeout <seconds>", "remote inputs: one request (listing or 8 MiB range read) may take this long (default 120)", num("--io-timeout"))
-    .option("--cache <dir>", "response cache folder, shared across runs and processes (default: $WEBSCALE_RL_CACHE, else ~/.cache/webscale-rl/responses)")
-    .option("--no-cache", "send every request to the model; neither read nor write the response cache")
-    .option("--cache-max-gb <n>", "size bound of the response cache; least recently used replies are evicted past it (default 20)", num("--cache-max-gb"))
+    .addOption(cacheDir)
+    .addOption(noCache)
+    .addOption(cacheMaxGb)
     .option("--max-cost <usd>", "stop cleanly (resumable) once this session's model spend reaches this many dollars (prices: built-in table or --price)", num("--max-cost"))
     .option("--budget-tokens <n>", "stop cleanly (resumable) once this session has used this many prompt + completion tokens", int("--budget-tokens"))
     .option("--price <MODEL=IN/OUT>", "dollars per million prompt/completion tokens for a model, e.g. gpt-4.1-mini=0.4/1.6; repeatable", collect)
@@ -228,7 +210,7 @@ with other inputs, plan, domains, models or windowing is refused unless --force.
       const log = (m: string) => process.stderr.write(m + "\n");
       const { config, localDefaults } = resolveRunConfig(flagsToLayer(inputs, flags), { configFile: flags.config });
       cacheOnByDefault(config);
-      const budget: Budget = { maxCostUsd: flags.maxCost, maxTokens: flags.budgetTokens, prices: Object.fromEntries((flags.price ?? []).map(parseModelPrice)) };
+      const budget: Budget = budgetFromFlags(flags);
       // Everything is checked before any work: nothing is written and no document is sent when one fails.
       await preflight(config);
       if (localDefaults) log(localDefaults);

@@ -6,6 +6,7 @@ import type { LlmConfig } from "../config/schema.js";
 import { createOpenAIClient } from "./openai-engine.js";
 import { LlmError, type LlmClient } from "./types.js";
 import { openCacheStore, withResponseCache } from "./cached-client.js";
+import type { RequestPermits } from "./shared-rate-limit.js";
 
 export { LlmError } from "./types.js";
 export type { ChatMessage, CompleteRequest, CompleteResult, LlmClient, LlmErrorCode, SampleRequest, SampleResult, Sampling, TextSample, Usage } from "./types.js";
@@ -18,6 +19,8 @@ export interface CreateLlmClientOptions {
   stateDir?: string;
   /** Names the batch engine's state files (the run's shard/writer tag; default "main"). */
   stateName?: string;
+  /** A request rate shared with other processes (a queue's --rpm in Redis); the HTTP engine's only. */
+  permits?: RequestPermits;
 }
 
 /** The engine the config names, behind the response cache when the config turns it on. */

@@ -5,15 +5,20 @@
  */
 import type { z } from "zod";
 import type { LlmClient, CompleteRequest, CompleteResult, SampleRequest, SampleResult } from "../llm/types.js";
-import { budgetSpent, type Budget } from "./budget.js";
+import type { LlmStats } from "../records.js";
+import { budgetSpent, hasBudget, type Budget } from "./budget.js";
 
-export function withBudget(inner: LlmClient, budget: Budget, onSpent: (why: string) => void): LlmClient {
-  if (budget.maxCostUsd === undefined && budget.maxTokens === undefined) return inner;
+/**
+ * `spend` is what counts against the budget: this client's own counters by default; a queue
+ * worker passes the sum over the clients of every run it serves (its session's spend).
+ */
+export function withBudget(inner: LlmClient, budget: Budget, onSpent: (why: string) => void, spend: () => LlmStats = () => inner.stats()): LlmClient {
+  if (!hasBudget(budget)) return inner;
   let fired = false;
   // Failed calls spend tokens too (invalid replies are paid for).
   const check = () => {
     if (fired) return;
-    const why = budgetSpent(budget, inner.stats());
+    const why = budgetSpent(budget, spend());
     if (why) (fired = true), onSpent(why);
   };
   return {

@@ -14,6 +14,19 @@ export interface Budget {
   prices: Record<string, Price>;
 }
 
+/** The budget flags as the commands that take them (`run`, `queue work`) receive them. */
+export interface BudgetFlags {
+  maxCost?: number;
+  budgetTokens?: number;
+  price?: string[];
+}
+
+export function budgetFromFlags(f: BudgetFlags): Budget {
+  return { maxCostUsd: f.maxCost, maxTokens: f.budgetTokens, prices: Object.fromEntries((f.price ?? []).map(parseModelPrice)) };
+}
+
+export const hasBudget = (b: Budget): boolean => b.maxCostUsd !== undefined || b.maxTokens !== undefined;
+
 /** Parses `MODEL=IN/OUT` (dollars per million prompt / completion tokens). */
 export function parseModelPrice(spec: string): [string, Price] {
   const m = /^(.+)=([0-9.]+)\/([0-9.]+)$/.exec(spec.trim());

@@ -12,6 +12,8 @@ export interface QueueStatus {
   pairs: number;
   requests: number;
   tokens: number;
+  /** Replies the workers' response caches gave instead of a request (finished chunks). */
+  cache_hits: number;
   /** Since the first chunk started, until now (or the last chunk finished when nothing is left). */
   elapsed_seconds: number;
   throughput: { documents_per_second: number; pairs_per_second: number };
@@ -70,6 +72,7 @@ export async function queueStatus(redis: Redis, name: string, opts: { maxFailure
       pairs,
       requests: sum((s) => s.requests),
       tokens: sum((s) => s.tokens),
+      cache_hits: sum((s) => s.cache_hits ?? 0),
       elapsed_seconds: Math.round(elapsed * 10) / 10,
       throughput: {
         documents_per_second: elapsed > 0 ? (documentsDone + inActive) / elapsed : 0,
@@ -90,7 +93,7 @@ export function formatStatus(s: QueueStatus): string {
   const lines = [
     `queue ${s.queue}: ${c.total} chunks — ${c.completed} completed (${pct}%), ${c.active} active, ${c.waiting} waiting, ${c.delayed} delayed, ${c.failed} failed`,
     `documents: ${s.documents.done} done + ${s.documents.in_active_chunks} in active chunks, of ${s.documents.submitted} submitted`,
-    `pairs: ${s.pairs}; model requests: ${s.requests}; tokens: ${s.tokens} (finished chunks)`,
+    `pairs: ${s.pairs}; model requests: ${s.requests}; tokens: ${s.tokens}${s.cache_hits ? `; replies from the response cache: ${s.cache_hits}` : ""} (finished chunks)`,
     `throughput: ${s.throughput.documents_per_second.toFixed(2)} documents/s, ${s.throughput.pairs_per_second.toFixed(2)} pairs/s over ${s.elapsed_seconds} s`,
   ];
   for (const r of s.runs) lines.push(`run ${r.id}: --out ${r.out}`);

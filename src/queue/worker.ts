@@ -11,9 +11,12 @@ import type { Redis } from "ioredis";
 import type { RunConfig } from "../config/schema.js";
 import { LockHeldError } from "../io/output-lock.js";
 import { runPaths } from "../io/run-dir.js";
-import { createLlmClient, type LlmClient } from "../llm/index.js";
+import type { CacheSetting } from "../config/cache-setting.js";
+import { addLlmStats, createLlmClient, emptyLlmStats, type LlmClient } from "../llm/index.js";
 import { meteredView } from "../llm/metered.js";
-import { createOpenAIClient } from "../llm/openai-engine.js";
+import { checkPrices, hasBudget, type Budget } from "../pipeline/budget.js";
+import { withBudget } from "../pipeline/budget-guard.js";
+import { planStages } from "../stages/process-document.js";
 import { writeJsonAtomic } from "../pipeline/checkpoint.js";
 import { openRunGate } from "../pipeline/gate.js";
 import { runPipeline, type RunResult } from "../pipeline/run.js";
@@ -46,6 +49,24 @@ export interface WorkerOptions {
   stopGraceMs?: number;
   /** Run chunks whose directory pins other settings (models) than this worker's; recorded in run.json. */
   force?: boolean;
+  /**
+   * This worker's response cache (one per machine, whatever run a chunk belongs to: the
+   * submitted run's setting is not used). Absent: no cache.
+   */
+  cache?: CacheSetting;
+  /**
+   * This worker's budget for its session (the spend of every chunk it runs). When it is spent
+   * the chunks in work stop at a committed point; `onBudgetSpent` is told, once, and should
+   * close the worker (the chunks then go back to the queue without using an attempt).
+   */
+  budget?: Budget;
+  onBudgetSpent?: (why: string) => void;
+  /**
+   * A setting of this worker that cannot work for a run it was given (a --max-cost without a
+   * price for the run's models): the chunk goes back to the queue and the owner is told, once,
+   * and should stop the worker. Without it, the chunk fails like any other error.
+   */
+  onSettingsError?: (message: string) => void;
   log?: (m: string) => void;
 }
 
@@ -56,6 +77,8 @@ export interface ChunkSummary {
   rejections: number;
   requests: number;
   tokens: number;
+  /** Replies from the response cache (absent in summaries written before workers had a cache). */
+  cache_hits?: number;
   seconds: number;
   finished_at: number;
 }
@@ -75,12 +98,31 @@ interface RunContext {
   llm: LlmClient;
 }
 
+/** A setting of the worker itself that cannot serve a run (see WorkerOptions.onSettingsError). */
+class WorkerSettingsError extends Error {}
+
+/** Back to the queue at once, without using an attempt (BullMQ counts a DelayedError as none). */
+async function putBack(job: Job<ChunkJobData, ChunkSummary>, token: string | undefined, why: string): Promise<never> {
+  await job.moveToDelayed(Date.now(), token);
+  throw new DelayedError(why);
+}
+
 export function startWorker(opts: WorkerOptions): RunningWorker {
   const log = opts.log ?? ((m: string) => process.stderr.write(m + "\n"));
   const keys = queueKeys(opts.queue);
   const lockTtl = opts.lockDurationMs ?? 60_000;
   const runs = new Map<string, Promise<RunContext>>();
   const shutdown = new AbortController();
+  // Every model client this process made: the budget counts their spend together.
+  const clients: LlmClient[] = [];
+  const sessionSpend = () => clients.reduce((total, c) => addLlmStats(total, c.stats()), emptyLlmStats());
+  let budgetFired = false;
+  const onBudget = (why: string) => {
+    if (budgetFired) return;
+    budgetFired = true;
+    shutdown.abort(why); // the chunks in work stop now, as on a signal
+    opts.onBudgetSpent?.(why);
+  };
 
   // One model client per run (per process): its concurrency cap is shared by all chunks in work here.
   const contextFor = (runId: string) => {
@@ -95,8 +137,20 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         const rpm = config.llm.rpm;
         const permits = rpm > 0 ? new RedisRateLimit(opts.redis, { key: keys.rate, limit: rpm, windowMs: opts.rateWindowMs }) : undefined;
         config.llm.rpm = 0;
-        const llm = config.llm.engine === "openai" ? await createOpenAIClient(config.llm, { log, permits }) : await createLlmClient(config.llm, { log });
+        // The cache is the worker's (per machine), not the submitted run's.
+        config.llm.cache = opts.cache;
+        const engine = await createLlmClient(config.llm, { log, permits: config.llm.engine === "openai" ? permits : undefined });
         if (permits && config.llm.engine !== "openai") log(`queue: --rpm applies to the openai engine only (this run uses ${config.llm.engine})`);
+        if (opts.budget && hasBudget(opts.budget)) {
+          try {
+            checkPrices(opts.budget, planStages(config.plan).map((s) => engine.modelFor(s)));
+          } catch (err) {
+            await engine.close();
+            throw new WorkerSettingsError((err as Error).message);
+          }
+        }
+        clients.push(engine);
+        const llm = opts.budget ? withBudget(engine, opts.budget, onBudget, sessionSpend) : engine;
         return { config, llm };
       })();
       ctx.catch(() => runs.delete(runId)); // a config problem is retried with the next chunk, after the worker's fix
@@ -107,7 +161,18 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
 
   const processChunk = async (job: Job<ChunkJobData, ChunkSummary>, token?: string): Promise<ChunkSummary> => {
     const { chunkId, input, runId } = job.data;
-    const { config, llm } = await contextFor(runId);
+    // A chunk taken while the worker stops (its budget spent) goes straight back, untouched.
+    if (shutdown.signal.aborted) await putBack(job, token, `worker stopping; chunk ${chunkId} put back`);
+    let ctx: RunContext;
+    try {
+      ctx = await contextFor(runId);
+    } catch (err) {
+      if (!(err instanceof WorkerSettingsError) || !opts.onSettingsError) throw err;
+      opts.onSettingsError(err.message);
+      shutdown.abort();
+      return putBack(job, token, `this worker's settings do not fit run ${runId}; chunk ${chunkId} put back`);
+    }
+    const { config, llm } = ctx;
     try {
       await access(input.path, constants.R_OK);
     } catch (err) {
@@ -124,8 +189,10 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       throw new DelayedError(`chunk ${chunkId} is being processed by another worker`);
     }
     const stop = new AbortController();
-    const onShutdown = () => stop.abort();
+    // The worker's reason (a spent budget, as text) is what the chunk's writer record says.
+    const onShutdown = () => stop.abort(shutdown.signal.reason);
     shutdown.signal.addEventListener("abort", onShutdown);
+    if (shutdown.signal.aborted) onShutdown(); // stopped while this chunk was being set up
     lock.onLost(() => {
       log(`queue: lost the lock of chunk ${chunkId}; stopping it (another worker will resume it)`);
       stop.abort();
@@ -164,7 +231,9 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         await job.moveToDelayed(Date.now() + (opts.busyRetryMs ?? lockTtl), token);
         throw new DelayedError(`chunk ${chunkId} is being written by another process`);
       }
-      if (stop.signal.aborted) {
+      // A chunk that finished its last document as the stop came (a budget spent by its last
+      // call) is done, not put back.
+      if (stop.signal.aborted && !(res.complete && !lock.lost)) {
         if (lock.lost) throw new Error(`lost the lock of chunk ${chunkId} (stalled?); it resumes from its checkpoint`);
         // Shutting down: back to the queue without using an attempt; the next worker resumes the
         // checkpoint. Without Redis it stays active until its job lock expires, then the stall
@@ -184,6 +253,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         rejections: Object.values(s.rejections).reduce((a, b) => a + b, 0),
         requests: s.llm.requests,
         tokens: s.llm.prompt_tokens + s.llm.completion_tokens,
+        cache_hits: s.llm.cache_hits ?? 0,
         seconds: s.wall_seconds,
         finished_at: Date.now(),
       };
