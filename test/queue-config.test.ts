@@ -3,6 +3,7 @@
  * environment (no Redis needed): worker flags win, a worker's --base-url means the HTTP
  * engine, and resolving never writes its choices back into the layer the queue stores.
  */
+import type { WorkerFlags } from "../src/cli/queue-worker-flags.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveRunConfig } from "../src/config/load.js";
@@ -59,7 +60,8 @@ test("a worker's response cache is its own: its config file < WEBSCALE_RL_CACHE 
   assert.equal(cacheSetting({ cache: false }, { env: { WEBSCALE_RL_CACHE: "/env" } }).enabled, false);
   assert.throws(() => cacheSetting({}, { env: {}, file: { maxGb: -1 } }), /^ConfigError: llm\.cache\.maxGb: /);
   assert.doesNotThrow(() => refuseWorkerFlags({}));
-  for (const [flags, named] of [[{ cache: "/c" }, "--cache"], [{ cache: false }, "--no-cache"], [{ cacheMaxGb: 1 }, "--cache-max-gb"], [{ maxCost: 1 }, "--max-cost"], [{ budgetTokens: 9 }, "--budget-tokens"], [{ price: ["m=1/1"] }, "--price"]] as const) {
+  const refused: [WorkerFlags, string][] = [[{ cache: "/c" }, "--cache"], [{ cache: false }, "--no-cache"], [{ cacheMaxGb: 1 }, "--cache-max-gb"], [{ maxCost: 1 }, "--max-cost"], [{ budgetTokens: 9 }, "--budget-tokens"], [{ price: ["m=1/1"] }, "--price"]];
+  for (const [flags, named] of refused) {
     assert.throws(() => refuseWorkerFlags(flags), new RegExp(`^ConfigError: ${named} is a setting of each worker, not of the run .*: pass it to \`webscale-rl queue work\` instead$`));
   }
 });
