@@ -302,6 +302,24 @@ test("configuration problems stop before any work with one line", { timeout: 120
   }
   for (const o of ["o1", "o2", "o3", "o4", "o5"]) assert.ok(!existsSync(join(dir, o)), `${o} not created`);
 
+  // The policy's server is asked for its model list first: a refused key, an unknown model or
+  // nothing listening is one line with the fix, nothing written, no sample asked.
+  const keyed = await startFakeOpenAI({ apiKey: "right-key", policy: plannedPolicy(pairs) });
+  t.after(() => keyed.close());
+  const server: [string[], RegExp][] = [
+    [["--base-url", keyed.url, "--model", "fake-model", "--api-key", "wrong-key"], /rejected the API key \(HTTP 401 .*\): give the right key with --api-key/],
+    [["--base-url", keyed.url, "--model", "other-model", "--api-key", "right-key"], /does not serve the model "other-model" \(used by rollout:other-model\); it serves: fake-model: pass --model/],
+    [["--base-url", "http://127.0.0.1:9/v1", "--model", "fake-model"], /cannot reach the model server at http:\/\/127\.0\.0\.1:9\/v1/],
+  ];
+  for (const [flags, message] of server) {
+    const r = await runCli(["rollout", runDir, "--out", join(dir, "o6"), "--no-progress", ...flags]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.ok(!existsSync(join(dir, "o6")), "nothing written");
+  }
+  assert.equal(keyed.requests.filter((q) => q.path.endsWith("/chat/completions")).length, 0, "no sample asked");
+
   // A finished rollout resumed with other settings is refused, naming the difference.
   await ok(["rollout", runDir, "--out", join(dir, "done"), ...base]);
   const other = await runCli(["rollout", runDir, "--out", join(dir, "done"), ...base, "--samples", "16"]);

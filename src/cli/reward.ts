@@ -47,7 +47,7 @@ export function addScoringOptions(cmd: Command): Command {
     .option("--judge-max-tokens <n>", "reply token limit of a judge call (raise it for reasoning models)", positiveInt("--judge-max-tokens"), 64)
     .option("--rel-tol <x>", "relative tolerance of the number rule", positiveNumber("--rel-tol"), 1e-6)
     .option("--f1-threshold <x>", "token F1 at or above which two texts match", positiveNumber("--f1-threshold"), 0.9)
-    .option("--no-server-check", "skip the start-up check of the judge's server (its model list, the key)")
+    .option("--no-server-check", "skip the start-up check of the model servers (the policy's and the judge's: their model list, the key)")
     .option("--disjoint <verdict>", 'verdict for texts sharing no word: "undecided" (the judge decides: "fall" may be "autumn") or "mismatch" (fewer judge calls; such other names score 0)', "undecided");
 }
 

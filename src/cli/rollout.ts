@@ -7,6 +7,7 @@ import { Command, Option } from "commander";
 import { LlmConfig } from "../config/schema.js";
 import { resolvePolicyPrompt } from "../export/policy-prompt.js";
 import { createLlmClient } from "../llm/index.js";
+import { checkModelServers } from "../llm/server-check.js";
 import { prepareLocalModel } from "../llm/prepare-local.js";
 import { runPaths } from "../io/run-dir.js";
 import { Scorer } from "../reward/score.js";
@@ -153,6 +154,8 @@ Example:
       cache: cacheSetting(f),
     });
     if (cfg.engine === "local" && !cfg.modelFile) cfg.modelFile = await prepareLocalModel({ log });
+    // The policy's servers answer (key, model names) before anything is written, as for run.
+    if (cfg.engine === "openai" && f.serverCheck !== false) await checkModelServers(cfg, named.length ? named.map(stageOf) : ["default"], { log });
     const llm = await createLlmClient(cfg, { log, stateDir: runPaths(f.out).state, stateName: "rollout" });
     const scoring = await scoreOptions(f, (line) => log(`rollout: ${line}`));
     try {
