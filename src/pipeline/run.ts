@@ -181,8 +181,9 @@ async function runLocked(config: RunConfig, opts: RunOptions, ctx: { tag: string
   const { tag, lock, gate, log } = ctx;
   // Every request of this run ends when `requests` aborts: a fatal error at once, a signal after the grace.
   const requests = new AbortController();
-  // Fires when the run starts to stop (a signal, a spent budget, a fatal error, failing
-  // documents): from then on no new request is sent (withStopGate).
+  // Fires when the run starts to stop (a signal, a spent budget, failing documents): from then
+  // on no new request is sent (withStopGate). A fatal error aborts every request instead, and a
+  // reading problem (halt with letFinish) lets the documents in flight finish.
   const sending = new AbortController();
   const llm = withSignal(withStopGate(opts.llm, sending.signal), requests.signal);
   let fatal: unknown;
@@ -191,7 +192,6 @@ async function runLocked(config: RunConfig, opts: RunOptions, ctx: { tag: string
   /** Stops reading and ends with `err`; requests in flight are abandoned unless `letFinish` (their work is still good). */
   const halt = (err: unknown, letFinish = false) => {
     fatal ??= err;
-    sending.abort();
     if (!letFinish) requests.abort();
   };
   const onSignal = () => {
