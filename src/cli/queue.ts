@@ -15,6 +15,7 @@ import { startWorker } from "../queue/worker.js";
 import { formatStatus, queueStatus } from "../queue/status.js";
 import { retryFailed } from "../queue/retry-failed.js";
 import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
 
 const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
@@ -33,6 +34,23 @@ function redisOptions(cmd: Command): Command {
     .requiredOption("--redis <url>", "Redis URL, e.g. redis://queue-host:6379 (rediss:// for TLS)")
     .option("--queue <name>", "queue name (several runs may use different queues on one Redis)", DEFAULT_QUEUE);
 }
+
+/** A client connection for one short command (submit, retry, status): Redis lost on the way is one line with `thenWhat`. */
+async function withRedisClient<T>(flags: { redis: string }, thenWhat: string, fn: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = connectRedis(flags.redis, { role: "client", log });
+  await reachRedis(redis, flags.redis);
+  try {
+    return await fn(redis);
+  } catch (err) {
+    throw explainRedisFailure(err, redis, flags.redis, thenWhat);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The command that starts a worker on this queue. */
+const workCommand = (flags: { redis: string; queue: string }) =>
+  `webscale-rl queue work --redis ${flags.redis}${flags.queue === DEFAULT_QUEUE ? "" : ` --queue ${flags.queue}`}`;
 
 function layerOf(inputs: string[], flags: RunFlags): Record<string, unknown> {
   const fileLayer = flags.config ? readConfigFile(flags.config) : {};
@@ -64,9 +82,7 @@ Submitting the same inputs to the same --out again adds nothing (chunk ids are h
   );
   submit.action(async (inputs: string[], flags: RunFlags & { redis: string; queue: string; chunkDocs: number; attempts: number; backoff: number }) => {
     refuseWorkerFlags(flags);
-    const redis = connectRedis(flags.redis, { role: "client", log });
-    await reachRedis(redis, flags.redis);
-    try {
+    await withRedisClient(flags, "submit again once it is back (chunks already queued are not queued twice)", async (redis) => {
       const res = await submitRun({
         redis,
         queue: flags.queue,
@@ -79,13 +95,9 @@ Submitting the same inputs to the same --out again adds nothing (chunk ids are h
       log(
         `queued ${res.added} new chunks (${res.chunks} in all, ${res.chunks - res.added} already queued) from ${res.files} files, ` +
           `${res.documents} documents, into queue "${flags.queue}" for --out ${res.out} (run ${res.runId}).\n` +
-          `Start workers: webscale-rl queue work --redis ${flags.redis}${flags.queue === DEFAULT_QUEUE ? "" : ` --queue ${flags.queue}`} [--base-url ... --concurrency ...]`,
+          `Start workers: ${workCommand(flags)} [--base-url ... --concurrency ...]`,
       );
-    } catch (err) {
-      throw explainRedisFailure(err, redis, flags.redis, "submit again once it is back (chunks already queued are not queued twice)");
-    } finally {
-      redis.disconnect();
-    }
+    });
   });
 
   const work = redisOptions(queue.command("work").description("Take chunks from the queue and run the pipeline on them, until stopped (or the queue is empty with --until-empty)."))
@@ -194,37 +206,25 @@ budget, resume them. A budget for the whole fleet is not built (docs/cost.md).`,
       .description("Put failed chunks back into the queue (all, or those named), their attempts counted from zero: fix the cause first (see queue status); each resumes from its checkpoint.")
       .argument("[chunks...]", "chunk ids as queue status lists them (default: every failed chunk)"),
   ).action(async (chunks: string[], flags: { redis: string; queue: string }) => {
-    const redis = connectRedis(flags.redis, { role: "client", log });
-    await reachRedis(redis, flags.redis);
-    try {
+    await withRedisClient(flags, "run queue retry again once it is back", async (redis) => {
       const r = await retryFailed(redis, flags.queue, chunks);
       if (r.notFailed.length) log(`not in the failed set (finished, in work, or unknown): ${r.notFailed.join(", ")}`);
       log(
         r.retried.length
-          ? `${r.retried.length} failed chunk(s) back in queue "${flags.queue}": ${r.retried.join(", ")}. Workers take them now (start one with: webscale-rl queue work --redis ${flags.redis}${flags.queue === DEFAULT_QUEUE ? "" : ` --queue ${flags.queue}`})`
+          ? `${r.retried.length} failed chunk(s) back in queue "${flags.queue}": ${r.retried.join(", ")}. Workers take them now (start one with: ${workCommand(flags)})`
           : `no failed chunk to retry in queue "${flags.queue}"`,
       );
       if (r.notFailed.length) process.exitCode = 1;
-    } catch (err) {
-      throw explainRedisFailure(err, redis, flags.redis, "run queue retry again once it is back");
-    } finally {
-      redis.disconnect();
-    }
+    });
   });
 
   redisOptions(queue.command("status").description("Show chunks waiting/active/completed/failed, documents and pairs so far, throughput, failures."))
     .option("--json", "print the status as JSON")
     .option("--failures <n>", "failed chunks to list", positiveInt("--failures"), 20)
     .action(async (flags: { redis: string; queue: string; json?: boolean; failures: number }) => {
-      const redis = connectRedis(flags.redis, { role: "client", log });
-      await reachRedis(redis, flags.redis);
-      try {
+      await withRedisClient(flags, "run queue status again once it is back", async (redis) => {
         const s = await queueStatus(redis, flags.queue, { maxFailures: flags.failures });
         process.stdout.write((flags.json ? JSON.stringify(s, null, 2) : formatStatus(s)) + "\n");
-      } catch (err) {
-        throw explainRedisFailure(err, redis, flags.redis, "run queue status again once it is back");
-      } finally {
-        redis.disconnect();
-      }
+      });
     });
 }
