@@ -2,7 +2,8 @@
  * A full disk, for real: the run's --out is on a small tmpfs. The run stops with one line
  * naming the file and the fix (no ENOSPC stack trace, exit 1); once space is freed (the tmpfs
  * grown), the same command resumes to exactly a clean run's outputs. An export that runs out
- * of space says so the same way and leaves no file under a final name.
+ * of space says so the same way and leaves no file under a final name; so does a rollout,
+ * whose rerun after freeing space equals a clean rollout.
  *
  * Needs root to mount a tmpfs; elsewhere it is skipped, saying why.
  */
@@ -13,6 +14,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { EXAMPLES, readJsonl, runOn, startStageServer, tempDir } from "./support/pipeline-harness.js";
 import { copiedCorpus, errorLines, run, stackLines } from "./support/cli.js";
+import { startFakeOpenAI } from "./support/fake-openai-server.js";
+import { plannedPairs, plannedPolicy, writeRun } from "./support/rollout-fixture.js";
 
 function mountTmpfs(dir: string, size: string): void {
   mkdirSync(dir, { recursive: true });
@@ -87,6 +90,38 @@ test("disk full: one line naming the file and the fix; after freeing space the r
   } finally {
     await fake.close();
     unmount(small);
+    unmount(disk);
+  }
+});
+
+test("rollout on a full disk: one line naming the file and the fix; after freeing space the rerun equals a clean rollout", { skip, timeout: 300_000 }, async () => {
+  const pairs = plannedPairs(60);
+  const fake = await startFakeOpenAI({ policy: plannedPolicy(pairs) });
+  const dir = tempDir("wsrl-enospc-rollout-");
+  const disk = join(dir, "disk");
+  writeRun(join(dir, "run"), pairs, 20);
+  mountTmpfs(disk, "24k");
+  try {
+    const args = (out: string) => ["rollout", join(dir, "run"), "--out", out, "--base-url", fake.url, "--model", "fake-model", "--max-tokens", "256", "--keep-outputs", "--no-progress"];
+    const ref = await run(args(join(dir, "ref")));
+    assert.equal(ref.code, 0, ref.stderr);
+    const out = join(disk, "out");
+    const full = await run(args(out));
+    assert.equal(full.code, 1, full.stderr);
+    assert.deepEqual(stackLines(full.stderr), [], full.stderr);
+    const lines = errorLines(full.stderr);
+    assert.equal(lines.length, 1, full.stderr);
+    assert.match(lines[0]!, new RegExp(`^webscale-rl: disk full writing ${out}/\\S+: free space and rerun the same command$`));
+
+    execFileSync("mount", ["-o", "remount,size=64m", disk]);
+    const again = await run(args(out));
+    assert.equal(again.code, 0, again.stderr);
+    for (const folder of ["qa", "rejected"]) assert.deepEqual(sorted(out, folder), sorted(join(dir, "ref"), folder), folder);
+    const samples = (d: string) => JSON.parse(readFileSync(join(d, "stats.json"), "utf8")).rollout.samples;
+    assert.equal(samples(out), samples(join(dir, "ref")), "no sample counted twice");
+    assert.equal(JSON.parse(readFileSync(join(out, "run.json"), "utf8")).status, "complete");
+  } finally {
+    await fake.close();
     unmount(disk);
   }
 });

@@ -11,6 +11,10 @@
  * when its record is committed, so a pair redone after a kill is counted once, and it draws the
  * same seeds, so a deterministic server gives it the same samples.
  *
+ * A failed write (disk full, a dying disk) stops the rollout as `run` does: nothing more is
+ * committed, so the last checkpoint stays the one to resume from, and the error, naming the
+ * file and the fix, is thrown once the pairs in flight are done.
+ *
  * One rollout at a time per output (its lock, `.lock-rollout`); `run.json`'s status says
  * whether the output is complete, and an incomplete input directory is refused unless
  * `allowIncomplete` (as for curate).
@@ -24,6 +28,7 @@ import { emptyRunStats, listParts, readInputStats, readQa, runPaths, type Record
 import { requireComplete } from "../io/completion.js";
 import { checkWritableDir } from "../io/output-check.js";
 import { acquireLock } from "../io/output-lock.js";
+import { asOutputError, writingTo } from "../io/io-error.js";
 import { Ledger, writeJsonAtomic, type Checkpoint } from "../pipeline/checkpoint.js";
 import { OrderedCompletion } from "../pipeline/ordered-completion.js";
 import { PartWriter } from "../pipeline/part-writer.js";
@@ -211,6 +216,16 @@ async function rollLocked(job: RolloutJob, log: (msg: string) => void, stillOwne
     };
   };
   let lockLost = false;
+  let writeError: unknown;
+  /** Runs a write; a failure stops the rollout and every later write (see the header). */
+  const writing = (op: () => void) => {
+    if (writeError) return;
+    try {
+      op();
+    } catch (err) {
+      writeError = asOutputError(err);
+    }
+  };
   const commit = (final = false) =>
     (committing = committing.then(() => {
       // Not one more commit once another process holds the output.
@@ -218,26 +233,29 @@ async function rollLocked(job: RolloutJob, log: (msg: string) => void, stillOwne
         lockLost = true;
         return;
       }
-      for (const w of Object.values(writers)) w.flush();
-      const ledgerBytes = ledger.flush();
-      const llm = llmTotal();
-      const wall = prevWall + elapsed();
-      const snapshot: RolloutCheckpoint = {
-        version: 1,
-        ledgerBytes,
-        parts: { qa: writers.qa.position(), rejected: writers.rejected.position() },
-        tally: structuredClone(tally.state),
-        llm,
-        wallSeconds: wall,
-        sessions,
-      };
-      ledger.writeCheckpoint(snapshot);
-      if (final || wall - lastStatsWrite >= 5) {
-        finalStats = toStats(llm, wall);
-        writeJsonAtomic(paths.stats, finalStats);
-        lastStatsWrite = wall;
-      }
+      writing(() => commitNow(final));
     }));
+  const commitNow = (final: boolean) => {
+    for (const w of Object.values(writers)) w.flush();
+    const ledgerBytes = writingTo(ledger.path, () => ledger.flush());
+    const llm = llmTotal();
+    const wall = prevWall + elapsed();
+    const snapshot: RolloutCheckpoint = {
+      version: 1,
+      ledgerBytes,
+      parts: { qa: writers.qa.position(), rejected: writers.rejected.position() },
+      tally: structuredClone(tally.state),
+      llm,
+      wallSeconds: wall,
+      sessions,
+    };
+    writingTo(ledger.checkpointPath, () => ledger.writeCheckpoint(snapshot));
+    if (final || wall - lastStatsWrite >= 5) {
+      finalStats = toStats(llm, wall);
+      writeJsonAtomic(paths.stats, finalStats);
+      lastStatsWrite = wall;
+    }
+  };
   const timer = setInterval(() => void commit(), job.commitIntervalMs ?? 1000);
   const progress = (done: boolean) => {
     const l = job.llm.stats();
@@ -286,11 +304,13 @@ async function rollLocked(job: RolloutJob, log: (msg: string) => void, stillOwne
   const recordBad = async (e: RecordParseError, key: string) => {
     if (ledger.finished.has(key)) return;
     const seq = await order.slot();
-    order.complete(seq, () => {
-      writers.rejected.add(badLine(e));
-      tally.badLine();
-      ledger.markFinished(key);
-    });
+    order.complete(seq, () =>
+      writing(() => {
+        writers.rejected.add(badLine(e));
+        tally.badLine();
+        ledger.markFinished(key);
+      }),
+    );
   };
   const rollOne = async (rec: QaRecord, key: string) => {
     if (ledger.finished.has(key)) return;
@@ -298,12 +318,14 @@ async function rollLocked(job: RolloutJob, log: (msg: string) => void, stillOwne
     void rollPair(rec, job.llm, job.scorer, s).then(
       (out: PairOutcome) => {
         consecutiveFailures = 0;
-        order.complete(seq, () => {
-          writers.qa.add(out.record);
-          tally.pair(out.entries, out.overflow, out.requests);
-          ledger.markFinished(key);
-          for (const model of out.overflow) log(`${rec.id}: the question does not fit ${model}'s context; the pair has no pass rate for it`);
-        });
+        order.complete(seq, () =>
+          writing(() => {
+            writers.qa.add(out.record);
+            tally.pair(out.entries, out.overflow, out.requests);
+            ledger.markFinished(key);
+            for (const model of out.overflow) log(`${rec.id}: the question does not fit ${model}'s context; the pair has no pass rate for it`);
+          }),
+        );
       },
       (err: unknown) => {
         onFailure(err);
@@ -339,22 +361,34 @@ async function rollLocked(job: RolloutJob, log: (msg: string) => void, stillOwne
     clearInterval(timer);
     clearInterval(progressTimer);
     await commit(true);
-    for (const w of Object.values(writers)) w.close();
-    ledger.close();
+    closeQuietly(() => Object.values(writers).forEach((w) => w.close()), !writeError);
+    closeQuietly(() => ledger.close(), !writeError);
     progress(true);
-    const complete = !stoppedBy && failedPairs === 0;
-    // A rollout whose lock was taken over leaves the status to the one that took it.
-    if (!lockLost) writeRunJson(complete ? "complete" : "stopped", complete ? undefined : stoppedBy === "signal" ? "interrupted" : (lastError ?? "pairs failed"));
+    const complete = !stoppedBy && !writeError && failedPairs === 0;
+    const reason = writeError ? (writeError as Error).message : stoppedBy === "signal" ? "interrupted" : (lastError ?? "pairs failed");
+    // A rollout whose lock was taken over leaves the status to the one that took it; after a
+    // failed write, run.json may not be writable either, and the write's own error is the one to show.
+    if (!lockLost) closeQuietly(() => writeRunJson(complete ? "complete" : "stopped", complete ? undefined : reason), !writeError);
   }
+  if (writeError) throw writeError;
   return { stats: finalStats ?? toStats(llmTotal(), prevWall + elapsed()), stoppedBy, failedPairs, lastError };
 
   /** Before taking the next input line: false = go on, true = stop reading. */
   function take(): boolean {
     if (job.signal?.aborted) stoppedBy ??= "signal";
-    if (stoppedBy) return true;
+    if (stoppedBy || writeError) return true;
     if (job.limit !== undefined && seen >= job.limit) return true;
     seen++;
     return false;
+  }
+}
+
+/** Closing after a failed write: nothing more to lose. With `rethrow` (no failure yet), a failure is the one to report. */
+function closeQuietly(op: () => void, rethrow = false): void {
+  try {
+    op();
+  } catch (err) {
+    if (rethrow) throw err;
   }
 }
 
