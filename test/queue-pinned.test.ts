@@ -66,3 +66,51 @@ test("queue: a worker with other models is refused for the run's chunks; with --
     await redisServer.close();
   }
 });
+
+test("queue submit: other settings for an --out already submitted are refused with the differences, nothing queued; more inputs add chunks; --force replaces the settings", { skip: redisMissing(), timeout: 120_000 }, async () => {
+  const redisServer = await startRedis();
+  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+  const dir = tempDir("wsrl-queue-resubmit-");
+  const [a, b] = [join(dir, "a.jsonl"), join(dir, "b.jsonl")];
+  copiedCorpus(a, 1, 3);
+  copiedCorpus(b, 1, 3, "b");
+  const out = join(dir, "out");
+  const submit = (inputs: string[], extra: string[] = []) => cli(["queue", "submit", ...inputs, "--redis", redisServer.url, "--out", out, "--chunk-docs", "13", "--base-url", "http://127.0.0.1:9/v1", ...extra]);
+  const stored = async () => JSON.parse((await redis.hvals("wsrl:webscale-rl:runs"))[0]!).layer;
+  const chunks = () => redis.hlen("wsrl:webscale-rl:chunk-docs");
+  try {
+    const first = submit([a], ["--model", "fake-model"]);
+    assert.equal(await first.exited, 0, first.stderr());
+    const queued = await chunks();
+    assert.ok(queued >= 2, `${queued} chunks`);
+
+    // Another plan and text field; then another model alone: each refused, the differences named.
+    for (const [extra, diffs] of [
+      [["--model", "fake-model", "--plan", "efficient", "--text-field", "body"], /\(--plan: "paper" → "efficient"; --text-field: "text" → "body"\)/],
+      [["--model", "other-model"], /\(model for filter: fake-model → other-model; model for identify: fake-model → other-model; .*\)/],
+    ] as const) {
+      const other = submit([a, b], [...extra]);
+      assert.equal(await other.exited, 2, other.stderr());
+      assert.deepEqual(stackLines(other.stderr()), []);
+      const line = other.stderr().trim();
+      assert.equal(line.split("\n").length, 1, line);
+      assert.match(line, /was submitted to queue "webscale-rl" on \S+ with other settings/);
+      assert.match(line, diffs);
+      assert.match(line, /pass --force to replace them/);
+      assert.equal(await chunks(), queued, "nothing queued");
+    }
+    assert.equal((await stored()).plan ?? "paper", "paper", "the stored settings are unchanged");
+
+    const more = submit([a, b], ["--model", "fake-model"]);
+    assert.equal(await more.exited, 0, more.stderr());
+    assert.ok((await chunks()) > queued, "the new input's chunks are queued");
+
+    const forced = submit([a, b], ["--model", "other-model", "--plan", "efficient", "--force"]);
+    assert.equal(await forced.exited, 0, forced.stderr());
+    assert.match(forced.stderr(), /--force: replacing the settings submitted for .* \(--plan: "paper" → "efficient"\)/);
+    assert.equal((await stored()).plan, "efficient");
+  } finally {
+    redis.disconnect();
+    await redisServer.close();
+  }
+});

@@ -69,7 +69,8 @@ export function registerQueue(program: Command): void {
   )
     .option("--chunk-docs <n>", "documents per chunk (JSONL line ranges, Parquet row ranges aligned to row groups)", positiveInt("--chunk-docs"), 1000)
     .option("--attempts <n>", "attempts per chunk before it lands in the failed set", positiveInt("--attempts"), 5)
-    .option("--backoff <seconds>", "first retry delay of a failed chunk (doubles each attempt)", Number, 10);
+    .option("--backoff <seconds>", "first retry delay of a failed chunk (doubles each attempt)", Number, 10)
+    .option("--force", "replace the settings an earlier submit stored for this --out (refused otherwise, naming the differences)");
   for (const o of runOptions((l) => !NOT_FOR_QUEUE.includes(l))) submit.addOption(o);
   // Known to submit only to be refused with a line that says where they belong.
   for (const o of runOptions((l) => WORKER_FLAGS.includes(l))) submit.addOption(o.hideHelp());
@@ -78,9 +79,11 @@ export function registerQueue(program: Command): void {
     `
 Example:
   webscale-rl queue submit 'corpus/*.jsonl.zst' --redis redis://queue:6379 --out /shared/runs/r1 --chunk-docs 2000 --plan efficient
-Submitting the same inputs to the same --out again adds nothing (chunk ids are hashes of out + file + range).`,
+Submitting the same inputs to the same --out again adds nothing (chunk ids are hashes of out + file + range);
+more inputs add their chunks. Other settings (plan, domains, text field, models...) for an --out already
+submitted are refused, naming the differences: --force replaces them for the chunks not yet run.`,
   );
-  submit.action(async (inputs: string[], flags: RunFlags & { redis: string; queue: string; chunkDocs: number; attempts: number; backoff: number }) => {
+  submit.action(async (inputs: string[], flags: RunFlags & { redis: string; queue: string; chunkDocs: number; attempts: number; backoff: number; force?: boolean }) => {
     refuseWorkerFlags(flags);
     await withRedisClient(flags, "submit again once it is back (chunks already queued are not queued twice)", async (redis) => {
       const res = await submitRun({
@@ -90,6 +93,7 @@ Submitting the same inputs to the same --out again adds nothing (chunk ids are h
         chunkDocs: flags.chunkDocs,
         attempts: flags.attempts,
         backoffMs: Math.round(flags.backoff * 1000),
+        force: flags.force,
         log,
       });
       log(

@@ -8,6 +8,8 @@ import type { Redis } from "ioredis";
 import { ConfigError, envLayer, mergeLayers, resolveRunConfig, type ResolvedRun } from "../config/load.js";
 import type { RunConfig } from "../config/schema.js";
 import type { InputSpec } from "../io/sources/index.js";
+import { pinnedDifferences, pinnedSettings } from "../io/run-manifest.js";
+import { planStages } from "../stages/process-document.js";
 import { shortHash } from "../util/hash.js";
 import { queueKeys } from "./redis.js";
 
@@ -28,6 +30,26 @@ export interface StoredRun {
 }
 
 export const runIdOf = (out: string) => shortHash("run", out);
+
+/** The run stored for `out` in this queue by an earlier submit, if any. */
+export async function findStoredRun(redis: Redis, queue: string, out: string): Promise<StoredRun | undefined> {
+  const raw = await redis.hget(queueKeys(queue).runs, runIdOf(out));
+  return raw ? (JSON.parse(raw) as StoredRun) : undefined;
+}
+
+/**
+ * What a new submit would change in the settings a run directory pins (run-manifest.ts: plan,
+ * domains, text and id fields, document limits, and the models the layers name), one readable
+ * item each. Inputs are not compared: submitting more files into the same --out adds chunks.
+ */
+export function submittedDifferences(was: Plain, now: Plain): string[] {
+  const pins = (layer: Plain) => {
+    const { config } = resolveRunConfig(layer, { env: {} });
+    const named = (stage: string) => config.llm.stages[stage]?.model ?? config.llm.defaults.model ?? "(the server's model)";
+    return pinnedSettings({ ...config, inputs: [] }, Object.fromEntries(planStages(config.plan).map((s) => [s, named(s)])));
+  };
+  return pinnedDifferences(pins(was), pins(now));
+}
 
 /** Removes every apiKey from a layer (defaults and stages); the layer is copied. */
 export function withoutApiKeys(layer: Plain): Plain {

@@ -6,13 +6,13 @@
 import { isAbsolute, resolve } from "node:path";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { resolveRunConfig } from "../config/load.js";
+import { ConfigError, resolveRunConfig } from "../config/load.js";
 import { expandInputSpecs } from "../io/sources/index.js";
 import { isRemote } from "../io/remote/location.js";
 import { RemoteIO } from "../io/remote/remote-io.js";
 import { chunkFile, type Chunk } from "./chunks.js";
 import { queueKeys, quietConnectionErrors } from "./redis.js";
-import { rejectGlobalOnlySettings, runIdOf, storeRun, withoutApiKeys, type ChunkJobData } from "./run-store.js";
+import { findStoredRun, rejectGlobalOnlySettings, runIdOf, storeRun, submittedDifferences, withoutApiKeys, type ChunkJobData } from "./run-store.js";
 
 export interface SubmitOptions {
   redis: Redis;
@@ -23,6 +23,8 @@ export interface SubmitOptions {
   /** Attempts per chunk before it lands in the failed set, with exponential backoff from backoffMs. */
   attempts?: number;
   backoffMs?: number;
+  /** Replace the settings an earlier submit stored for this --out (otherwise a difference is refused). */
+  force?: boolean;
   log?: (m: string) => void;
 }
 
@@ -51,6 +53,7 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
   const io = new RemoteIO({ log, policy: { retries: config.io.retries, backoffMs: config.io.backoffMs, timeoutMs: config.io.timeoutMs }, pieceBytes: config.io.pieceBytes });
   const files = await expandInputSpecs(config.inputs, io);
 
+  await refuseOtherSettings(opts, layer, config.out, log);
   const runId = runIdOf(config.out);
   await storeRun(opts.redis, opts.queue, { out: config.out, layer, submitted_at: new Date().toISOString() });
   const queue = new Queue<ChunkJobData>(opts.queue, { connection: opts.redis });
@@ -97,4 +100,23 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
     io.close();
   }
   return { runId, out: config.out, files: files.length, chunks, added, documents };
+}
+
+/**
+ * A second submit into the same --out with other settings would run the chunks still queued
+ * under them, and mix two datasets in one directory: refused before anything is stored or
+ * queued, naming the differences, unless forced.
+ */
+async function refuseOtherSettings(opts: SubmitOptions, layer: Record<string, unknown>, out: string, log: (m: string) => void): Promise<void> {
+  const previous = await findStoredRun(opts.redis, opts.queue, out);
+  if (!previous) return;
+  const diffs = submittedDifferences(previous.layer, layer);
+  if (diffs.length === 0) return;
+  if (!opts.force) {
+    throw new ConfigError(
+      `${out} was submitted to queue "${opts.queue}" on ${previous.submitted_at} with other settings (${diffs.join("; ")}): ` +
+        `submit with the same settings, use another --out, or pass --force to replace them (chunks not yet run then use the new ones, and workers need --force too)`,
+    );
+  }
+  log(`--force: replacing the settings submitted for ${out} (${diffs.join("; ")}); chunks already done keep the old ones.`);
 }
