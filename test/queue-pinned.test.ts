@@ -1,8 +1,10 @@
 /**
  * A queue's run directory pins its models like a run's: the first chunk records them, and a
  * worker with other models is refused with the differences; `queue work --force` lets that
- * worker's chunks through, recorded in run.json. Real processes, a real redis-server; the
- * chunk the first worker must not touch is kept from it by another process holding its lock.
+ * worker's chunks through, recorded in run.json, without moving the pins for the rest of the
+ * fleet; a second submit with other settings is refused at submit. Real processes, a real
+ * redis-server; the chunk the first worker must not touch is kept from it by another process
+ * holding its lock.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -54,10 +56,25 @@ test("queue: a worker with other models is refused for the run's chunks; with --
     const c = await ok(work(["--model", "other-model", "--force", "--until-empty"]));
     assert.match(c.stderr, new RegExp(`chunk ${second} done`));
     assert.match(c.stderr, /--force: continuing .* with different settings \(model for \w+: fake-model → other-model/);
-    const manifest = readJson(join(out, "run.json"));
+    let manifest = readJson(join(out, "run.json"));
     assert.equal(manifest.forced.length, 1);
     assert.equal(manifest.forced[0].writer, `c-${second}`);
     assert.equal(readJson(join(out, "state", `writer-c-${second}.json`))?.status, "complete");
+
+    // The forced chunk did not move the pins: the fleet on the first model goes on unrefused.
+    assert.equal(manifest.pinned.models.generate, "fake-model");
+    const more = join(dir, "more.jsonl");
+    copiedCorpus(more, 1, 3, "more");
+    await ok(["queue", "submit", more, "--redis", redisServer.url, "--out", out, "--chunk-docs", "13", "--attempts", "2", "--backoff", "3600", "--no-dedup"]);
+    // A refusal would wait an hour for its retry: stop at the first failure instead.
+    const d = cli(work(["--model", "fake-model", "--until-empty"]));
+    await until(() => d.child.exitCode !== null || /failed \(attempt/.test(d.stderr()), "worker D to finish or fail");
+    assert.doesNotMatch(d.stderr(), /other settings|failed \(attempt/, d.stderr());
+    assert.equal(await d.exited, 0, d.stderr());
+    assert.equal((await q.getJobCounts("completed")).completed, await redis.hlen("wsrl:webscale-rl:chunk-docs"), "every chunk done");
+    manifest = readJson(join(out, "run.json"));
+    assert.deepEqual(manifest.pinned.inputs, [input, more], "run.json lists every input submitted");
+    assert.equal(manifest.pinned.models.generate, "fake-model");
   } finally {
     h?.child.kill("SIGKILL");
     await q.close();

@@ -237,8 +237,14 @@ export async function admitWriter(dir: string, opts: OpenWriterOptions): Promise
       );
     }
     const forced = [...((prev?.forced as RunManifest["forced"]) ?? [])];
+    let keepPins = false;
+    // Queue chunks are named by their file and range, and a later submit may add inputs to the
+    // same --out: the input list is recorded (all of them) but not compared.
+    const queue = (was ?? layout).kind === "queue";
+    const prevInputs = prev ? (pinnedOf(prev).inputs ?? []) : [];
+    if (queue) pinned.inputs = [...new Set([...prevInputs, ...pinned.inputs])];
     if (prev) {
-      const diffs = pinnedDifferences(pinnedOf(prev), pinned);
+      const diffs = pinnedDifferences(queue ? { ...pinnedOf(prev), inputs: pinned.inputs } : pinnedOf(prev), pinned);
       if (diffs.length && !opts.force) {
         throw new ManifestError(
           `${dir} was made with other settings (${diffs.join("; ")}): rerun with the settings in ${runPaths(dir).run}, use another --out, ` +
@@ -247,6 +253,10 @@ export async function admitWriter(dir: string, opts: OpenWriterOptions): Promise
       }
       if (diffs.length) {
         forced.push({ at: now, writer: opts.tag, differences: diffs });
+        // Among several writers (shards, queue chunks) a forced one is recorded without moving
+        // the pins: the others go on with the settings they were started with. A single run's
+        // resume takes the new settings as its own.
+        keepPins = (was ?? layout).kind !== "single";
         opts.log?.(`--force: continuing ${dir} with different settings (${diffs.join("; ")}); recorded in run.json.`);
       }
     }
@@ -259,11 +269,11 @@ export async function admitWriter(dir: string, opts: OpenWriterOptions): Promise
       node: process.version,
       status: "running",
       layout: was ?? layout,
-      pinned,
+      pinned: keepPins ? ({ ...pinnedOf(prev!), inputs: pinned.inputs } as PinnedSettings) : pinned,
       ...(forced.length ? { forced } : {}),
       sessions: ((prev?.sessions as number | undefined) ?? 0) + 1,
-      models: opts.models,
-      config: redactConfig(opts.config),
+      models: keepPins ? (prev!.models as Record<string, string>) : opts.models,
+      config: keepPins ? (prev!.config as RunManifest["config"]) : redactConfig(opts.config),
     };
     writeJsonAtomic(runPaths(dir).run, manifest);
   });
