@@ -92,7 +92,9 @@ test("queue submit: other settings for an --out already submitted are refused wi
   copiedCorpus(a, 1, 3);
   copiedCorpus(b, 1, 3, "b");
   const out = join(dir, "out");
-  const submit = (inputs: string[], extra: string[] = []) => cli(["queue", "submit", ...inputs, "--redis", redisServer.url, "--out", out, "--chunk-docs", "13", "--base-url", "http://127.0.0.1:9/v1", ...extra]);
+  // The server from the environment, as many submit: the comparison must resolve under it too.
+  const env = { ...process.env, OPENAI_BASE_URL: "http://127.0.0.1:9/v1" };
+  const submit = (inputs: string[], extra: string[] = []) => cli(["queue", "submit", ...inputs, "--redis", redisServer.url, "--out", out, "--chunk-docs", "13", ...extra], env);
   const stored = async () => JSON.parse((await redis.hvals("wsrl:webscale-rl:runs"))[0]!).layer;
   const chunks = () => redis.hlen("wsrl:webscale-rl:chunk-docs");
   try {

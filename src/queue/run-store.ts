@@ -42,9 +42,11 @@ export async function findStoredRun(redis: Redis, queue: string, out: string): P
  * domains, text and id fields, document limits, and the models the layers name), one readable
  * item each. Inputs are not compared: submitting more files into the same --out adds chunks.
  */
-export function submittedDifferences(was: Plain, now: Plain): string[] {
+export function submittedDifferences(was: Plain, now: Plain, env: NodeJS.ProcessEnv = process.env): string[] {
+  // Both under this environment, as the submit resolves its own (a layer naming a model may
+  // rely on OPENAI_BASE_URL for its server).
   const pins = (layer: Plain) => {
-    const { config } = resolveRunConfig(layer, { env: {} });
+    const { config } = resolveRunConfig(layer, { env });
     const named = (stage: string) => config.llm.stages[stage]?.model ?? config.llm.defaults.model ?? "(the server's model)";
     return pinnedSettings({ ...config, inputs: [] }, Object.fromEntries(planStages(config.plan).map((s) => [s, named(s)])));
   };
