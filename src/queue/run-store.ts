@@ -10,6 +10,7 @@ import type { RunConfig } from "../config/schema.js";
 import type { InputSpec } from "../io/sources/index.js";
 import { pinnedDifferences, pinnedSettings } from "../io/run-manifest.js";
 import { planStages } from "../stages/process-document.js";
+import { stageModel } from "../estimate/stage-models.js";
 import { shortHash } from "../util/hash.js";
 import { queueKeys } from "./redis.js";
 
@@ -47,8 +48,7 @@ export function submittedDifferences(was: Plain, now: Plain, env: NodeJS.Process
   // rely on OPENAI_BASE_URL for its server).
   const pins = (layer: Plain) => {
     const { config } = resolveRunConfig(layer, { env });
-    const named = (stage: string) => config.llm.stages[stage]?.model ?? config.llm.defaults.model ?? "(the server's model)";
-    return pinnedSettings({ ...config, inputs: [] }, Object.fromEntries(planStages(config.plan).map((s) => [s, named(s)])));
+    return pinnedSettings({ ...config, inputs: [] }, Object.fromEntries(planStages(config.plan).map((s) => [s, stageModel(config, s)])));
   };
   return pinnedDifferences(pins(was), pins(now));
 }
