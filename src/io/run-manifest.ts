@@ -241,10 +241,10 @@ export async function admitWriter(dir: string, opts: OpenWriterOptions): Promise
     // Queue chunks are named by their file and range, and a later submit may add inputs to the
     // same --out: the input list is recorded (all of them) but not compared.
     const queue = (was ?? layout).kind === "queue";
-    const prevInputs = prev ? (pinnedOf(prev).inputs ?? []) : [];
-    if (queue) pinned.inputs = [...new Set([...prevInputs, ...pinned.inputs])];
+    const prevPins = prev ? pinnedOf(prev) : undefined;
+    if (queue) pinned.inputs = [...new Set([...(prevPins?.inputs ?? []), ...pinned.inputs])];
     if (prev) {
-      const diffs = pinnedDifferences(queue ? { ...pinnedOf(prev), inputs: pinned.inputs } : pinnedOf(prev), pinned);
+      const diffs = pinnedDifferences(queue ? { ...prevPins, inputs: pinned.inputs } : prevPins!, pinned);
       if (diffs.length && !opts.force) {
         throw new ManifestError(
           `${dir} was made with other settings (${diffs.join("; ")}): rerun with the settings in ${runPaths(dir).run}, use another --out, ` +
@@ -269,7 +269,7 @@ export async function admitWriter(dir: string, opts: OpenWriterOptions): Promise
       node: process.version,
       status: "running",
       layout: was ?? layout,
-      pinned: keepPins ? ({ ...pinnedOf(prev!), inputs: pinned.inputs } as PinnedSettings) : pinned,
+      pinned: keepPins ? ({ ...prevPins, inputs: pinned.inputs } as PinnedSettings) : pinned,
       ...(forced.length ? { forced } : {}),
       sessions: ((prev?.sessions as number | undefined) ?? 0) + 1,
       models: keepPins ? (prev!.models as Record<string, string>) : opts.models,
