@@ -15,5 +15,9 @@ npm run build --silent || { echo "test: the TypeScript build failed (above); fix
 npm run typecheck --silent || { echo "test: type errors in the tests or benchmarks (above); fix them and rerun" >&2; exit 1; }
 export WEBSCALE_RL_TEST_CLI=dist/cli/main.js
 files=$(find test -name '*.test.ts' | sort)
+# Test files run in parallel, each in its own process: most of a file's time is spent waiting on
+# the processes and servers it starts, and node's default (cores - 1) is one file at a time on a
+# 2-core machine. Each file starts its own servers on free ports in its own temp folders.
+concurrency=${WEBSCALE_RL_TEST_CONCURRENCY:-4}
 # shellcheck disable=SC2086
-exec npx tsx --test --test-reporter=spec $files
+exec npx tsx --test --test-concurrency="$concurrency" --test-reporter=spec $files

@@ -32,8 +32,19 @@ export function freePort(): Promise<number> {
 }
 
 export async function startRedis(): Promise<TestRedis> {
+  // A released port can be taken by another process (test files run in parallel) before
+  // redis-server binds it: try another one then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOn(await freePort());
+    } catch (e) {
+      if (attempt >= 5 || !/Address already in use/i.test(String(e))) throw e;
+    }
+  }
+}
+
+async function startRedisOn(port: number): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), "wsrl-redis-"));
-  const port = await freePort();
   const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -46,7 +57,10 @@ export async function startRedis(): Promise<TestRedis> {
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`redis-server exited (${code}): ${output.slice(-500)}`)));
+    child.on("exit", (code) => {
+      rmSync(dir, { recursive: true, force: true });
+      reject(new Error(`redis-server exited (${code}): ${output.slice(-500)}`));
+    });
   });
   return {
     url: `redis://127.0.0.1:${port}`,
