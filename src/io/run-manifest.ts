@@ -252,13 +252,12 @@ export async function admitWriter(dir: string, opts: OpenWriterOptions): Promise
         );
       }
       if (diffs.length) {
-        // Among several writers the pins stay, so a forced chunk or shard that runs again (a
-        // retry, a stalled chunk taken up again, a resume) meets the same differences: one entry.
+        // Among several writers (shards, queue chunks) a forced one is recorded without moving
+        // the pins: the others go on with the settings they were started with. So when it runs
+        // again (a retry, a stalled chunk taken up again, a resume) it meets the same differences,
+        // already recorded. A single run's resume takes the new settings as its own.
         const same = (f: NonNullable<RunManifest["forced"]>[number]) => f.writer === opts.tag && f.differences.join("\n") === diffs.join("\n");
         if (!forced.some(same)) forced.push({ at: now, writer: opts.tag, differences: diffs });
-        // Among several writers (shards, queue chunks) a forced one is recorded without moving
-        // the pins: the others go on with the settings they were started with. A single run's
-        // resume takes the new settings as its own.
         keepPins = (was ?? layout).kind !== "single";
         opts.log?.(`--force: continuing ${dir} with different settings (${diffs.join("; ")}); recorded in run.json.`);
       }
